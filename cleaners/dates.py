@@ -1,0 +1,229 @@
+"""Date parsing for Chinese news pages: the forms their CMSs print, not every form there is.
+
+`parse_date(s)` reads a string that is one date (a meta tag value, a labelled
+field); `find_dates_in_text(text)` finds dates inside running text;
+`match_date_at(text, pos)` reads a date that starts exactly at `pos` (after a
+label); `date_from_url(url)` reads the dates CMSs put in article URLs.
+
+Every result is an aware datetime: China time (+08:00) when the page gives no
+zone. Impossible dates (month 13, Feb 30), dates before 1990 and dates in the
+future are rejected, so a phone number or a registration number never becomes
+a publication date.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from urllib.parse import unquote, urlsplit
+
+CHINA_TZ = timezone(timedelta(hours=8))
+MIN_YEAR = 1990
+# Clocks and zones differ a little; a date further ahead than this is not a publication date.
+FUTURE_SLACK = timedelta(days=2)
+
+# Full-width digits and colons read as ASCII; one char for one char, so offsets survive.
+_FULLWIDTH = str.maketrans("０１２３４５６７８９：／－．", "0123456789:/-.")
+
+_CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4,
+              "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGIT_CLASS = "〇○零Ｏ一二三四五六七八九"
+
+MONTHS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
+    "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
+}
+_MONTH_RE = (r"(?P<mon>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?"
+             r"|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
+
+# Optional clock after a date: "15:31", "15:31:39", "15时31分", "T15:31:39.000+08:00".
+_TIME_RE = (r"(?:(?:\s*T\s*|\s+-\s+(?=\d{1,2}:)|\s+|\s*-(?=\d{1,2}:)|(?<=[日号])\s*)"
+            r"(?P<hh>\d{1,2})(?:[:]|时|點|点)(?P<mi>\d{2})(?:分)?"
+            r"(?:[:](?P<ss>\d{2})(?:\.\d{1,9})?|(?P<ss2>\d{2})秒)?"
+            r"(?:\s*(?P<tz>Z|UTC|GMT|[+-]\d{2}:?\d{2})(?![\d:]))?)?")
+
+# Each pattern must not sit inside a longer digit run (phone and registration numbers).
+_PATTERNS = [
+    # 2021-01-08, 2024/1/18, 2024.01.18 (same separator twice), with an optional clock.
+    ("ymd", re.compile(r"(?<![\d.\-/])(?P<y>\d{4})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})"
+                       r"(?!\d|[.\-/]\d(?!\d?:\d))" + _TIME_RE, re.I)),
+    # 2025年2月21日 (10:30)
+    ("cn", re.compile(r"(?<!\d)(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]" + _TIME_RE)),
+    # 二〇二一年一月八日 (government documents)
+    ("cnnum", re.compile(r"(?P<y>[" + _CN_DIGIT_CLASS + r"]{4})\s*年\s*(?P<m>[一二三四五六七八九十]{1,2})\s*月"
+                         r"\s*(?P<d>[一二三四五六七八九十]{1,3})\s*[日号]")),
+    # 2/13/2021: M/D/Y as these CMSs print it; D/M/Y when the first field cannot be a month.
+    ("mdy", re.compile(r"(?<![\d.\-/])(?P<a>\d{1,2})(?P<sep>[-/.])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4})"
+                       r"(?!\d|[.\-/]\d(?!\d?:\d))" + _TIME_RE, re.I)),
+    # January 8, 2021 / Jan. 8 2021
+    ("en_mdy", re.compile(r"\b" + _MONTH_RE + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{4})(?!\d)"
+                          + _TIME_RE, re.I)),
+    # 8 January 2021
+    ("en_dmy", re.compile(r"(?<!\d)(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH_RE + r",?\s+(?P<y>\d{4})(?!\d)"
+                          + _TIME_RE, re.I)),
+]
+
+# Whole-string forms only (meta tag values): 20210108, 20210108153139.
+_COMPACT_RE = re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})(?:(?P<hh>\d{2})(?P<mi>\d{2})(?P<ss>\d{2}))?")
+
+# URL forms: t20210108_123.html, /2021/01/08/, /2021-01/08/, /20210108/, art_2021_1_8, /2021/1/8/.
+_URL_PATTERNS = [
+    re.compile(r"(?<![a-z\d])t(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})_", re.I),
+    re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})([-/_]?)(?P<m>0[1-9]|1[0-2])[-/_]?(?P<d>0[1-9]|[12]\d|3[01])(?!\d)"),
+    re.compile(r"(?<![\d])(?P<y>(?:19|20)\d{2})_(?P<m>\d{1,2})_(?P<d>\d{1,2})(?!\d)"),
+    re.compile(r"/(?P<y>(?:19|20)\d{2})/(?P<m>\d{1,2})/(?P<d>\d{1,2})/"),
+]
+
+
+@dataclass(frozen=True)
+class DateMatch:
+    start: int
+    end: int
+    value: datetime
+    has_time: bool
+
+
+def _now() -> datetime:
+    return datetime.now(CHINA_TZ)
+
+
+def _cn_small(s: str) -> int:
+    """一..三十一 to int."""
+    if "十" in s:
+        head, _, tail = s.partition("十")
+        tens = _CN_DIGITS.get(head, 0) if head else 1
+        ones = _CN_DIGITS.get(tail, 0) if tail else 0
+        if head and head not in _CN_DIGITS or tail and tail not in _CN_DIGITS:
+            return 0
+        return tens * 10 + ones
+    return _CN_DIGITS.get(s, 0) if len(s) == 1 else 0
+
+
+def _tz(s: str | None) -> timezone:
+    if not s or s.upper() in ("Z", "UTC", "GMT"):
+        return timezone.utc if s else CHINA_TZ
+    sign = -1 if s[0] == "-" else 1
+    digits = s[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:4])
+    if hours > 14 or minutes > 59:
+        raise ValueError("offset")
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+def _build(y: int, m: int, d: int, hh=None, mi=None, ss=None, tz=None, now=None) -> datetime | None:
+    """A checked datetime, or None when impossible, too old or in the future."""
+    try:
+        zone = _tz(tz)
+        dt = datetime(y, m, d, int(hh or 0), int(mi or 0), int(ss or 0), tzinfo=zone)
+    except (ValueError, OverflowError):
+        return None
+    if y < MIN_YEAR or dt > (now or _now()) + FUTURE_SLACK:
+        return None
+    return dt
+
+
+def _from_match(kind: str, g: dict, now=None) -> datetime | None:
+    hh, mi, ss, tz = g.get("hh"), g.get("mi"), g.get("ss") or g.get("ss2"), g.get("tz")
+    if kind in ("ymd", "cn"):
+        y, m, d = int(g["y"]), int(g["m"]), int(g["d"])
+    elif kind == "cnnum":
+        y = int("".join(str(_CN_DIGITS[c]) for c in g["y"]))
+        m, d = _cn_small(g["m"]), _cn_small(g["d"])
+    elif kind == "mdy":
+        a, b, y = int(g["a"]), int(g["b"]), int(g["y"])
+        m, d = (b, a) if a > 12 else (a, b)
+    else:
+        y, d = int(g["y"]), int(g["d"])
+        m = MONTHS[g["mon"].lower()[:3]]
+    return _build(y, m, d, hh, mi, ss, tz, now)
+
+
+def _match_all(text: str, now=None):
+    for kind, pat in _PATTERNS:
+        for mo in pat.finditer(text):
+            dt = _from_match(kind, mo.groupdict(), now)
+            if dt is not None:
+                yield DateMatch(mo.start(), mo.end(), dt, mo.group("hh") is not None if "hh" in pat.groupindex else False)
+
+
+def find_dates_in_text(text: str, limit: int | None = None, now: datetime | None = None) -> list[DateMatch]:
+    """Dates in running text, in text order, overlapping readings dropped (longest wins)."""
+    if not text:
+        return []
+    text = text.translate(_FULLWIDTH)
+    found = sorted(_match_all(text, now), key=lambda m: (m.start, -(m.end - m.start)))
+    out: list[DateMatch] = []
+    for m in found:
+        if out and m.start < out[-1].end:
+            continue
+        out.append(m)
+        if limit is not None and len(out) >= limit:
+            break
+    return out
+
+
+def match_date_at(text: str, pos: int = 0, now: datetime | None = None) -> DateMatch | None:
+    """A date starting exactly at `pos` (the value after a label), or None."""
+    if not text or pos >= len(text):
+        return None
+    window = text[pos:pos + 80].translate(_FULLWIDTH)
+    best = None
+    for kind, pat in _PATTERNS:
+        mo = pat.match(window)
+        if mo:
+            dt = _from_match(kind, mo.groupdict(), now)
+            if dt is not None and (best is None or mo.end() > best.end - pos):
+                has_time = "hh" in pat.groupindex and mo.group("hh") is not None
+                best = DateMatch(pos, pos + mo.end(), dt, has_time)
+    return best
+
+
+def parse_date_match(s: str, now: datetime | None = None) -> DateMatch | None:
+    """Like parse_date, keeping whether the string carried a clock time."""
+    if not s:
+        return None
+    s = s.strip().translate(_FULLWIDTH)
+    if not s or len(s) > 100:
+        return None
+    mo = _COMPACT_RE.fullmatch(s)
+    if mo:
+        g = mo.groupdict()
+        dt = _build(int(g["y"]), int(g["m"]), int(g["d"]), g["hh"], g["mi"], g["ss"], None, now)
+        return DateMatch(0, len(s), dt, g["hh"] is not None) if dt else None
+    m = match_date_at(s, 0, now)
+    # The date must be the whole string, bar trailing punctuation or a weekday.
+    if m and re.fullmatch(r"[\s,.;)）]*(?:(?:星期|周)[一二三四五六日天])?[\s)）]*", s[m.end:]):
+        return m
+    return None
+
+
+def parse_date(s: str, now: datetime | None = None) -> datetime | None:
+    """A string that is one date (any supported form) -> aware datetime, else None."""
+    m = parse_date_match(s, now)
+    return m.value if m else None
+
+
+def date_from_url(url: str, now: datetime | None = None) -> datetime | None:
+    """The publication date a CMS put in the URL path (t20210108_, /2021/01/08/, ...), else None."""
+    if not url:
+        return None
+    try:
+        path = unquote(urlsplit(url).path)
+    except ValueError:
+        return None
+    for pat in _URL_PATTERNS:
+        for mo in pat.finditer(path):
+            dt = _build(int(mo.group("y")), int(mo.group("m")), int(mo.group("d")), now=now)
+            if dt is not None:
+                return dt
+    return None
+
+
+def to_iso(dt: datetime | None) -> str | None:
+    """ISO 8601 with offset, seconds precision; naive datetimes are China time."""
+    if dt is None:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=CHINA_TZ)
+    return dt.replace(microsecond=0).isoformat()

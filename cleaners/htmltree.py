@@ -1,0 +1,79 @@
+"""Parse decoded HTML into an lxml tree, and read its visible text.
+
+lxml refuses strings with NUL or other C0 control characters and strings that
+still carry an XML encoding declaration; real pages have both, so they are
+stripped here (the text is already decoded, the declaration is stale).
+"""
+
+from __future__ import annotations
+
+import re
+
+import lxml.html
+from lxml import etree
+
+from .errors import ParseError
+
+# C0 controls other than \t \n \r, and the noncharacters lxml rejects.
+CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+
+# Elements whose text is never shown to a reader.
+INVISIBLE_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "embed",
+                  "svg", "canvas", "head", "title", "meta", "link", "button", "select", "option",
+                  "textarea", "input")
+
+# Elements that start a new line in a text dump of the page.
+BLOCK_TAGS = frozenset("""address article aside blockquote body br center dd details dialog dir div dl dt
+fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr html li main menu nav ol p pre
+section summary table tbody td tfoot th thead tr ul caption""".split())
+
+_PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False,
+                               default_doctype=False)
+
+
+def parse_html(text: str) -> lxml.html.HtmlElement:
+    """Return the document's root element; ParseError when nothing parses."""
+    text = XML_DECLARATION.sub("", CONTROL_CHARS.sub("", text), count=1)
+    if not text.strip():
+        raise ParseError("empty document")
+    try:
+        root = lxml.html.document_fromstring(text, parser=_PARSER)
+    except (etree.ParserError, ValueError) as exc:
+        raise ParseError(f"HTML does not parse: {exc}") from exc
+    if root is None:
+        raise ParseError("HTML does not parse: no root element")
+    return root
+
+
+def visible_text(element) -> str:
+    """Text of `element` as a reader sees it: block elements on their own lines."""
+    parts: list[str] = []
+    _collect(element, parts)
+    lines = (" ".join(line.split()) for line in "".join(parts).split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def _collect(el, parts: list[str]) -> None:
+    tag = el.tag if isinstance(el.tag, str) else ""
+    if tag in INVISIBLE_TAGS:
+        return
+    block = tag in BLOCK_TAGS
+    if block:
+        parts.append("\n")
+    if el.text and tag:
+        parts.append(el.text)
+    for child in el:
+        _collect(child, parts)
+        if child.tail:
+            parts.append(child.tail)
+    if block:
+        parts.append("\n")
+
+
+def text_length(element) -> int:
+    """Number of non-space characters of visible text under `element`."""
+    n = 0
+    for t in element.itertext():
+        n += len(t) - t.count(" ") - t.count("\n") - t.count("\t") - t.count("\r")
+    return n

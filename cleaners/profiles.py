@@ -1,0 +1,117 @@
+"""Site-type profiles: how each CMS family is recognised and what to prune.
+
+Rules are declarative (UPPER_CASE lists). A profile names the containers its
+CMS family puts the article in and the blocks it wraps around it; `generic`
+holds what every family shares, and the others add to it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+SITE_TYPES = ("provincial_portal", "quality_education", "university_party", "mirror", "generic")
+
+# Containers that Chinese CMS families (TRS WCM, VSB, PowerEasy, JCMS, DedeCMS,
+# PHPCMS, Discuz portal, news portals) put the article body in. The first one
+# that holds enough text is where extraction runs.
+GENERIC_CONTENT_XPATHS = [
+    "//div[@id='vsb_content' or @id='vsb_content_2' or @id='vsb_content_4' or @id='vsb_content_6']",
+    "//div[contains(concat(' ', normalize-space(@class), ' '), ' v_news_content ')]",
+    "//div[contains(@class, 'TRS_Editor') or contains(@class, 'TRS_UEDITOR')]",
+    "//*[@id='zoom' or @id='Zoom' or @id='fontzoom' or @id='Fontzoom' or @id='fontZoom']",
+    "//*[@id='UCAP-CONTENT' or @id='ucap-content']",
+    "//*[@id='ArticleContent' or @id='articleContent' or @id='article_content' or @id='artibody'"
+    " or @id='endText' or @id='contentText' or @id='Cnt-Main-Article-QQ' or @id='main_content'"
+    " or @id='p_content' or @id='news_content' or @id='newsContent' or @id='NewsContent'"
+    " or @id='text_content' or @id='BodyLabel']",
+    "//div[contains(concat(' ', normalize-space(@class), ' '), ' article-content ')"
+    " or contains(concat(' ', normalize-space(@class), ' '), ' article_content ')"
+    " or contains(concat(' ', normalize-space(@class), ' '), ' news_content ')"
+    " or contains(concat(' ', normalize-space(@class), ' '), ' entry-content ')"
+    " or contains(concat(' ', normalize-space(@class), ' '), ' art_con ')"
+    " or contains(concat(' ', normalize-space(@class), ' '), ' wp_articlecontent ')"
+    " or contains(concat(' ', normalize-space(@class), ' '), ' content_text ')]",
+]
+
+# Headings of the link lists CMS templates put beside an article: the block a
+# heading introduces is navigation, never content.
+SIDEBAR_HEADINGS = frozenset("""栏目热点 站长推荐 站長推荐 今日导读 热门文章 热点文章 相关文章 相关阅读 相关新闻 相关链接 推荐阅读 最新文章
+最新动态 最新更新 热点新闻 热门新闻 热门推荐 图片新闻 友情链接 猜你喜欢 点击排行 阅读排行 精彩推荐 延伸阅读
+栏目导航 网站导航 快速导航 专题专栏 热门标签 热点推荐 推荐文章 相关推荐 排行榜 热门排行 更多新闻
+相關新聞 熱門新聞 相關文章 熱門文章 延伸閱讀 推薦閱讀 熱門排行 最新新聞
+Related Popular Trending Recommended""".split())
+SIDEBAR_HEADING_PATTERN = re.compile(
+    r"^[\s·•\-|【\[〖]*(?:" + "|".join(sorted(SIDEBAR_HEADINGS, key=len, reverse=True))
+    + r")(?:\s*(?:articles|posts|stories|news))?[\s:：】\]〗>»更多\.…]*(?:more)?$", re.I)
+
+# Breadcrumb trails: a short block starting with one of these.
+BREADCRUMB_PATTERN = re.compile(r"^\s*(?:当前位置|您的位置|你的位置|您现在的位置|你现在的位置|所在位置|当前位置是|位置)\s*[:：]")
+
+# Markers of each CMS family (in the raw HTML or the URL), for recognition.
+FAMILY_MARKERS = {
+    "quality_education": re.compile(
+        r"ShowArticle\.asp|ShowClass\.asp|今日导读|自动滚屏|文字\s*〖|〖\s*大\s*中\s*小\s*〗|PowerEasy|动易", re.I),
+    "university_party": re.compile(
+        r"vsb_content|v_news_content|_newscontent_fromname|党委组织部|组织部|党委宣传部|纪委|统战部|"
+        r"党建|【转载学习】|清廉|师德师风", re.I),
+    "provincial_portal": re.compile(
+        r"栏目热点|站[长長]推荐|TRS_Editor|教育厅|教育局|教育科研|省教育|<ruby>|art_\d+_\d+\.html", re.I),
+}
+SPAM_MARKERS = re.compile(
+    r"开云|kaiyun|乐鱼|华体会|亚博|九游|米乐|必威|bet365|威尼斯人|新葡京|博彩|AG真人|澳门|皇冠体育|"
+    r"登录入口|官方网站入口|app下载|体育官网|娱乐官网", re.I)
+MACHINE_TRANSLATION_MARKERS = re.compile(
+    r"Data map:|Image and text irrelevant|China News Service|China News Agency|Chinanews|"
+    r"According to the website of the Ministry of Education|Xinhua News Agency", re.I)
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    content_xpaths: tuple[str, ...] = ()
+    prune_xpaths: tuple[str, ...] = ()
+    extra: dict = field(default_factory=dict)
+
+
+PROFILES: dict[str, Profile] = {
+    "generic": Profile("generic", tuple(GENERIC_CONTENT_XPATHS)),
+    "provincial_portal": Profile(
+        "provincial_portal", tuple(GENERIC_CONTENT_XPATHS),
+        prune_xpaths=(
+            # TRS/JCMS pagers and share bars around the article
+            "//*[contains(@class, 'page') and (contains(., '下一页') or contains(., '尾页'))]",
+        )),
+    "quality_education": Profile(
+        "quality_education", tuple(GENERIC_CONTENT_XPATHS),
+        prune_xpaths=(
+            # PowerEasy search box and its widgets
+            "//form[.//input[@name='keyword' or @name='Keyword']]",
+        )),
+    "university_party": Profile(
+        "university_party",
+        tuple(GENERIC_CONTENT_XPATHS),
+        prune_xpaths=(
+            # VSB prev/next block and its menus
+            "//*[contains(@class, 'nextpage') or contains(@class, 'prenext') or contains(@id, 'prenext')]",
+        )),
+    "mirror": Profile("mirror", tuple(GENERIC_CONTENT_XPATHS)),
+}
+
+
+def detect_site_type(raw_html: str, url: str, lang: str) -> str:
+    """Recognise the site type from the page itself (used when the caller gives none)."""
+    head = raw_html[:200_000]
+    if SPAM_MARKERS.search(head) and len(SPAM_MARKERS.findall(head)) >= 3:
+        return "mirror"
+    if lang == "en" and MACHINE_TRANSLATION_MARKERS.search(head):
+        return "mirror"
+    host = (urlsplit(url).hostname or "").lower()
+    scores = {name: len(rx.findall(head)) for name, rx in FAMILY_MARKERS.items()}
+    if host.endswith(".edu.cn") and scores["university_party"]:
+        scores["university_party"] += 2
+    if host.endswith(".gov.cn"):
+        scores["provincial_portal"] += 2
+    best = max(scores, key=scores.get)
+    return best if scores[best] >= 2 else "generic"

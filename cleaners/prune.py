@@ -1,0 +1,214 @@
+"""Drop what is never content before extraction runs.
+
+Two kinds of removal:
+- always right: scripts, styles and the like (their text is never shown);
+- judged: hidden blocks (display:none spam), sidebars introduced by a heading
+  (栏目热点, 今日导读, ...), breadcrumbs, and the profile's XPaths. Judged
+  removals are collected first and applied only if together they leave most of
+  the page's text in place; a page that hides its article until a script
+  reveals it keeps its text (the safety net of trafilatura's prune step).
+"""
+
+from __future__ import annotations
+
+import re
+
+from .htmltree import text_length
+from .profiles import BREADCRUMB_PATTERN, SIDEBAR_HEADING_PATTERN, Profile
+
+ALWAYS_DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "embed",
+                    "svg", "canvas", "button", "select", "textarea", "input")
+HIDDEN_XPATH = ("//body//*[@hidden or contains(translate(@style, ' ABCDEFGHIJKLMNOPQRSTUVWXYZ',"
+                " 'abcdefghijklmnopqrstuvwxyz'), 'display:none') or contains(translate(@style,"
+                " ' ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), 'visibility:hidden')]")
+# Judged removals may take at most this share of the page's text together,
+# and hidden blocks alone at most this share.
+MAX_PRUNED_SHARE = 0.6
+MAX_HIDDEN_SHARE = 0.5
+# A sidebar container holds at most this share of the page's text and is mostly links.
+SIDEBAR_MAX_SHARE = 0.35
+SIDEBAR_MIN_LINK_DENSITY = 0.5
+BREADCRUMB_MAX_CHARS = 120
+HEADING_MAX_CHARS = 16
+BLOCK_CONTAINERS = frozenset("div table tbody tr td ul ol dl section aside nav p span li dd".split())
+WS = re.compile(r"\s+")
+
+
+def drop_invisible(root) -> int:
+    """Remove elements whose text is never shown; keep their tails."""
+    n = 0
+    for el in list(root.iter(*ALWAYS_DROP_TAGS)):
+        _remove_keep_tail(el)
+        n += 1
+    return n
+
+
+def prune_tree(root, profile: Profile) -> tuple[dict[str, int], str]:
+    """Prune `root` in place. Returns (counts, text of the hidden blocks removed)."""
+    body = root.find("body")
+    if body is None:
+        body = root
+    total = max(text_length(body), 1)
+    counts: dict[str, int] = {}
+
+    hidden = _outermost(root.xpath(HIDDEN_XPATH))
+    hidden_len = sum(text_length(el) for el in hidden)
+    hidden_text = ""
+    if hidden and hidden_len <= MAX_HIDDEN_SHARE * total:
+        hidden_text = "\n".join(" ".join(el.itertext()) for el in hidden)
+        for el in hidden:
+            _remove_keep_tail(el)
+        counts["hidden_blocks"] = len(hidden)
+        total = max(total - hidden_len, 1)
+
+    judged = _outermost(_sidebars(body, total) + _breadcrumbs(body) + _profile_nodes(root, profile))
+    judged_len = sum(text_length(el) for el in judged)
+    if judged and judged_len <= MAX_PRUNED_SHARE * total:
+        for el in judged:
+            _remove_keep_tail(el)
+        counts["pruned_blocks"] = len(judged)
+    return counts, hidden_text
+
+
+def _sidebars(body, total: int) -> list:
+    found = []
+    for el in body.iter():
+        if not isinstance(el.tag, str):
+            continue
+        own = (el.text or "").strip()
+        if not own or len(own) > HEADING_MAX_CHARS:
+            continue
+        if not SIDEBAR_HEADING_PATTERN.match(WS.sub("", el.text_content())[:40]):
+            continue
+        container = _sidebar_container(el, total)
+        if container is not None:
+            found.append(container)
+    return found
+
+
+def _sidebar_container(heading, total: int):
+    """The largest ancestor of a sidebar heading that is small and mostly links."""
+    best = None
+    node = heading
+    while True:
+        parent = node.getparent()
+        if parent is None or parent.tag in ("body", "html"):
+            break
+        size = text_length(parent)
+        if size > SIDEBAR_MAX_SHARE * total:
+            break
+        if parent.tag in BLOCK_CONTAINERS and _link_density(parent, size) >= SIDEBAR_MIN_LINK_DENSITY:
+            best = parent
+        node = parent
+    return best
+
+
+def _breadcrumbs(body) -> list:
+    found = []
+    for el in body.iter():
+        if not isinstance(el.tag, str) or not (el.text and BREADCRUMB_PATTERN.match(el.text)):
+            continue
+        node = el
+        while True:
+            parent = node.getparent()
+            if parent is None or parent.tag in ("body", "html") or text_length(parent) > BREADCRUMB_MAX_CHARS:
+                break
+            node = parent
+        if text_length(node) <= BREADCRUMB_MAX_CHARS:
+            found.append(node)
+    return found
+
+
+def _profile_nodes(root, profile: Profile) -> list:
+    nodes = []
+    for xpath in profile.prune_xpaths:
+        nodes.extend(root.xpath(xpath))
+    return nodes
+
+
+def _link_density(el, size: int) -> float:
+    if size == 0:
+        return 0.0
+    linked = sum(text_length(a) for a in el.iter("a"))
+    return linked / size
+
+
+def _outermost(elements) -> list:
+    """Keep each element once, and drop those nested inside another one of the list."""
+    chosen = {id(el): el for el in elements}
+    out = []
+    for el in chosen.values():
+        anc = el.getparent()
+        nested = False
+        while anc is not None:
+            if id(anc) in chosen:
+                nested = True
+                break
+            anc = anc.getparent()
+        if not nested:
+            out.append(el)
+    return out
+
+
+def _remove_keep_tail(el) -> None:
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
+
+
+# A table is layout (not data) if a cell holds blocks, a nested table or a paragraph's worth of text.
+LAYOUT_CELL_BLOCKS = frozenset("table div p ul ol dl h1 h2 h3 h4 h5 h6 form iframe center blockquote".split())
+LAYOUT_CELL_CHARS = 150
+TABLE_PARTS = frozenset("tbody thead tfoot tr td th caption".split())
+
+
+def unwrap_layout_tables(root) -> int:
+    """Turn layout tables into divs, so extraction sees paragraphs, not a grid.
+
+    Old portals lay the whole page out in nested tables; trafilatura would render
+    the article as table rows. Data tables (short cells, no blocks) stay tables.
+    """
+    n = 0
+    for table in list(root.iter("table")):
+        if _is_layout_table(table):
+            _retag_table(table)
+            n += 1
+    return n
+
+
+def _is_layout_table(table) -> bool:
+    for cell in _own_parts(table, ("td", "th")):
+        for child in cell.iter():
+            if child is not cell and child.tag in LAYOUT_CELL_BLOCKS:
+                return True
+        if text_length(cell) > LAYOUT_CELL_CHARS:
+            return True
+    return False
+
+
+def _own_parts(table, tags):
+    """Rows and cells of this table, not of tables nested in it."""
+    stack = list(table)
+    while stack:
+        el = stack.pop()
+        if el.tag == "table":
+            continue
+        if el.tag in tags:
+            yield el
+        if el.tag in TABLE_PARTS:
+            stack.extend(el)
+
+
+def _retag_table(table) -> None:
+    for part in list(_own_parts(table, TABLE_PARTS)):
+        part.tag = "div"
+        for attr in ("colspan", "rowspan"):
+            part.attrib.pop(attr, None)
+    table.tag = "div"

@@ -1,0 +1,71 @@
+"""The record clean_page returns: one article, cleaned and attributed.
+
+Field names follow docs/ARCHITECTURE.md; the JSON Schema in
+cleaners/schema/record.schema.json is the contract every emitted record meets.
+The crawler adds its provenance fields (site, spider, crawl_id, fetched_at,
+http, ...) on top of `Record.to_dict()`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+CLEANER_VERSION = "1.0.0"
+
+
+@dataclass
+class EncodingReport:
+    """What was declared where, what the bytes looked like, what was used and why."""
+
+    used: str
+    http: str | None = None  # charset from the Content-Type header
+    meta: str | None = None  # charset from <meta charset> / http-equiv
+    bom: str | None = None  # encoding named by a byte-order mark
+    detected: str | None = None  # what the detector (or a strict decode check) found
+    confidence: float | None = None
+    replacement_chars: int = 0  # U+FFFD produced by decoding (bytes that could not be decoded)
+    reason: str = ""  # one line: why `used` was chosen
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Attachment:
+    url: str
+    title: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Record:
+    id: str  # stable: from the canonical URL
+    url: str
+    canonical_url: str
+    site_type: str
+    title: str | None
+    published_at: str | None  # ISO 8601 with offset, +08:00 when the page gives none
+    source: str | None
+    author: str | None
+    editor: str | None
+    lang: str  # "zh", "en", ...
+    script: str | None  # "simplified" / "traditional" for Chinese, else None
+    text: str
+    attachments: list[Attachment]
+    encoding: EncodingReport
+    cleaning: dict[str, int]  # step -> count of changes; only steps that changed something
+    content_sha256: str
+    simhash: str  # 64-bit, 16 hex digits
+    spam: dict[str, Any]  # {"score": float 0..1, "signals": [str, ...]}
+    raw_sha256: str
+    cleaner_version: str = CLEANER_VERSION
+    extra: dict[str, Any] = field(default_factory=dict)  # nothing yet; room for profile-specific fields
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.pop("extra")
+        d.update(self.extra)
+        return d

@@ -1,0 +1,9 @@
+"""The Scrapy side of the project: spiders fetch raw pages, pipelines hand them
+to the pure-Python `cleaners` library, feed exports write JSONL.
+
+See docs/CRAWLER.md for how to run it and how the parts fit together.
+"""
+
+PROJECT_NAME = "edunews-crawler"
+PROJECT_VERSION = "0.1"
+PROJECT_URL = "https://github.com/edunews/edunews-crawler"

@@ -1,0 +1,182 @@
+"""Reading links out of list and article pages: article links, pagination,
+continuation pages of a split article. Pure functions on (url, anchors) so they
+are testable without Scrapy.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urldefrag, urljoin, urlparse
+
+from scrapy.http import TextResponse
+
+# Anchor texts that mean "another page of this list/article".
+PAGER_TEXTS = ("下一页", "下页", "尾页", "末页", "最后一页", "后页", "next", "next page", "last", ">", ">>", "»")
+PREVIOUS_TEXTS = ("上一页", "上页", "首页", "前页", "prev", "previous", "<", "<<", "«")
+# Links never worth fetching as pages.
+ASSET_EXTENSIONS = re.compile(
+    r"\.(?:jpe?g|png|gif|bmp|webp|svg|ico|css|js|pdf|docx?|xlsx?|pptx?|zip|rar|7z|gz|tar|mp[34]|avi|wmv|flv|swf|txt|xml|apk|exe)$",
+    re.I,
+)
+NON_HTTP = re.compile(r"^(?:javascript|mailto|tel|ftp|data):", re.I)
+
+# URL shapes of article pages across the CMS families we know.
+ARTICLE_URL_SHAPES: tuple[re.Pattern[str], ...] = (
+    re.compile(r"/t\d{8}_\d+\.s?html?$", re.I),  # TRS WCM: t20210108_1234.html
+    re.compile(r"[?&]ArticleID=\d+", re.I),  # ASP CMS: ShowArticle.asp?ArticleID=
+    re.compile(r"/info/\d+/\d+\.s?html?$", re.I),  # VSB: /info/1012/2345.htm
+    re.compile(r"/content_\d+\.s?html?$", re.I),  # content_123456.htm
+    re.compile(r"/(?:19|20)\d{2}-?[01]\d(?:-?[0-3]\d)?/[^/]*\d{3,}[^/]*\.s?html?$", re.I),  # /2024-03/xxx123.html
+    re.compile(r"/(?:19|20)\d{2}/[01]?\d(?:[0-3]\d)?/[^/]*\d[^/]*\.s?html?$", re.I),  # /2024/0312/c123a456/page.htm
+    re.compile(r"/(?:19|20)\d{6}/[^/]*\d[^/]*\.s?html?$", re.I),  # /20240312/xxx.html
+    re.compile(r"/c\d+a\d+/page\.s?html?$", re.I),  # WebPlus
+    re.compile(r"[/_-](?:art|article|detail|news|show|view)[_-]?\d{3,}\.s?html?$", re.I),
+    re.compile(r"/(?:article|detail|news|show|view|content)s?/\d{3,}(?:\.s?html?)?$", re.I),
+    re.compile(r"[?&](?:id|aid|newsid|articleid|contentid|wbnewsid)=\d{2,}", re.I),
+    re.compile(r"/\d{5,}\.s?html?$", re.I),  # long numeric id
+)
+
+# URL shapes of list (column) pages and their pagination.
+LIST_URL_SHAPES: tuple[re.Pattern[str], ...] = (
+    re.compile(r"/index(?:_\d+)?\.s?html?$", re.I),  # TRS: index.html, index_1.html
+    re.compile(r"/(?:list|more|column|channel)[^/]*\.s?html?$", re.I),
+    re.compile(r"[?&](?:ClassID|page|pageno|pagenum|p)=\d+", re.I),
+    re.compile(r"ShowClass\.asp", re.I),
+    re.compile(r"/\w+/\d{1,4}\.htm$", re.I),  # VSB: /zzgz/gzdt/2.htm
+    re.compile(r"/$"),
+)
+
+# The suffix that marks page N of a split article: t..._1234_1.html, 2345_2.htm.
+_PART_SUFFIX = re.compile(r"^(?P<stem>.+?)_(?P<n>\d{1,3})(?P<ext>\.s?html?)$", re.I)
+_PART_QUERY_KEYS = ("ArticlePage", "page", "pageno", "p")
+
+# TRS "createPageHTML(countPage, currentPage, 'index', 'html')" / "var countPage = 5".
+_TRS_PAGER = re.compile(
+    r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,\s*['\"]([\w-]+)['\"]\s*,\s*['\"](s?html?)['\"]"
+)
+_TRS_COUNT = re.compile(r"var\s+countPage\s*=\s*['\"]?(\d+)")
+
+
+@dataclass(frozen=True)
+class Anchor:
+    url: str  # absolute, fragment removed
+    text: str
+
+
+def anchors(response: TextResponse, scope_xpaths: tuple[str, ...] = ()) -> list[Anchor]:
+    """Every <a href> of the page (or of the elements the scope XPaths select),
+    absolute, without fragments, in document order."""
+    out: list[Anchor] = []
+    seen: set[tuple[str, str]] = set()
+    base = response.url
+    base_href = response.xpath("//base/@href").get()
+    if base_href:
+        base = urljoin(response.url, base_href.strip())
+    if scope_xpaths:
+        nodes = [a for xp in scope_xpaths for scope in response.xpath(xp)
+                 for a in scope.xpath("descendant-or-self::a[@href]")]
+    else:
+        nodes = response.xpath("//a[@href]")
+    for a in nodes:
+        href = (a.attrib.get("href") or "").strip()
+        if not href or href.startswith("#") or NON_HTTP.match(href):
+            continue
+        url = urldefrag(urljoin(base, href))[0]
+        if not url.startswith(("http://", "https://")):
+            continue
+        text = " ".join("".join(a.xpath(".//text()").getall()).split())
+        if not text:
+            text = (a.attrib.get("title") or "").strip()
+        key = (url, text)
+        if key not in seen:
+            seen.add(key)
+            out.append(Anchor(url, text))
+    return out
+
+
+def matches_any(url: str, patterns) -> bool:
+    return any(p.search(url) for p in patterns)
+
+
+def is_asset(url: str) -> bool:
+    return bool(ASSET_EXTENSIONS.search(urlparse(url).path))
+
+
+def looks_like_article_url(url: str, extra=()) -> bool:
+    return matches_any(url, extra) or matches_any(url, ARTICLE_URL_SHAPES)
+
+
+def is_pager_text(text: str) -> bool:
+    t = text.strip().strip("[]【】()（）").strip().lower()
+    if t in PAGER_TEXTS:
+        return True
+    return t.isdigit() and len(t) <= 4
+
+
+def is_previous_text(text: str) -> bool:
+    return text.strip().strip("[]【】()（）").strip().lower() in PREVIOUS_TEXTS
+
+
+def trs_pages(response: TextResponse) -> list[str]:
+    """Pages of a TRS list whose pager is written by JavaScript (createPageHTML)."""
+    text = response.text
+    m = _TRS_PAGER.search(text)
+    if m:
+        count, name, ext = int(m.group(1)), m.group(3), m.group(4)
+    else:
+        c = _TRS_COUNT.search(text)
+        if not c:
+            return []
+        count, name, ext = int(c.group(1)), "index", "html"
+    count = min(count, 1000)
+    return [urljoin(response.url, f"{name}_{i}.{ext}") for i in range(1, count)]
+
+
+# --- split articles -----------------------------------------------------------
+
+
+def article_base(url: str) -> tuple[str, int]:
+    """(URL of page 1, page number) for a page of a split article.
+
+    t20210108_1234_1.html -> (t20210108_1234.html, 2): TRS numbers the extra
+    pages from _1. ShowArticle.asp?ArticleID=5&ArticlePage=2 -> (..ArticleID=5, 2).
+    """
+    parsed = urlparse(url)
+    m = _PART_SUFFIX.match(parsed.path)
+    if m and not re.search(r"/t\d{8}$", m.group("stem")) and looks_like_article_url(m.group("stem") + m.group("ext")):
+        trs = bool(re.search(r"/t\d{8}_\d+$", m.group("stem")))
+        n = int(m.group("n"))
+        base = parsed._replace(path=m.group("stem") + m.group("ext")).geturl()
+        return base, (n + 1 if trs else n)
+    if parsed.query:
+        pairs = parse_qsl(parsed.query, keep_blank_values=True)
+        for key in _PART_QUERY_KEYS:
+            values = [v for k, v in pairs if k.lower() == key.lower()]
+            if values and values[0].isdigit() and _has_article_id(pairs):
+                rest = [(k, v) for k, v in pairs if k.lower() != key.lower()]
+                query = "&".join(f"{k}={v}" for k, v in rest)
+                return parsed._replace(query=query).geturl(), int(values[0])
+    return url, 1
+
+
+def _has_article_id(pairs) -> bool:
+    return any(k.lower() in ("articleid", "id", "newsid", "aid", "contentid") for k, _ in pairs)
+
+
+def is_continuation_url(url: str) -> bool:
+    """True for page 2..n of a split article (never fetched on its own)."""
+    return article_base(url)[1] > 1
+
+
+def continuation_pages(page_url: str, links: list[Anchor]) -> list[tuple[int, str]]:
+    """The other pages of the article `page_url` belongs to, as (page number, URL), sorted."""
+    base, _ = article_base(page_url)
+    found: dict[int, str] = {}
+    for a in links:
+        if a.url == page_url:
+            continue
+        b, n = article_base(a.url)
+        if b == base and n > 1:
+            found.setdefault(n, a.url)
+    return sorted(found.items())

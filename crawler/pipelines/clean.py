@@ -1,0 +1,107 @@
+"""PageItem -> ArticleRecord through `cleaners.clean_page` (and `merge_parts` for
+an article split over several pages), or an ErrorRecord when cleaning fails.
+
+Settings:
+- CLEAN_ENABLED (default True): switch the pipeline off.
+- CLEAN_WORKERS (default 0): clean in a pool of this many processes (cleaning
+  is CPU-bound); 0 cleans in the crawler's own process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+from scrapy.exceptions import NotConfigured
+
+from crawler.items import ArticleRecord, ErrorRecord, PageItem
+from crawler.provenance import provenance
+
+logger = logging.getLogger(__name__)
+
+
+def clean_item(item: PageItem) -> dict[str, Any]:
+    """Clean every page of the item and merge them. Returns the record dict, or
+    {"__error__": (stage, reason)} when cleaning failed. Runs in a worker process
+    when CLEAN_WORKERS > 0, so it takes and returns plain picklable values."""
+    try:
+        from cleaners import CleanError, clean_page, merge_parts
+    except ImportError as exc:  # the library itself is broken: every page fails alike
+        return {"__error__": ("clean", f"cleaners library unavailable: {exc}")}
+    try:
+        records = []
+        for part in [item.page, *item.parts]:
+            kwargs: dict[str, Any] = {"headers": part.headers, "site_type": item.site_type}
+            if item.content_xpath:
+                kwargs["content_xpath"] = item.content_xpath
+            records.append(clean_page(part.body, part.final_url, **kwargs))
+        record = merge_parts(records) if len(records) > 1 else records[0]
+        return record.to_dict()
+    except CleanError as exc:
+        return {"__error__": (exc.stage, exc.reason)}
+    except Exception as exc:  # a bug in the cleaner must not stop the crawl
+        logger.exception("cleaner crashed on %s", item.page.final_url)
+        return {"__error__": ("clean", f"unexpected {type(exc).__name__}: {exc}"[:500])}
+
+
+def to_record(item: PageItem, cleaned: dict[str, Any]) -> ArticleRecord | ErrorRecord:
+    prov = provenance(item)
+    if "__error__" in cleaned:
+        stage, reason = cleaned["__error__"]
+        return error_for(item, stage, reason)
+    record = ArticleRecord(cleaned)
+    record.update(prov)  # url = the URL asked for; final_url = the one that answered
+    if item.site_type:
+        record["site_type"] = item.site_type
+    return record
+
+
+def error_for(item: PageItem, stage: str, reason: str) -> ErrorRecord:
+    prov = provenance(item)
+    rec = ErrorRecord(error=stage, reason=reason)
+    rec.update(prov)
+    rec["site_type"] = item.site_type
+    return rec
+
+
+class CleanPipeline:
+    def __init__(self, crawler):
+        if not crawler.settings.getbool("CLEAN_ENABLED", True):
+            raise NotConfigured("CLEAN_ENABLED is off")
+        self.stats = crawler.stats
+        self.workers = crawler.settings.getint("CLEAN_WORKERS", 0)
+        self.pool: ProcessPoolExecutor | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        if self.workers > 0:
+            self.pool = ProcessPoolExecutor(max_workers=self.workers)
+
+    def close_spider(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    async def process_item(self, item: Any) -> Any:
+        if not isinstance(item, PageItem):
+            return item
+        if self.pool is not None:
+            loop = asyncio.get_running_loop()
+            try:
+                cleaned = await loop.run_in_executor(self.pool, clean_item, item)
+            except Exception as exc:  # a worker died (e.g. out of memory)
+                logger.exception("clean worker failed on %s", item.page.final_url)
+                cleaned = {"__error__": ("clean", f"worker failed: {type(exc).__name__}: {exc}"[:500])}
+        else:
+            cleaned = clean_item(item)
+        out = to_record(item, cleaned)
+        if isinstance(out, ErrorRecord):
+            self.stats.inc_value(f"errors/{out['error']}")
+            logger.warning("cleaning failed for %s: %s (%s)", item.page.url, out["reason"], out["error"])
+        else:
+            self.stats.inc_value("records/cleaned")
+        return out

@@ -1,0 +1,145 @@
+"""The site registry: a site is configuration, not code.
+
+Sites live in a TOML file (crawler/sites.toml by default, or the file named by
+the SITES_REGISTRY setting); its header comment documents every key. Load it
+once into typed `Site` objects:
+
+    registry = Registry.load()
+    site = registry.get("sdjky")
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+DEFAULT_REGISTRY = Path(__file__).with_name("sites.toml")
+
+SITE_TYPES = ("provincial_portal", "quality_education", "university_party", "mirror", "generic")
+
+_KNOWN_KEYS = {
+    "site_name",
+    "site_type",
+    "start_urls",
+    "allowed_domains",
+    "content_xpath",
+    "date_format",
+    "needs_browser",
+    "article_url_patterns",
+    "list_url_patterns",
+    "list_xpath",
+}
+
+
+class RegistryError(ValueError):
+    """The registry file is malformed (unknown key, wrong type, unknown site type)."""
+
+
+@dataclass(frozen=True)
+class Site:
+    name: str
+    site_type: str
+    start_urls: tuple[str, ...]
+    allowed_domains: tuple[str, ...]
+    site_name: str | None = None
+    content_xpath: str | None = None
+    date_format: str | None = None
+    needs_browser: bool = False
+    article_url_patterns: tuple[re.Pattern[str], ...] = field(default_factory=tuple)
+    list_url_patterns: tuple[re.Pattern[str], ...] = field(default_factory=tuple)
+    list_xpath: str | None = None
+
+    @classmethod
+    def from_dict(cls, name: str, data: dict) -> "Site":
+        unknown = set(data) - _KNOWN_KEYS
+        if unknown:
+            raise RegistryError(f"site {name!r}: unknown keys {sorted(unknown)}")
+        site_type = data.get("site_type")
+        if site_type not in SITE_TYPES:
+            raise RegistryError(f"site {name!r}: site_type must be one of {SITE_TYPES}, not {site_type!r}")
+        start_urls = _str_list(name, data, "start_urls")
+        if not start_urls:
+            raise RegistryError(f"site {name!r}: start_urls is required")
+        domains = _str_list(name, data, "allowed_domains") or domains_of(start_urls)
+        try:
+            articles = tuple(re.compile(p) for p in _str_list(name, data, "article_url_patterns"))
+            lists = tuple(re.compile(p) for p in _str_list(name, data, "list_url_patterns"))
+        except re.error as exc:
+            raise RegistryError(f"site {name!r}: bad URL pattern: {exc}") from exc
+        return cls(
+            name=name,
+            site_type=site_type,
+            start_urls=tuple(start_urls),
+            allowed_domains=tuple(domains),
+            site_name=data.get("site_name"),
+            content_xpath=data.get("content_xpath") or None,
+            date_format=data.get("date_format") or None,
+            needs_browser=bool(data.get("needs_browser", False)),
+            article_url_patterns=articles,
+            list_url_patterns=lists,
+            list_xpath=data.get("list_xpath") or None,
+        )
+
+
+def _str_list(name: str, data: dict, key: str) -> list[str]:
+    value = data.get(key, [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise RegistryError(f"site {name!r}: {key} must be a list of strings")
+    return value
+
+
+def domains_of(urls: list[str] | tuple[str, ...]) -> list[str]:
+    """Host names of the URLs, without a leading `www.`, in order, no repeats.
+
+    Scrapy's allowed_domains also allow subdomains, so `www.sdjky.cn` becomes
+    `sdjky.cn`. Ports are dropped (allowed_domains match host names).
+    """
+    out: list[str] = []
+    for url in urls:
+        host = (urlparse(url).hostname or "").lower()
+        if host.startswith("www."):
+            host = host[4:]
+        if host and host not in out:
+            out.append(host)
+    return out
+
+
+class Registry:
+    def __init__(self, sites: dict[str, Site], path: Path | None = None):
+        self.sites = sites
+        self.path = path
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> "Registry":
+        path = Path(path) if path else DEFAULT_REGISTRY
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+        sites_data = data.get("sites", {})
+        if not isinstance(sites_data, dict):
+            raise RegistryError("[sites] must be a table of tables")
+        sites = {name: Site.from_dict(name, entry) for name, entry in sites_data.items()}
+        return cls(sites, path)
+
+    def get(self, name: str) -> Site:
+        try:
+            return self.sites[name]
+        except KeyError:
+            known = ", ".join(sorted(self.sites)) or "none"
+            raise KeyError(f"no site {name!r} in {self.path} (known: {known})") from None
+
+    def for_url(self, url: str) -> Site | None:
+        """The registered site whose allowed domains cover the URL's host."""
+        host = (urlparse(url).hostname or "").lower()
+        for site in self.sites.values():
+            for domain in site.allowed_domains:
+                if host == domain or host.endswith("." + domain):
+                    return site
+        return None
+
+    def of_type(self, site_type: str) -> list[Site]:
+        return [s for s in self.sites.values() if s.site_type == site_type]

@@ -1,0 +1,79 @@
+"""Is a response a usable HTML page? The checks every spider makes before it
+reads links or hands a page to the cleaner. Pure functions of status, headers
+and body.
+"""
+
+from __future__ import annotations
+
+import re
+
+from scrapy.http import HtmlResponse, Response, TextResponse
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+# Content types that may carry HTML when a server mislabels it.
+MAYBE_HTML_TYPES = ("text/plain", "application/octet-stream", "text/xml", "application/xml", "")
+MAGIC = (
+    (b"%PDF", "PDF"),
+    (b"\x89PNG", "PNG image"),
+    (b"GIF8", "GIF image"),
+    (b"\xff\xd8\xff", "JPEG image"),
+    (b"PK\x03\x04", "ZIP archive (docx/xlsx?)"),
+    (b"\xd0\xcf\x11\xe0", "MS Office document"),
+    (b"Rar!", "RAR archive"),
+    (b"\x1f\x8b", "gzip data"),
+)
+_HTML_SNIFF = re.compile(rb"<\s*(?:!doctype\s+html|html|head|body|title|meta|div|p|table)\b", re.I)
+
+# HTTP statuses handed to the callbacks (not swallowed by HttpErrorMiddleware),
+# so a failed page becomes an error record. Redirects are left to Scrapy.
+ERROR_STATUSES = list(range(400, 600))
+
+
+def media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";")[0].strip().lower()
+
+
+def sniff_binary(body: bytes) -> str | None:
+    head = body[:16]
+    for magic, name in MAGIC:
+        if head.startswith(magic):
+            return name
+    return None
+
+
+def looks_like_html(body: bytes) -> bool:
+    return bool(_HTML_SNIFF.search(body[:4096]))
+
+
+def problem(response: Response) -> tuple[str, str] | None:
+    """(stage, reason) when the response is not a page we can use, else None."""
+    status = response.status
+    if status >= 400:
+        return "http", f"HTTP {status}"
+    if 300 <= status < 400:
+        return "http", f"HTTP {status} redirect not followed"
+    body = response.body
+    if not body.strip():
+        return "content", "empty body"
+    ctype = media_type(response.headers.get("Content-Type", b"").decode("latin-1"))
+    binary = sniff_binary(body)
+    if binary:
+        return "content", f"not HTML: {ctype or 'unlabelled'} body is {binary}"
+    if ctype in HTML_TYPES:
+        return None
+    if ctype in MAYBE_HTML_TYPES and looks_like_html(body):
+        return None
+    return "content", f"not HTML: content type {ctype or 'missing'}"
+
+
+def as_html(response: Response) -> TextResponse:
+    """The response as a TextResponse for link extraction (a mislabelled page included)."""
+    if isinstance(response, TextResponse):
+        return response
+    return HtmlResponse(
+        url=response.url,
+        status=response.status,
+        headers=response.headers,
+        body=response.body,
+        request=response.request,
+    )

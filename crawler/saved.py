@@ -1,0 +1,101 @@
+"""Saved sites: raw responses on disk, as the fixtures keep them.
+
+Layout: `<root>/sites/<site>/index.json` (or `<root>/<site>/index.json`, or a
+single `<root>/index.json`), each
+
+    {"site": "sdjky", "site_type": "provincial_portal",
+     "start_urls": [...], "allowed_domains": [...],
+     "responses": [{"url": "http://www.sdjky.cn/gzdt/index.html", "status": 200,
+                    "headers": {"Content-Type": "text/html; charset=gb2312"},
+                    "body": "pages/gzdt_index.html"}, ...]}
+
+with the raw bytes of each body under the site's directory, never re-encoded.
+Used by the replay middleware and by the tests' fixture server.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urldefrag
+
+from w3lib.url import canonicalize_url
+
+
+@dataclass
+class SavedResponse:
+    url: str
+    status: int = 200
+    headers: dict[str, str | list[str]] = field(default_factory=dict)
+    body: bytes = b""
+    site: str = ""
+
+
+@dataclass
+class SavedSite:
+    name: str
+    site_type: str | None
+    start_urls: list[str]
+    allowed_domains: list[str]
+    responses: list[SavedResponse]
+
+
+def index_files(root: str | Path) -> list[Path]:
+    root = Path(root)
+    if (root / "index.json").is_file():
+        return [root / "index.json"]
+    for base in (root / "sites", root):
+        found = sorted(base.glob("*/index.json"))
+        if found:
+            return found
+    return []
+
+
+def load_site(index: Path) -> SavedSite:
+    data = json.loads(index.read_text(encoding="utf-8"))
+    name = data.get("site") or index.parent.name
+    responses = []
+    for entry in data.get("responses", []):
+        body_ref = entry.get("body")
+        body = (index.parent / body_ref).read_bytes() if body_ref else b""
+        responses.append(SavedResponse(
+            url=entry["url"],
+            status=int(entry.get("status", 200)),
+            headers=dict(entry.get("headers") or {}),
+            body=body,
+            site=name,
+        ))
+    return SavedSite(name, data.get("site_type"), list(data.get("start_urls", [])),
+                     list(data.get("allowed_domains", [])), responses)
+
+
+def url_key(url: str) -> str:
+    return canonicalize_url(urldefrag(url)[0])
+
+
+class SavedStore:
+    """URL -> saved response, for every saved site under a root."""
+
+    def __init__(self, sites: list[SavedSite]):
+        self.sites = sites
+        self.exact: dict[str, SavedResponse] = {}
+        self.canonical: dict[str, SavedResponse] = {}
+        for site in sites:
+            for r in site.responses:
+                self.add(r)
+
+    def add(self, r: SavedResponse) -> None:
+        self.exact[urldefrag(r.url)[0]] = r
+        self.canonical[url_key(r.url)] = r
+
+    @classmethod
+    def load(cls, root: str | Path) -> "SavedStore":
+        return cls([load_site(p) for p in index_files(root)])
+
+    def get(self, url: str) -> SavedResponse | None:
+        url = urldefrag(url)[0]
+        return self.exact.get(url) or self.canonical.get(url_key(url))
+
+    def __len__(self) -> int:
+        return len(self.exact)

@@ -1,0 +1,409 @@
+"""What every spider of this project shares.
+
+- Arguments: `-a site=NAME` (a registry entry), `-a start_urls=URL[,URL...]`
+  (anywhere; the site is then the registry entry covering the URL, or an ad hoc
+  one named after the host), `-a allowed_domains=a,b`, `-a crawl_id=...`.
+  Without either, a site-type spider crawls every registry site of its type.
+- `async def start`: one list request per start URL.
+- List pages: article links and pagination, by the rules of the CMS family
+  (subclasses) plus the site's `article_url_patterns` / `list_url_patterns`.
+- Article pages: the page, then pages 2..n of a split article, then one PageItem.
+- Failures (DNS, timeouts, robots.txt, HTTP 4xx/5xx, empty or non-HTML bodies)
+  become ErrorRecord items with the stage and a reason: nothing is dropped
+  silently and nothing stops the crawl.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator, Iterable, Iterator
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlparse
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request, Response, TextResponse
+from twisted.python.failure import Failure
+
+from crawler import PROJECT_NAME, PROJECT_VERSION
+from crawler.feeds import default_feeds
+from crawler.items import ErrorRecord, PageItem, PagePart
+from crawler.links import (
+    Anchor,
+    anchors,
+    continuation_pages,
+    is_asset,
+    is_continuation_url,
+    is_pager_text,
+    is_previous_text,
+    matches_any,
+)
+from crawler.provenance import http_block, new_crawl_id, page_from_response, utc_now_iso
+from crawler.registry import Registry, Site, domains_of
+from crawler.responses import ERROR_STATUSES, as_html, problem
+
+logger = logging.getLogger(__name__)
+
+MAX_ARTICLE_PARTS = 50
+
+
+def user_agent(contact: str) -> str:
+    return f"{PROJECT_NAME}/{PROJECT_VERSION} (+{contact})"
+
+
+def split_arg(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [v.strip() for v in str(value).split(",") if v.strip()]
+
+
+class BaseSpider(scrapy.Spider):
+    """Subclasses set `name`, `site_type` and the CMS family's URL rules."""
+
+    site_type: str | None = None
+    # The CMS family's URL shapes (subclasses); the registry's patterns add to them.
+    ARTICLE_PATTERNS: tuple[re.Pattern[str], ...] = ()
+    LIST_PATTERNS: tuple[re.Pattern[str], ...] = ()
+    # Where the CMS family puts the column's own article list (not sidebars such
+    # as 热门文章/栏目热点). Tried in order; when none yields an article link,
+    # the whole page is used. The registry's `list_xpath` comes first.
+    LIST_CONTAINER_XPATHS: tuple[str, ...] = ()
+
+    def __init__(self, *args: Any, site: str | None = None, start_urls: Any = None,
+                 allowed_domains: Any = None, crawl_id: str | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.site_arg = site
+        self.start_urls_arg = split_arg(start_urls)
+        self.allowed_domains_arg = split_arg(allowed_domains)
+        self.crawl_id_arg = crawl_id
+        self.sites: dict[str, Site] = {}
+        self._emitted_final_urls: set[str] = set()
+
+    # --- setup ----------------------------------------------------------------
+
+    @classmethod
+    def update_settings(cls, settings) -> None:
+        super().update_settings(settings)
+        # The default output only when the user named none (-o/-O/FEEDS).
+        if not settings.getdict("FEEDS"):
+            feeds = default_feeds(settings)
+            if feeds:
+                settings.set("FEEDS", feeds, priority="spider")
+        # The User-Agent names the project and CRAWLER_CONTACT, unless USER_AGENT
+        # itself was set above the project's default.
+        contact = settings.get("CRAWLER_CONTACT")
+        if contact and settings.getpriority("USER_AGENT") <= settings.getpriority("CRAWLER_CONTACT"):
+            settings.set("USER_AGENT", user_agent(contact), priority=settings.getpriority("CRAWLER_CONTACT"))
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.configure(crawler.settings)
+        return spider
+
+    def configure(self, settings) -> None:
+        now = datetime.now(tz=timezone.utc)
+        self.crawl_id = self.crawl_id_arg or settings.get("CRAWL_ID") or new_crawl_id(now)
+        # %(time)s in feed URIs: one value for the whole run (see crawler/feeds.py).
+        self.run_time = now.replace(microsecond=0).isoformat().replace("+00:00", "Z").replace(":", "-")
+        self.max_list_pages = settings.getint("CRAWLER_MAX_LIST_PAGES", 0)
+        self.registry = Registry.load(settings.get("SITES_REGISTRY") or None)
+        for site in self.resolve_sites():
+            self.sites[site.name] = site
+        domains: list[str] = []
+        for site in self.sites.values():
+            for d in site.allowed_domains:
+                if d not in domains:
+                    domains.append(d)
+        self.allowed_domains = domains
+        logger.info("crawl %s: sites %s, allowed domains %s", self.crawl_id, sorted(self.sites), domains)
+
+    def resolve_sites(self) -> list[Site]:
+        if self.site_arg:
+            site = self.registry.get(self.site_arg)
+            if self.start_urls_arg:
+                site = _replace(site, start_urls=tuple(self.start_urls_arg),
+                                allowed_domains=tuple(self._domains_for(self.start_urls_arg, site)))
+            elif self.allowed_domains_arg:
+                site = _replace(site, allowed_domains=tuple(self.allowed_domains_arg))
+            return [site]
+        if self.start_urls_arg:
+            return self.sites_for_urls(self.start_urls_arg)
+        sites = self.registry.of_type(self.site_type) if self.site_type else []
+        if not sites:
+            raise ValueError(
+                f"spider {self.name!r} needs -a start_urls=URL[,URL...] or -a site=NAME "
+                f"(no registry site has site_type {self.site_type!r})"
+            )
+        return sites
+
+    def _domains_for(self, urls: list[str], site: Site | None = None) -> list[str]:
+        if self.allowed_domains_arg:
+            return self.allowed_domains_arg
+        domains = domains_of(urls)
+        if site:
+            domains += [d for d in site.allowed_domains if d not in domains]
+        return domains
+
+    def sites_for_urls(self, urls: list[str]) -> list[Site]:
+        """Group start URLs by the registry site that covers them; ad hoc sites for the rest."""
+        grouped: dict[str, tuple[Site, list[str]]] = {}
+        for url in urls:
+            known = self.registry.for_url(url)
+            if known is not None and (self.site_type in (None, known.site_type)):
+                site = known
+            else:
+                host = urlparse(url).netloc.lower()
+                site = Site(name=host, site_type=self.site_type or "generic",
+                            start_urls=(), allowed_domains=tuple(self._domains_for([url])))
+            grouped.setdefault(site.name, (site, []))[1].append(url)
+        return [
+            _replace(site, start_urls=tuple(u), allowed_domains=tuple(self._domains_for(u, site)))
+            for site, u in grouped.values()
+        ]
+
+    # --- requests ---------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Any]:
+        for site in self.sites.values():
+            for url in site.start_urls:
+                yield self.list_request(url, site, depth=0, start=True)
+
+    def list_request(self, url: str, site: Site, depth: int, start: bool = False, **meta: Any) -> Request:
+        return Request(
+            url,
+            callback=self.parse_list,
+            errback=self.on_error,
+            meta={"site": site.name, "kind": "list", "list_depth": depth, "start": start,
+                  "handle_httpstatus_list": ERROR_STATUSES, **meta},
+        )
+
+    def article_request(self, url: str, site: Site, referer: str | None, **meta: Any) -> Request:
+        return Request(
+            url,
+            callback=self.parse_article,
+            errback=self.on_error,
+            priority=1,
+            meta={"site": site.name, "kind": "article", "list_url": referer,
+                  "handle_httpstatus_list": ERROR_STATUSES, **meta},
+        )
+
+    def site_of(self, request_or_response: Request | Response) -> Site:
+        meta = request_or_response.meta
+        name = meta.get("site")
+        if name in self.sites:
+            return self.sites[name]
+        return next(iter(self.sites.values()))
+
+    def count(self, key: str, n: int = 1) -> None:
+        if self.crawler is not None:
+            self.crawler.stats.inc_value(key, n)
+
+    # --- list pages -------------------------------------------------------------
+
+    def parse_list(self, response: Response) -> Iterator[Any]:
+        site = self.site_of(response)
+        self.count("pages/fetched")
+        self.count("pages/list")
+        bad = problem(response)
+        if bad:
+            yield self.error_from_response(bad[0], bad[1], response, site)
+            return
+        page = as_html(response)
+        links = [a for a in anchors(page) if self.in_domain(a.url) and not is_asset(a.url)]
+        articles = self.article_links(page, self.main_list_links(page, links, site), site)
+        lists = self.pagination_links(page, links, site)
+        depth = response.meta.get("list_depth", 0)
+        for url in articles:
+            yield self.article_request(url, site, referer=response.url)
+        if self.max_list_pages and depth + 1 >= self.max_list_pages:
+            lists = []
+        for url in lists:
+            yield self.list_request(url, site, depth=depth + 1)
+        self.count("links/articles", len(articles))
+        self.count("links/lists", len(lists))
+        if not articles and not lists:
+            self.count("lists/no_links")
+            logger.warning("list page %s has no article or pagination links", response.url)
+            yield self.error_from_response("discover", "list page has no article or pagination links",
+                                           response, site)
+
+    def main_list_links(self, response: TextResponse, links: list[Anchor], site: Site) -> list[Anchor]:
+        """The anchors of the column's own list, when the family or the site says where it is."""
+        patterns = site.article_url_patterns + self.ARTICLE_PATTERNS
+        xpaths = ((site.list_xpath,) if site.list_xpath else ()) + self.LIST_CONTAINER_XPATHS
+        for xp in xpaths:
+            scoped = [a for a in anchors(response, (xp,)) if self.in_domain(a.url)]
+            if any(matches_any(a.url, patterns) for a in scoped):
+                return scoped
+        return links
+
+    def article_links(self, response: TextResponse, links: list[Anchor], site: Site) -> list[str]:
+        patterns = site.article_url_patterns + self.ARTICLE_PATTERNS
+        out: list[str] = []
+        for a in links:
+            if matches_any(a.url, patterns) and not is_continuation_url(a.url) and a.url not in out:
+                out.append(a.url)
+        return out
+
+    def pagination_links(self, response: TextResponse, links: list[Anchor], site: Site) -> list[str]:
+        """Other pages of the same list: pager anchors (下一页, 尾页, 2, 3...) and list-shaped URLs
+        that the CMS family says belong to this column."""
+        out: list[str] = []
+        for a in links:
+            if a.url == response.url or a.url in out:
+                continue
+            if matches_any(a.url, site.article_url_patterns + self.ARTICLE_PATTERNS):
+                continue
+            if is_previous_text(a.text) and not self.same_list(response.url, a.url):
+                continue
+            pager = is_pager_text(a.text) or is_previous_text(a.text)
+            if (pager and self.same_list(response.url, a.url)) or matches_any(a.url, site.list_url_patterns):
+                out.append(a.url)
+            elif self.same_list(response.url, a.url) and matches_any(a.url, self.LIST_PATTERNS):
+                out.append(a.url)
+        return out
+
+    def same_list(self, list_url: str, url: str) -> bool:
+        """Whether `url` is another page of the list at `list_url` (CMS family rule)."""
+        a, b = urlparse(list_url), urlparse(url)
+        return a.netloc == b.netloc and a.path.rsplit("/", 1)[0] == b.path.rsplit("/", 1)[0]
+
+    def in_domain(self, url: str) -> bool:
+        host = (urlparse(url).hostname or "").lower()
+        return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
+
+    # --- article pages ----------------------------------------------------------
+
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        site = self.site_of(response)
+        state = response.meta.get("article")
+        self.count("pages/fetched")
+        self.count("pages/article" if state is None else "pages/article_part")
+        bad = problem(response)
+        if bad:
+            yield self.error_from_response(bad[0], bad[1], response, site)
+            if state is not None:  # a later page failed: emit what we have
+                yield self.page_item(state, site)
+            return
+        yield from self.handle_article(response, site)
+
+    def handle_article(self, response: Response, site: Site) -> Iterator[Any]:
+        """Record this page of the article; fetch the next page, or emit the article."""
+        page = page_from_response(response)
+        state = response.meta.get("article")
+        if state is None:
+            state = {"first": page, "parts": [], "done": [response.url, page.url], "pending": {},
+                     "referer": response.meta.get("list_url")}
+        else:
+            state = {**state, "parts": [*state["parts"], page],
+                     "done": [*state["done"], response.url, page.url], "pending": dict(state["pending"])}
+        html = as_html(response)
+        links = [a for a in anchors(html) if self.in_domain(a.url)]
+        for n, url in continuation_pages(response.url, links):
+            if url not in state["done"] and url not in state["pending"].values():
+                state["pending"][n] = url
+        if state["pending"] and len(state["parts"]) + 1 < MAX_ARTICLE_PARTS:
+            n = min(state["pending"])
+            url = state["pending"].pop(n)
+            yield Request(
+                url, callback=self.parse_article, errback=self.on_part_error, dont_filter=True,
+                meta={"site": site.name, "kind": "article_part", "article": state,
+                      "handle_httpstatus_list": ERROR_STATUSES},
+            )
+            return
+        yield self.page_item(state, site)
+
+    def page_item(self, state: dict, site: Site) -> PageItem | None:
+        first: PagePart = state["first"]
+        if first.final_url in self._emitted_final_urls:
+            self.count("articles/duplicate_final_url")
+            logger.info("article %s already emitted (reached again via %s)", first.final_url, first.url)
+            return None
+        self._emitted_final_urls.add(first.final_url)
+        self.count("articles/pages")
+        if state["parts"]:
+            self.count("articles/split")
+        return PageItem(
+            page=first,
+            site=site.name,
+            site_name=site.site_name,
+            site_type=site.site_type if site.site_type != "generic" else None,
+            spider=self.name,
+            crawl_id=self.crawl_id,
+            content_xpath=site.content_xpath,
+            date_format=site.date_format,
+            rendered=False,
+            referer=state.get("referer"),
+            parts=list(state["parts"]),
+        )
+
+    # --- errors -------------------------------------------------------------------
+
+    def error_record(self, stage: str, reason: str, url: str, site: Site | None = None,
+                     **extra: Any) -> ErrorRecord:
+        self.count(f"errors/{stage}")
+        rec = ErrorRecord(
+            error=stage,
+            reason=reason,
+            url=url,
+            site=site.name if site else None,
+            site_name=site.site_name if site else None,
+            site_type=site.site_type if site else self.site_type,
+            spider=self.name,
+            crawl_id=getattr(self, "crawl_id", None),
+            fetched_at=utc_now_iso(),
+        )
+        rec.update(extra)
+        return rec
+
+    def error_from_response(self, stage: str, reason: str, response: Response, site: Site) -> ErrorRecord:
+        page = page_from_response(response)
+        logger.warning("%s: %s (%s)", response.url, reason, stage)
+        return self.error_record(stage, reason, page.url, site, final_url=page.final_url,
+                                 http=http_block(page), redirect_urls=page.redirect_urls)
+
+    def on_error(self, failure: Failure) -> Iterable[Any]:
+        request = failure.request
+        site = self.site_of(request)
+        stage, reason = describe_failure(failure)
+        logger.warning("%s: %s (%s)", request.url, reason, stage)
+        redirects = list(request.meta.get("redirect_urls", []))
+        url = redirects[0] if redirects else request.url
+        extra: dict[str, Any] = {"redirect_urls": redirects} if redirects else {}
+        if redirects:
+            extra["final_url"] = request.url
+        return [self.error_record(stage, reason, url, site, **extra)]
+
+    def on_part_error(self, failure: Failure) -> Iterable[Any]:
+        out = list(self.on_error(failure))
+        state = failure.request.meta.get("article")
+        if state is not None:
+            item = self.page_item(state, self.site_of(failure.request))
+            if item is not None:
+                out.append(item)
+        return out
+
+
+def describe_failure(failure: Failure) -> tuple[str, str]:
+    """(stage, reason) for a download failure, short and stable enough to group by."""
+    exc = failure.value
+    name = type(exc).__name__
+    if isinstance(exc, IgnoreRequest):
+        msg = str(exc) or name
+        return ("robots" if "robots" in msg.lower() else "fetch"), msg
+    response = getattr(exc, "response", None)
+    if response is not None:
+        return "http", f"HTTP {response.status}"
+    text = str(exc).strip()
+    return "fetch", f"{name}: {text[:200]}" if text else name
+
+
+def _replace(site: Site, **changes: Any) -> Site:
+    from dataclasses import replace
+
+    return replace(site, **changes)

@@ -1,0 +1,90 @@
+"""Crawl any site from its start URLs, within its domains, with no rules.
+
+Every fetched page is classified (crawler/classify.py): an article becomes a
+PageItem (pages 2..n of a split article included) and its links are not
+followed; a list or navigation page has its links followed, article-shaped
+URLs first, down to GENERIC_MAX_DEPTH (navigation pages that are not lists
+only near the start). Nothing is emitted for list and navigation pages.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from scrapy.http import Request, Response
+
+from crawler.classify import classify, features
+from crawler.links import anchors, is_asset, is_continuation_url, is_previous_text, looks_like_article_url
+from crawler.registry import Site
+from crawler.responses import ERROR_STATUSES, as_html, problem
+from crawler.spiders.base import BaseSpider
+
+logger = logging.getLogger(__name__)
+
+
+class GenericSpider(BaseSpider):
+    name = "generic"
+    site_type = None
+
+    def configure(self, settings) -> None:
+        super().configure(settings)
+        self.max_depth = settings.getint("GENERIC_MAX_DEPTH", 3)
+
+    async def start(self) -> AsyncIterator[Any]:
+        for site in self.sites.values():
+            for url in site.start_urls:
+                yield self.page_request(url, site, depth=0, start=True)
+
+    def page_request(self, url: str, site: Site, depth: int, start: bool = False,
+                     referer: str | None = None) -> Request:
+        article_shaped = looks_like_article_url(url, site.article_url_patterns)
+        return Request(
+            url,
+            callback=self.parse_page,
+            errback=self.on_error,
+            priority=(10 if article_shaped else 0) - depth,
+            meta={"site": site.name, "kind": "page", "depth_generic": depth, "start": start,
+                  "list_url": referer, "handle_httpstatus_list": ERROR_STATUSES},
+        )
+
+    def parse_page(self, response: Response) -> Iterator[Any]:
+        site = self.site_of(response)
+        bad = problem(response)
+        if bad:
+            self.count("pages/fetched")
+            yield self.error_from_response(bad[0], bad[1], response, site)
+            return
+        html = as_html(response)
+        links = [a for a in anchors(html) if self.in_domain(a.url) and not is_asset(a.url)]
+        f = features(html, links, site.article_url_patterns)
+        kind = classify(f)
+        if any(p.search(response.url) for p in site.article_url_patterns):
+            kind = "article"
+        elif any(p.search(response.url) for p in site.list_url_patterns):
+            kind = "list"
+        logger.debug("%s classified %s: %s", response.url, kind, f)
+        if kind == "article":
+            self.count("pages/article")
+            self.count("pages/fetched")
+            yield from self.handle_article(response, site)
+            return
+        self.count("pages/fetched")
+        self.count(f"pages/{kind}")
+        depth = response.meta.get("depth_generic", 0)
+        if depth >= self.max_depth:
+            return
+        followed = 0
+        known = site.article_url_patterns + site.list_url_patterns
+        for a in links:
+            if a.url == response.url or is_continuation_url(a.url) or is_previous_text(a.text):
+                continue
+            if known and not any(p.search(a.url) for p in known):
+                continue  # the registry says which links lead to articles
+            yield self.page_request(a.url, site, depth + 1, referer=response.url)
+            followed += 1
+        self.count("links/followed", followed)
+        if followed == 0 and response.meta.get("start"):
+            self.count("lists/no_links")
+            yield self.error_from_response("discover", "start page has no links to follow", response, site)

@@ -1,0 +1,125 @@
+"""A local HTTP server on 127.0.0.1 that serves saved sites, for end-to-end tests.
+
+Two modes, one server:
+- proxy: the crawler uses the server as its HTTP proxy (`http_proxy` env or
+  request meta), asks for absolute URLs (`GET http://www.sdjky.cn/gzdt/index.html`)
+  and gets the saved response for that URL: crawls use the sites' real URLs.
+- direct (`direct_base="http://www.sdjky.cn"`): a request for `/gzdt/index.html`
+  is answered with the saved response of `http://www.sdjky.cn/gzdt/index.html`;
+  with `rewrite=True`, absolute links and Location headers naming direct_base
+  are rewritten to the server's own address, so a saved site becomes a site on
+  127.0.0.1:<port> that the crawler has never seen.
+
+Saved bytes and headers are sent as saved (Content-Length recomputed). A URL
+that was not saved gets 404. `requests` lists every URL asked for.
+"""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from crawler.saved import SavedResponse, SavedStore
+
+_HOP_HEADERS = {"content-length", "transfer-encoding", "connection", "keep-alive"}
+
+
+class FixtureServer:
+    def __init__(self, store: SavedStore | None = None, direct_base: str | None = None,
+                 rewrite: bool = False):
+        self.store = store or SavedStore([])
+        self.direct_base = direct_base.rstrip("/") if direct_base else None
+        self.rewrite = rewrite
+        self.requests: list[str] = []
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @classmethod
+    def from_dir(cls, root: str | Path, **kwargs) -> "FixtureServer":
+        return cls(SavedStore.load(root), **kwargs)
+
+    # --- building sites in tests ---------------------------------------------
+
+    def add(self, url: str, body: bytes | str = b"", status: int = 200,
+            headers: dict[str, str] | None = None) -> None:
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        if headers is None:
+            headers = {"Content-Type": "text/html; charset=utf-8"}
+        self.store.add(SavedResponse(url=url, status=status, headers=headers, body=body))
+
+    # --- lifecycle --------------------------------------------------------------
+
+    @property
+    def base(self) -> str:
+        assert self._httpd is not None, "server not started"
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+
+    @property
+    def proxy(self) -> str:
+        return self.base
+
+    def start(self) -> "FixtureServer":
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:  # quiet
+                pass
+
+            def do_GET(self) -> None:
+                server._answer(self, head=False)
+
+            def do_HEAD(self) -> None:
+                server._answer(self, head=True)
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+
+    def __enter__(self) -> "FixtureServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # --- answering ---------------------------------------------------------------
+
+    def url_for(self, path: str) -> str:
+        if path.startswith(("http://", "https://")):
+            return path
+        return (self.direct_base or self.base) + path
+
+    def _answer(self, handler: BaseHTTPRequestHandler, head: bool) -> None:
+        url = self.url_for(handler.path)
+        self.requests.append(url)
+        saved = self.store.get(url)
+        if saved is None:
+            status, headers, body = 404, {"Content-Type": "text/html"}, b""
+        else:
+            status, headers, body = saved.status, dict(saved.headers), saved.body
+        if self.rewrite and self.direct_base:
+            old, new = self.direct_base.encode(), self.base.encode()
+            body = body.replace(old, new)
+            headers = {k: (v.replace(self.direct_base, self.base) if isinstance(v, str) else v)
+                       for k, v in headers.items()}
+        handler.send_response(status)
+        for key, value in headers.items():
+            if key.lower() in _HOP_HEADERS:
+                continue
+            for v in value if isinstance(value, list) else [value]:
+                handler.send_header(key, v)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        if not head:
+            handler.wfile.write(body)

@@ -1,0 +1,148 @@
+"""cleaners.metadata and cleaners.dates: table-driven cases, robustness, and an optional bench report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import lxml.html
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cleaners import dates
+from cleaners.htmltree import visible_text
+from cleaners.metadata import Metadata, extract_metadata, strip_site_suffix
+
+CASES = Path(__file__).parent / "cases" / "metadata"
+BENCH = Path(__file__).resolve().parents[1] / ".." / "shared" / "bench" / "zh"
+
+DATE_CASES = json.loads((CASES / "dates.json").read_text(encoding="utf-8"))
+FIELD_CASES = json.loads((CASES / "fields.json").read_text(encoding="utf-8"))
+
+
+def _ids(cases):
+    return [c["label"] for c in cases]
+
+
+@pytest.mark.parametrize("case", DATE_CASES, ids=_ids(DATE_CASES))
+def test_dates(case):
+    kind = case.get("kind", "parse")
+    if kind == "url":
+        assert dates.to_iso(dates.date_from_url(case["input"])) == case["expected"]
+    elif kind == "text":
+        found = [dates.to_iso(m.value) for m in dates.find_dates_in_text(case["input"])]
+        assert found == case["expected"]
+    else:
+        assert dates.to_iso(dates.parse_date(case["input"])) == case["expected"]
+
+
+def _extract(html: str, url: str) -> Metadata:
+    tree = lxml.html.document_fromstring(html)
+    return extract_metadata(tree, visible_text(tree), url)
+
+
+@pytest.mark.parametrize("case", FIELD_CASES, ids=_ids(FIELD_CASES))
+def test_fields(case):
+    md = _extract(case["html"], case["url"])
+    for name, expected in case["expected"].items():
+        got = getattr(md, name)
+        if name == "attachments":
+            got = [a.to_dict() for a in got]
+        assert got == expected, f"{name}: {got!r} != {expected!r}"
+
+
+def test_tree_is_not_modified():
+    html = FIELD_CASES[0]["html"]
+    tree = lxml.html.document_fromstring(html)
+    before = lxml.html.tostring(tree)
+    extract_metadata(tree, visible_text(tree), FIELD_CASES[0]["url"])
+    assert lxml.html.tostring(tree) == before
+
+
+def test_page_text_may_be_empty():
+    tree = lxml.html.document_fromstring(FIELD_CASES[0]["html"])
+    assert extract_metadata(tree, "", FIELD_CASES[0]["url"]).published_at == "2021-02-13T00:00:00+08:00"
+
+
+@pytest.mark.parametrize("title, expected", [
+    ("教育强国建设规划纲要(2024—2035年)", "教育强国建设规划纲要(2024—2035年)"),
+    ("2024年全国教育工作会议闭幕--国家素质教育网", "2024年全国教育工作会议闭幕"),
+    ("内蒙古确保两节前农牧民工工资基本无拖欠_要闻_正北方网（原北方新闻网）", "内蒙古确保两节前农牧民工工资基本无拖欠"),
+    ("环渤海动力煤价格指数（12月14日）_滚动新闻_新浪财经_新浪网", "环渤海动力煤价格指数（12月14日）"),
+    ("你有職業病嗎：“脊椎病、鼠標手”的七大徵兆 | 新華網重慶頻道", "你有職業病嗎：“脊椎病、鼠標手”的七大徵兆"),
+    ("COVID-19疫情下的在线教育 - 中国教育新闻网", "COVID-19疫情下的在线教育"),
+    ("图说洛阳| 洛阳职业技术学院：剪“廉洁窗花” 过廉洁之年", "图说洛阳| 洛阳职业技术学院：剪“廉洁窗花” 过廉洁之年"),
+])
+def test_strip_site_suffix(title, expected):
+    assert strip_site_suffix(title)[0] == expected
+
+
+@pytest.mark.parametrize("tree", [
+    None, "", 42, lxml.html.fromstring("<p>x</p>"), lxml.html.fromstring("<title>t</title>"),
+    lxml.html.document_fromstring("<html><!-- c --><body><a>附件</a><a href='x.pdf'></a></body></html>"),
+])
+def test_odd_inputs_never_raise(tree):
+    md = extract_metadata(tree, "", "not a url")
+    assert isinstance(md, Metadata)
+
+
+_TAGS = st.sampled_from(["div", "p", "td", "h1", "h2", "title", "span", "a", "meta", "time", "base", "link", "table", "br"])
+_ATTRS = st.sampled_from([
+    "", ' class="title"', ' href="附件.pdf"', ' href="javascript:;"', ' href="http://[::1"',
+    ' name="PubDate" content="2021-13-45 99:99"', ' property="og:title" content="标题--网"',
+    ' rel="canonical" href="//x"', ' datetime="2021-01-08T25:00:00+99:00"', ' href="%zz.doc"',
+])
+_TEXTS = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(["发布时间:", "2/13/2021", "来源:", "作者:佚名", "【转载】", "_网", "二〇二一年一月八日",
+                     "责任编辑：", "文章标题:", "0531-82076188", "2021-01-08 15:31:39", "By ", "|", "——"]),
+)
+
+
+@st.composite
+def _html(draw):
+    parts = ["<html><head>"]
+    for _ in range(draw(st.integers(0, 25))):
+        tag = draw(_TAGS)
+        parts.append(f"<{tag}{draw(_ATTRS)}>{draw(_TEXTS)}")
+        if draw(st.booleans()):
+            parts.append(f"</{tag}>")
+    return "".join(parts)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(html=_html(), text=_TEXTS, url=st.sampled_from(["", "http://x.cn/2021/01/08/a.html", "http://[bad", "ftp://x"]))
+def test_never_raises_on_arbitrary_html(html, text, url):
+    try:
+        tree = lxml.html.document_fromstring(html)
+    except Exception:  # noqa: BLE001 - lxml refuses some inputs; the pipeline turns those into ParseError
+        return
+    md = extract_metadata(tree, text, url)
+    assert isinstance(md, Metadata)
+    if md.published_at is not None:
+        assert dates.parse_date(md.published_at) is not None
+
+
+def test_bench_title_accuracy():
+    """Report (not gate) title accuracy on the dev bench headlines, when the bench is present."""
+    manifest = BENCH / "manifest.json"
+    if not manifest.exists():
+        pytest.skip("bench not present")
+    from cleaners.encoding import decode_body
+
+    pages = [p for p in json.loads(manifest.read_text(encoding="utf-8"))["pages"] if p.get("title")]
+    exact = close = 0
+    for page in pages:
+        body = (BENCH / page["html"]).read_bytes()
+        html, _ = decode_body(body, None)
+        try:
+            tree = lxml.html.document_fromstring(html)
+        except Exception:  # noqa: BLE001
+            continue
+        title = extract_metadata(tree, visible_text(tree), page.get("url") or "").title or ""
+        norm_got, norm_want = "".join(title.split()), "".join(page["title"].split())
+        exact += norm_got == norm_want
+        close += bool(norm_got) and (norm_got in norm_want or norm_want in norm_got)
+    print(f"\nbench titles: {exact}/{len(pages)} exact, {close}/{len(pages)} containment")
+    assert pages
