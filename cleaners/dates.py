@@ -70,7 +70,7 @@ _COMPACT_RE = re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})(?:(?P<hh>\d{2})(
 # URL forms: t20210108_123.html, /2021/01/08/, /2021-01/08/, /20210108/, art_2021_1_8, /2021/1/8/.
 _URL_PATTERNS = [
     re.compile(r"(?<![a-z\d])t(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})_", re.I),
-    re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})([-/_]?)(?P<m>0[1-9]|1[0-2])[-/_]?(?P<d>0[1-9]|[12]\d|3[01])(?!\d)"),
+    re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})[-/_]?(?P<m>0[1-9]|1[0-2])[-/_]?(?P<d>0[1-9]|[12]\d|3[01])(?!\d)"),
     re.compile(r"(?<![\d])(?P<y>(?:19|20)\d{2})_(?P<m>\d{1,2})_(?P<d>\d{1,2})(?!\d)"),
     re.compile(r"/(?P<y>(?:19|20)\d{2})/(?P<m>\d{1,2})/(?P<d>\d{1,2})/"),
 ]
@@ -144,7 +144,8 @@ def _match_all(text: str, now=None):
         for mo in pat.finditer(text):
             dt = _from_match(kind, mo.groupdict(), now)
             if dt is not None:
-                yield DateMatch(mo.start(), mo.end(), dt, mo.group("hh") is not None if "hh" in pat.groupindex else False)
+                has_time = "hh" in pat.groupindex and mo.group("hh") is not None
+                yield DateMatch(mo.start(), mo.end(), dt, has_time)
 
 
 def find_dates_in_text(text: str, limit: int | None = None, now: datetime | None = None) -> list[DateMatch]:

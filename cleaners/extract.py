@@ -14,26 +14,51 @@ from lxml import etree
 
 from .errors import NoContentError
 from .htmltree import text_length, visible_text
+from .profiles import CONTENT_CLASSES, CONTENT_IDS
 
 # A container is the article only if it holds at least this much text...
 MIN_CONTAINER_CHARS = 60
 # ...and trafilatura's output from it is trusted if it keeps this share of it.
 MIN_KEPT_SHARE = 0.5
 
+ID_RANK = {name: i for i, name in enumerate(CONTENT_IDS)}
+CLASS_RANK = {name: len(CONTENT_IDS) + i for i, name in enumerate(CONTENT_CLASSES)}
+
 TRAFILATURA_OPTIONS = dict(include_comments=False, include_tables=True, deduplicate=False,
                            output_format="txt", with_metadata=False)
 
 
-def find_container(root, content_xpaths) -> object | None:
+def find_container(root, content_xpaths=()) -> object | None:
+    """The article container: a given XPath first, then the known CMS ids and classes."""
     for xpath in content_xpaths:
         try:
             nodes = root.xpath(xpath)
-        except Exception:  # a user-supplied XPath may be invalid: fall back to the whole page
+        except Exception:  # a user-supplied XPath may be invalid: fall back to the rest
             continue
-        best = max((n for n in nodes if isinstance(getattr(n, "tag", None), str)),
-                   key=text_length, default=None)
-        if best is not None and text_length(best) >= MIN_CONTAINER_CHARS:
+        best = _largest(n for n in nodes if isinstance(getattr(n, "tag", None), str))
+        if best is not None:
             return best
+    ranked: dict[int, list] = {}
+    for el in root.iter():
+        attrib = getattr(el, "attrib", None)
+        if not attrib:
+            continue
+        rank = ID_RANK.get(attrib.get("id", ""))
+        if rank is None and "class" in attrib:
+            rank = min((CLASS_RANK[c] for c in attrib["class"].split() if c in CLASS_RANK), default=None)
+        if rank is not None:
+            ranked.setdefault(rank, []).append(el)
+    for rank in sorted(ranked):
+        best = _largest(ranked[rank])
+        if best is not None:
+            return best
+    return None
+
+
+def _largest(nodes):
+    best = max(nodes, key=text_length, default=None)
+    if best is not None and text_length(best) >= MIN_CONTAINER_CHARS:
+        return best
     return None
 
 

@@ -1,6 +1,6 @@
 """Step 6 of clean_page: title, publication date, source, author, editor, attachments.
 
-Reads the pruned page tree (never modifies it) and the page's visible text
+Reads the page tree (never modifies it) and the page's visible text
 (block elements on separate lines). Chinese CMSs print their metadata as
 labelled text ("发布时间:2/13/2021", "作者:佚名来源:教育部") more often than as
 <meta> tags, so the labelled lines come first and the tags are fallbacks.
@@ -28,14 +28,14 @@ NEAR_TITLE_CHARS = 200  # an unlabelled date this close after the headline is it
 HEADER_CHARS = 600  # labelled dates up to this far below the headline belong to the article
 
 TITLE_CLASS_RE = re.compile(r"title|biaoti|headline|^(?:tit|bt|wzbt|xwbt|btm|tit_?con|art_?tit)$", re.I)
-HEADING_TAGS = {"h1": 1, "h2": 4, "h3": 5}
 # Candidate kinds, best first when the <title> cannot decide.
 KIND_RANK = {"labelled": 0, "h1": 1, "og": 2, "class": 3, "h2": 4, "h3": 5, "label": 6}
 
 # Leading column tags: 【转载学习】 [转载] 〖图文〗.
 TITLE_TAG_RE = re.compile(r"^\s*(?:【[^】]{1,8}】|\[[^\]]{1,8}\]|〖[^〗]{1,8}〗|［[^］]{1,8}］)\s*")
 # Separators between a title and its site/column names. "—" only between non-digits: (2024—2035年).
-TITLE_SEP_RE = re.compile(r"\s*(?:-{2,}|—{2,}|―+|(?<!\d)—(?!\d)|_+|\||｜|»|::)\s*|\s+[-·•]\s+|(?<=[^\d\s])-(?=[^\d\s])")
+TITLE_SEP_RE = re.compile(r"\s*(?:-{2,}|—{2,}|―+|(?<!\d)—(?!\d)|_+|\||｜|»|::)\s*"
+                          r"|\s+[-·•]\s+|(?<=[^\d\s])-(?=[^\d\s])")
 SITE_WORD_RE = re.compile(
     r"网|網|政府|教育厅|教育廳|教育局|教育部|委员会|大学|大學|学院|學院|学校|學校|频道|頻道|首页|首頁|中心|官网|门户|"
     r"在线|在線|日报|日報|晚报|晚報|新闻|新聞|电视台|電視台|博客|论坛|論壇|社区|社區|"
@@ -45,14 +45,16 @@ SITE_NAME_END_RE = re.compile(
     r"(?:网|網|网站|網站|政府|大学|大學|学院|學院|中心|首页|首頁|门户|频道|頻道|官网|报|報|电视台|電視台|卫视|衛視)$")
 # Site and column names are plain names: a part with these is a headline fragment.
 NOT_A_NAME_RE = re.compile(r"[：:“”\"《》，,？?！!、；;「」]")
-DOMAIN_RE = re.compile(r"^(?:https?://)?(?:[a-z0-9-]+\.)+(?:com|cn|net|org|gov|edu|info|cc|hk|tw)(?:\.cn)?/?$", re.I)
+DOMAIN_RE = re.compile(r"^(?:https?://)?(?:[a-z0-9-]+\.)+(?:com|cn|net|org|gov|edu|info|cc|hk|tw)(?:\.cn)?/?$",
+                       re.I)
 BREADCRUMB_RE = re.compile(r"[〉>»›→]|\s[/|｜-]\s")
 TRAILING_DATE_LABEL_RE = re.compile(r"\s*(?:发布|發布|更新)?(?:时间|時間|日期)\s*[:：]?\s*$")
 TRUNCATED_RE = re.compile(r"(?:\.{2,}|…+|。{2,})\s*$")
 # Pinyin glosses "體(tǐ)" and punctuation do not count when comparing title candidates.
 GLOSS_KEY_RE = re.compile(r"[(（][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ]{1,7}[)）]")
 KEY_DROP_RE = re.compile(r"[\W_]+")
-LABELLED_TITLE_RE = re.compile(r"^[ \t\u3000]*(?P<label>文章标题|新闻标题|信息标题|标\s*题|题\s*目)[ \t\u3000]*[:：][ \t\u3000]*(?P<v>[^\n]{2,200})", re.M)
+LABELLED_TITLE_RE = re.compile(r"^[ \t\u3000]*(?P<label>文章标题|新闻标题|信息标题|标\s*题|题\s*目)"
+                               r"[ \t\u3000]*[:：][ \t\u3000]*(?P<v>[^\n]{2,200})", re.M)
 
 # Date labels by priority tier: publication, then generic/updated, then document dates.
 DATE_LABEL_RE = re.compile(
@@ -60,7 +62,8 @@ DATE_LABEL_RE = re.compile(
     r"更新时间|更新日期|上传时间|上传日期|录入时间|添加时间|发帖时间|"
     r"发文日期|成文日期|印发日期|时间|日期|時間|发布|發布|"
     r"published(?:\s+on)?|publish(?:ed)?\s+(?:date|time)|release\s+(?:date|time)|posted(?:\s+on)?|date)"
-    r"[ \t\u3000]*(?:(?P<colon>[:：])[ \t\u3000]*\n?)?[ \t\u3000]*", re.I)  # table layouts: label and value in two cells
+    # The value may sit in the next table cell: "发布日期：\n2022年01月28日".
+    r"[ \t\u3000]*(?:(?P<colon>[:：])[ \t\u3000]*\n?)?[ \t\u3000]*", re.I)
 DATE_LABEL_TIER = {
     "发布时间": 0, "发布日期": 0, "发表时间": 0, "发表日期": 0, "发稿时间": 0, "发稿日期": 0, "发布于": 0,
     "发表于": 0, "發布時間": 0, "發佈時間": 0, "發表時間": 0, "發布日期": 0, "发布": 0, "發布": 0, "時間": 1,
@@ -111,9 +114,11 @@ FIELD_STOP_RE = re.compile(
 EN_FIELD_STOP_RE = re.compile(r"\s{2,}|[|\[\]()<>;]|\s(?:editor|author|by|date|published|updated|source)\b", re.I)
 CJK_NAME_RE = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")
 CJK_RE = re.compile(r"[\u3400-\u9fff]")
-BY_LINE_RE = re.compile(r"^[ \t]*By[ \t]+(?P<v>[A-Z][\w.'-]*(?:[ \t]+(?:[A-Z][\w.'-]*|and|de|van|von)){0,4})[ \t]*$", re.M)
+BY_LINE_RE = re.compile(
+    r"^[ \t]*By[ \t]+(?P<v>[A-Z][\w.'-]*(?:[ \t]+(?:[A-Z][\w.'-]*|and|de|van|von)){0,4})[ \t]*$", re.M)
 # <meta name="author"> values that name software, a team or an account id.
-GENERIC_AUTHOR_RE = re.compile(r"\b(?:team|inc|ltd|co\.|discuz|comsenz|phpcms|dedecms|wordpress|powered)\b|^[A-Za-z]+_?\d{3,}$", re.I)
+GENERIC_AUTHOR_RE = re.compile(
+    r"\b(?:team|inc|ltd|co\.|discuz|comsenz|phpcms|dedecms|wordpress|powered)\b|^[A-Za-z]+_?\d{3,}$", re.I)
 NO_AUTHOR = {"佚名", "未知", "admin", "administrator", "管理员", "不详", "无", "unknown", "null", "none", "匿名"}
 FIELD_TRIM = " \t\u3000:：,，.。;；、/|-—·\"'“”"
 
@@ -248,7 +253,8 @@ def _collect(root) -> _Page:
                 page.meta.setdefault(key.strip().lower(), []).append(content.strip())
             continue
         if tag == "title":
-            if page.title_tag is None and _local(el.getparent().tag if el.getparent() is not None else "") != "svg":
+            parent = el.getparent()
+            if page.title_tag is None and (parent is None or _local(parent.tag) != "svg"):
                 page.title_tag = _text(el) or None
             continue
         if tag == "link":
@@ -357,7 +363,9 @@ def _site_like(part: str, site_name: str | None, after_drop: bool, head: str) ->
     if len(part) <= 20 and SITE_WORD_RE.search(part):
         return True
     # Column names and dates between the headline and the site: "_要闻_正北方网", "| 即時新聞 | 20120111 | 蘋果日報".
-    return after_drop and ((len(part) <= 8 and not re.search(r"\d", part)) or bool(re.fullmatch(r"[\d\s:/.-]{4,19}", part)))
+    if not after_drop:
+        return False
+    return (len(part) <= 8 and not re.search(r"\d", part)) or bool(re.fullmatch(r"[\d\s:/.-]{4,19}", part))
 
 
 def strip_site_suffix(title: str, site_name: str | None = None) -> tuple[str, str | None]:
@@ -390,7 +398,8 @@ def strip_site_suffix(title: str, site_name: str | None = None) -> tuple[str, st
         rest = title[seps[0].end():].strip()
         named = site_name and (lead == site_name or lead in site_name)
         shaped = not NOT_A_NAME_RE.search(lead.replace("、", "")) and (
-            (len(lead) <= 20 and SITE_NAME_END_RE.search(lead)) or (dropped and len(lead) <= 12 and SITE_WORD_RE.search(lead)))
+            (len(lead) <= 20 and SITE_NAME_END_RE.search(lead))
+            or (dropped and len(lead) <= 12 and SITE_WORD_RE.search(lead)))
         if not lead or not (named or shaped) or len(_key(rest)) < max(4, len(_key(lead))):
             break
         dropped.append(lead)
@@ -611,7 +620,8 @@ def _labelled_fields(scan: str, lang: str | None) -> dict[str, str | None]:
         meta_line = bool(DATE_LABEL_RE.search(prefix) or dates.find_dates_in_text(line[:200], limit=1)
                          or len(FIELD_LABEL_RE.findall(line[:200])) > 1)
         # "光明日报记者 王建宏 张文攀": a short line of its own.
-        byline = label in NAME_ONLY_LABELS and line_end - line_start <= 40 and scan[line_end:line_end + 1] in ("\n", "")
+        byline = (label in NAME_ONLY_LABELS and line_end - line_start <= 40
+                  and scan[line_end:line_end + 1] in ("\n", ""))
         if not (meta_line or at_start or byline or label in SPECIFIC_FIELD_LABELS):
             continue
         rank = 0 if meta_line else 1 if at_start else 2

@@ -71,7 +71,7 @@ def _clean(body, url, headers, site_type, content_xpath, timings) -> Record:
 
     page_text = visible_text(root)
     lang = detect_language(page_text, root.get("lang") or root.get("xml:lang"))
-    site_type = site_type or detect_site_type(html, url, lang)
+    site_type = site_type or detect_site_type(html, page_text, url, lang)
     profile = PROFILES[site_type]
     meta = extract_metadata(root, page_text, url, lang)
     clock("metadata")

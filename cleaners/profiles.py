@@ -13,27 +13,17 @@ from urllib.parse import urlsplit
 
 SITE_TYPES = ("provincial_portal", "quality_education", "university_party", "mirror", "generic")
 
-# Containers that Chinese CMS families (TRS WCM, VSB, PowerEasy, JCMS, DedeCMS,
-# PHPCMS, Discuz portal, news portals) put the article body in. The first one
-# that holds enough text is where extraction runs.
-GENERIC_CONTENT_XPATHS = [
-    "//div[@id='vsb_content' or @id='vsb_content_2' or @id='vsb_content_4' or @id='vsb_content_6']",
-    "//div[contains(concat(' ', normalize-space(@class), ' '), ' v_news_content ')]",
-    "//div[contains(@class, 'TRS_Editor') or contains(@class, 'TRS_UEDITOR')]",
-    "//*[@id='zoom' or @id='Zoom' or @id='fontzoom' or @id='Fontzoom' or @id='fontZoom']",
-    "//*[@id='UCAP-CONTENT' or @id='ucap-content']",
-    "//*[@id='ArticleContent' or @id='articleContent' or @id='article_content' or @id='artibody'"
-    " or @id='endText' or @id='contentText' or @id='Cnt-Main-Article-QQ' or @id='main_content'"
-    " or @id='p_content' or @id='news_content' or @id='newsContent' or @id='NewsContent'"
-    " or @id='text_content' or @id='BodyLabel']",
-    "//div[contains(concat(' ', normalize-space(@class), ' '), ' article-content ')"
-    " or contains(concat(' ', normalize-space(@class), ' '), ' article_content ')"
-    " or contains(concat(' ', normalize-space(@class), ' '), ' news_content ')"
-    " or contains(concat(' ', normalize-space(@class), ' '), ' entry-content ')"
-    " or contains(concat(' ', normalize-space(@class), ' '), ' art_con ')"
-    " or contains(concat(' ', normalize-space(@class), ' '), ' wp_articlecontent ')"
-    " or contains(concat(' ', normalize-space(@class), ' '), ' content_text ')]",
-]
+# Containers that Chinese CMS families (VSB, TRS WCM, PowerEasy, JCMS/UCAP,
+# DedeCMS, PHPCMS, WordPress, the big news portals) put the article body in, by
+# id and by class token, best first. The first one that holds enough text is
+# where extraction runs.
+CONTENT_IDS = ("vsb_content", "vsb_content_2", "vsb_content_4", "vsb_content_6", "zoom", "Zoom", "fontzoom",
+               "Fontzoom", "fontZoom", "UCAP-CONTENT", "ucap-content", "ArticleContent", "articleContent",
+               "article_content", "artibody", "endText", "contentText", "Cnt-Main-Article-QQ", "main_content",
+               "p_content", "news_content", "newsContent", "NewsContent", "text_content", "BodyLabel")
+CONTENT_CLASSES = ("v_news_content", "TRS_Editor", "TRS_UEDITOR", "wp_articlecontent", "article-content",
+                   "article_content", "news_content", "entry-content", "art_con", "content_text")
+
 
 # Headings of the link lists CMS templates put beside an article: the block a
 # heading introduces is navigation, never content.
@@ -49,66 +39,72 @@ SIDEBAR_HEADING_PATTERN = re.compile(
 # Breadcrumb trails: a short block starting with one of these.
 BREADCRUMB_PATTERN = re.compile(r"^\s*(?:当前位置|您的位置|你的位置|您现在的位置|你现在的位置|所在位置|当前位置是|位置)\s*[:：]")
 
-# Markers of each CMS family (in the raw HTML or the URL), for recognition.
-FAMILY_MARKERS = {
-    "quality_education": re.compile(
-        r"ShowArticle\.asp|ShowClass\.asp|今日导读|自动滚屏|文字\s*〖|〖\s*大\s*中\s*小\s*〗|PowerEasy|动易", re.I),
-    "university_party": re.compile(
-        r"vsb_content|v_news_content|_newscontent_fromname|党委组织部|组织部|党委宣传部|纪委|统战部|"
-        r"党建|【转载学习】|清廉|师德师风", re.I),
-    "provincial_portal": re.compile(
-        r"栏目热点|站[长長]推荐|TRS_Editor|教育厅|教育局|教育科研|省教育|<ruby>|art_\d+_\d+\.html", re.I),
+# Markers of each CMS family: words a reader sees on the page (searched in the
+# visible text) and traces its templates leave in the markup (plain substrings).
+FAMILY_TEXT_MARKERS = {
+    "quality_education": re.compile(r"今日导读|自动滚屏|文字\s*〖|〖\s*大\s*中\s*小\s*〗|素质教育"),
+    "university_party": re.compile(r"党委组织部|组织部|党委宣传部|纪委|统战|党建|【转载学习】|清廉|师德师风|党员发展"),
+    "provincial_portal": re.compile(r"栏目热点|站[长長]推荐|教育厅|教育局|教育科研|省教育|人民政府"),
+}
+FAMILY_MARKUP_MARKERS = {
+    "quality_education": ("ShowArticle.asp", "ShowClass.asp", "PowerEasy", "fontzoom"),
+    "university_party": ("vsb_content", "v_news_content", "_newscontent_fromname", "wp_articlecontent"),
+    "provincial_portal": ("TRS_Editor", "<ruby", "UCAP-CONTENT", "/art/", "ucap"),
 }
 SPAM_MARKERS = re.compile(
-    r"开云|kaiyun|乐鱼|华体会|亚博|九游|米乐|必威|bet365|威尼斯人|新葡京|博彩|AG真人|澳门|皇冠体育|"
+    r"开云|kaiyun|乐鱼|华体会|亚博|九游|米乐|必威|bet365|威尼斯人|新葡京|博彩|AG真人|皇冠体育|"
     r"登录入口|官方网站入口|app下载|体育官网|娱乐官网", re.I)
 MACHINE_TRANSLATION_MARKERS = re.compile(
     r"Data map:|Image and text irrelevant|China News Service|China News Agency|Chinanews|"
     r"According to the website of the Ministry of Education|Xinhua News Agency", re.I)
+# How much of the page recognition reads: markers sit in the template, near the top.
+MARKUP_SAMPLE = 120_000
+TEXT_SAMPLE = 20_000
 
 
 @dataclass(frozen=True)
 class Profile:
     name: str
-    content_xpaths: tuple[str, ...] = ()
+    content_xpaths: tuple[str, ...] = ()  # tried before the shared CONTENT_IDS / CONTENT_CLASSES
     prune_xpaths: tuple[str, ...] = ()
     extra: dict = field(default_factory=dict)
 
 
 PROFILES: dict[str, Profile] = {
-    "generic": Profile("generic", tuple(GENERIC_CONTENT_XPATHS)),
+    "generic": Profile("generic"),
     "provincial_portal": Profile(
-        "provincial_portal", tuple(GENERIC_CONTENT_XPATHS),
+        "provincial_portal",
         prune_xpaths=(
             # TRS/JCMS pagers and share bars around the article
             "//*[contains(@class, 'page') and (contains(., '下一页') or contains(., '尾页'))]",
         )),
     "quality_education": Profile(
-        "quality_education", tuple(GENERIC_CONTENT_XPATHS),
+        "quality_education",
         prune_xpaths=(
             # PowerEasy search box and its widgets
             "//form[.//input[@name='keyword' or @name='Keyword']]",
         )),
     "university_party": Profile(
         "university_party",
-        tuple(GENERIC_CONTENT_XPATHS),
         prune_xpaths=(
             # VSB prev/next block and its menus
             "//*[contains(@class, 'nextpage') or contains(@class, 'prenext') or contains(@id, 'prenext')]",
         )),
-    "mirror": Profile("mirror", tuple(GENERIC_CONTENT_XPATHS)),
+    "mirror": Profile("mirror"),
 }
 
 
-def detect_site_type(raw_html: str, url: str, lang: str) -> str:
+def detect_site_type(raw_html: str, page_text: str, url: str, lang: str) -> str:
     """Recognise the site type from the page itself (used when the caller gives none)."""
-    head = raw_html[:200_000]
-    if SPAM_MARKERS.search(head) and len(SPAM_MARKERS.findall(head)) >= 3:
+    text = page_text[:TEXT_SAMPLE]
+    markup = raw_html[:MARKUP_SAMPLE]
+    if len(SPAM_MARKERS.findall(text)) + len(SPAM_MARKERS.findall(raw_html[:4000])) >= 3:
         return "mirror"
-    if lang == "en" and MACHINE_TRANSLATION_MARKERS.search(head):
+    if lang == "en" and MACHINE_TRANSLATION_MARKERS.search(text):
         return "mirror"
     host = (urlsplit(url).hostname or "").lower()
-    scores = {name: len(rx.findall(head)) for name, rx in FAMILY_MARKERS.items()}
+    scores = {name: len(rx.findall(text)) + 2 * sum(m in markup for m in FAMILY_MARKUP_MARKERS[name])
+              for name, rx in FAMILY_TEXT_MARKERS.items()}
     if host.endswith(".edu.cn") and scores["university_party"]:
         scores["university_party"] += 2
     if host.endswith(".gov.cn"):

@@ -30,6 +30,20 @@ MAX_ARTICLE_LINK_DENSITY = 0.5  # share of the page's text inside links
 MIN_LIST_ARTICLE_LINKS = 3  # article-shaped links that make a page a list
 
 
+MIN_BLOCK_CHARS = 80  # the article body: one block of text, few links in it
+MAX_BLOCK_LINK_DENSITY = 0.3
+_BLOCK_TAGS = ("div", "td", "article", "section", "main", "p")
+_NEVER_TEXT = {"script", "style", "noscript", "nav", "footer", "header", "select", "option"}
+# Containers that are never the article body (footers, friend links, hidden spam).
+_NOT_BODY = re.compile(r"foot|copyright|bottom|yqlj|friend|links|sidebar|hidden", re.I)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+LABELLED_DATE = re.compile(
+    r"(?:发布时间|发布日期|发表时间|更新时间|时间|日期|Published|Posted|Date)\s*[:：]?\s*"
+    r"(?:(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}|\d{1,2}/\d{1,2}/(?:19|20)\d{2}|[A-Z][a-z]+ \d{1,2}, (?:19|20)\d{2})",
+    re.I,
+)
+
+
 @dataclass(frozen=True)
 class PageFeatures:
     url_article_shape: bool
@@ -39,6 +53,8 @@ class PageFeatures:
     article_links: int  # links on the page with article-shaped URLs
     has_date_line: bool
     has_title_heading: bool
+    main_block_chars: int = 0  # non-link text of the best low-link-density block
+
 
     @property
     def link_density(self) -> float:
@@ -47,6 +63,57 @@ class PageFeatures:
 
 def _chars(s: str) -> int:
     return len("".join(s.split()))
+
+
+def _block_text(el) -> tuple[int, int]:
+    """(non-link chars, link chars) under an element, skipping scripts and the like."""
+    text = links = 0
+    for node in el.iter():
+        if not isinstance(node.tag, str):
+            continue
+        if node.tag in _NEVER_TEXT or any(
+            isinstance(a.tag, str) and a.tag in _NEVER_TEXT for a in node.iterancestors()
+        ):
+            continue
+        in_link = node.tag == "a" or any(a.tag == "a" for a in node.iterancestors())
+        n = _chars(node.text or "")
+        if in_link:
+            links += n
+        else:
+            text += n
+        tail = _chars(node.tail or "") if node is not el else 0
+        parent_link = any(a.tag == "a" for a in node.iterancestors())
+        if parent_link:
+            links += tail
+        else:
+            text += tail
+    return text, links
+
+
+def _excluded(el) -> bool:
+    for node in (el, *el.iterancestors()):
+        if not isinstance(node.tag, str):
+            continue
+        if node.tag in _NEVER_TEXT or node.get("hidden") is not None:
+            return True
+        if _HIDDEN_STYLE.search(node.get("style") or ""):
+            return True
+        if node is el and _NOT_BODY.search(f"{node.get('class') or ''} {node.get('id') or ''}"):
+            return True
+    return False
+
+
+def main_block_chars(response: TextResponse) -> int:
+    """Non-link text of the largest block whose links are few: an article's body."""
+    best = 0
+    root = response.selector.root
+    for el in root.iter(*_BLOCK_TAGS):
+        if _excluded(el):
+            continue
+        text, links = _block_text(el)
+        if text > best and links <= MAX_BLOCK_LINK_DENSITY * (text + links):
+            best = text
+    return best
 
 
 def features(response: TextResponse, links: list[Anchor], extra_article_patterns=()) -> PageFeatures:
@@ -62,20 +129,27 @@ def features(response: TextResponse, links: list[Anchor], extra_article_patterns
         "//h1 | //h2 | //h3 | //*[contains(@class,'title') or contains(@id,'title')][not(self::title)]"
     )
     has_heading = any(_chars("".join(h.xpath(".//text()").getall())) >= 4 for h in headings)
-    top_text = body_text[:3000]
     return PageFeatures(
         url_article_shape=looks_like_article_url(response.url, extra_article_patterns),
         paragraph_chars=paragraphs,
         text_chars=_chars(body_text),
         link_chars=_chars(link_text),
         article_links=sum(1 for a in links if looks_like_article_url(a.url, extra_article_patterns)),
-        has_date_line=bool(FULL_DATE.search(top_text)),
+        # A labelled date (发布时间：2024-03-12), or one or two dates on the whole
+        # page; a list page has a date per item.
+        has_date_line=bool(LABELLED_DATE.search(body_text)) or 1 <= len(FULL_DATE.findall(body_text)) <= 2,
         has_title_heading=has_heading,
+        main_block_chars=main_block_chars(response),
     )
 
 
 def classify(f: PageFeatures) -> str:
     """'article', 'list' or 'other' (navigation, landing, empty)."""
+    signals = sum((f.url_article_shape, f.has_date_line, f.has_title_heading))
+    # One block of body text with few links in it, and a date line or a title
+    # heading or an article URL: an article, even among heavy sidebars.
+    if f.main_block_chars >= MIN_BLOCK_CHARS and signals >= 2:
+        return "article"
     content = f.paragraph_chars >= MIN_ARTICLE_CHARS and f.link_density <= MAX_ARTICLE_LINK_DENSITY
     if content:
         signals = sum((f.url_article_shape, f.has_date_line, f.has_title_heading))

@@ -87,7 +87,8 @@ def test_odd_inputs_never_raise(tree):
     assert isinstance(md, Metadata)
 
 
-_TAGS = st.sampled_from(["div", "p", "td", "h1", "h2", "title", "span", "a", "meta", "time", "base", "link", "table", "br"])
+_TAGS = st.sampled_from(["div", "p", "td", "h1", "h2", "title", "span", "a", "meta", "time", "base", "link",
+                         "table", "br"])
 _ATTRS = st.sampled_from([
     "", ' class="title"', ' href="附件.pdf"', ' href="javascript:;"', ' href="http://[::1"',
     ' name="PubDate" content="2021-13-45 99:99"', ' property="og:title" content="标题--网"',
@@ -112,7 +113,8 @@ def _html(draw):
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(html=_html(), text=_TEXTS, url=st.sampled_from(["", "http://x.cn/2021/01/08/a.html", "http://[bad", "ftp://x"]))
+@given(html=_html(), text=_TEXTS,
+       url=st.sampled_from(["", "http://x.cn/2021/01/08/a.html", "http://[bad", "ftp://x"]))
 def test_never_raises_on_arbitrary_html(html, text, url):
     try:
         tree = lxml.html.document_fromstring(html)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -208,7 +209,8 @@ PROPS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthC
 
 
 def _cjk(text: str) -> Counter:
-    return Counter(CJK_RE.findall(text))
+    # NFC folds CJK compatibility ideographs (U+F900..) into unified ones: not new text.
+    return Counter(CJK_RE.findall(unicodedata.normalize("NFC", text)))
 
 
 @PROPS

@@ -60,7 +60,7 @@ def run_crawl(spider: str, tmp_path: Path, args: dict[str, str] | None = None,
     env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
     env["PYTHONPATH"] = str(ROOT)
     if proxy:
-        env["http_proxy"] = proxy
+        env["http_proxy"] = env["https_proxy"] = proxy
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
     if output != "-O":
         feeds = sorted(p for p in (tmp_path / "output").rglob("*.jsonl") if not p.name.endswith(".errors.jsonl"))

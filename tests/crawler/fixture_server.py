@@ -10,13 +10,23 @@ Two modes, one server:
   are rewritten to the server's own address, so a saved site becomes a site on
   127.0.0.1:<port> that the crawler has never seen.
 
+https:// URLs work in proxy mode too: the server answers CONNECT, terminates
+TLS with a throwaway self-signed certificate (Scrapy does not verify
+certificates by default) and serves the tunnelled requests as `https://host/...`.
+
 Saved bytes and headers are sent as saved (Content-Length recomputed). A URL
 that was not saved gets 404. `requests` lists every URL asked for.
 """
 
 from __future__ import annotations
 
+import datetime
+import socketserver
+import ssl
+import tempfile
 import threading
+import time
+from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -32,6 +42,7 @@ class FixtureServer:
         self.direct_base = direct_base.rstrip("/") if direct_base else None
         self.rewrite = rewrite
         self.requests: list[str] = []
+        self.delays: dict[str, float] = {}  # URL -> seconds to wait before answering
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -75,6 +86,22 @@ class FixtureServer:
             def do_HEAD(self) -> None:
                 server._answer(self, head=True)
 
+            def do_CONNECT(self) -> None:
+                host, _, port = self.path.partition(":")
+                self.send_response(200, "Connection established")
+                self.end_headers()
+                self.wfile.flush()
+                try:
+                    conn = tls_context().wrap_socket(self.connection, server_side=True)
+                except (ssl.SSLError, OSError):
+                    self.close_connection = True
+                    return
+                self.connection = conn
+                self.rfile = conn.makefile("rb")
+                self.wfile = socketserver._SocketWriter(conn)
+                self.tunnel = f"https://{host}" + (f":{port}" if port not in ("", "443") else "")
+                self.close_connection = False
+
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
@@ -95,14 +122,18 @@ class FixtureServer:
 
     # --- answering ---------------------------------------------------------------
 
-    def url_for(self, path: str) -> str:
+    def url_for(self, path: str, tunnel: str | None = None) -> str:
         if path.startswith(("http://", "https://")):
             return path
+        if tunnel:
+            return tunnel + path
         return (self.direct_base or self.base) + path
 
     def _answer(self, handler: BaseHTTPRequestHandler, head: bool) -> None:
-        url = self.url_for(handler.path)
+        url = self.url_for(handler.path, getattr(handler, "tunnel", None))
         self.requests.append(url)
+        if url in self.delays:
+            time.sleep(self.delays[url])
         saved = self.store.get(url)
         if saved is None:
             status, headers, body = 404, {"Content-Type": "text/html"}, b""
@@ -123,3 +154,30 @@ class FixtureServer:
         handler.end_headers()
         if not head:
             handler.wfile.write(body)
+
+
+@cache
+def tls_context() -> ssl.SSLContext:
+    """A server-side TLS context with a fresh self-signed certificate."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "fixture-server")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=7))
+        .sign(key, hashes.SHA256())
+    )
+    tmp = Path(tempfile.mkdtemp(prefix="fixture-tls-"))
+    (tmp / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp / "key.pem").write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(tmp / "cert.pem", tmp / "key.pem")
+    return ctx

@@ -47,6 +47,7 @@ HOSTILE_ARTICLES = {
     "/xwzx/202403/t20240312_1006.html": "content:pdf",
     "/xwzx/202403/t20240312_1007.html": "content:png",
     "/xwzx/202403/t20240312_1008.html": "content:png labelled",
+    "/xwzx/202403/t20240312_1009.html": "robots:disallowed",
 }
 
 
@@ -71,6 +72,9 @@ def add_hostile_site(server: FixtureServer, base: str = HOSTILE_BASE) -> list[st
     png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
     server.add(f"{base}{a}t20240312_1007.html", png, headers={})
     server.add(f"{base}{a}t20240312_1008.html", png, headers={"Content-Type": "image/png"})
+    server.add(f"{base}{a}t20240312_1009.html", article_html("不许抓的文章", "2024-03-14"), headers=HTML)
+    server.add(f"{base}/robots.txt", "User-agent: *\nDisallow: /xwzx/202403/t20240312_1009.html\n",
+               headers={"Content-Type": "text/plain"})
     server.add(f"{base}/empty/index.html", list_html("空栏目", []), headers=HTML)
     return [f"{base}/xwzx/index.html", f"{base}/empty/index.html", f"{base}/gone/index.html"]
 
