@@ -3,9 +3,10 @@
 Two kinds of removal:
 - always right: scripts, styles and the like (their text is never shown);
 - judged: hidden blocks (display:none spam), sidebars introduced by a heading
-  (栏目热点, 今日导读, ...), breadcrumbs, and the profile's XPaths. Judged
-  removals are collected first and applied only if together they leave most of
-  the page's text in place; a page that hides its article until a script
+  (栏目热点, 今日导读, ...), lists of links (menus, related news, rankings),
+  breadcrumbs, and the profile's XPaths. Judged removals are collected first
+  and applied only if together they leave most of the page's prose (text that
+  is not link text) in place: a page that hides its article until a script
   reveals it keeps its text (the safety net of trafilatura's prune step).
 """
 
@@ -21,14 +22,20 @@ ALWAYS_DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object
 HIDDEN_XPATH = ("//body//*[@hidden or contains(translate(@style, ' ABCDEFGHIJKLMNOPQRSTUVWXYZ',"
                 " 'abcdefghijklmnopqrstuvwxyz'), 'display:none') or contains(translate(@style,"
                 " ' ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), 'visibility:hidden')]")
-# Judged removals may take at most this share of the page's text together,
-# and hidden blocks alone at most this share.
-MAX_PRUNED_SHARE = 0.6
+# Judged removals must leave at least this share of the page's prose;
+# hidden blocks may hold at most this share of it.
+MIN_PROSE_KEPT = 0.5
 MAX_HIDDEN_SHARE = 0.5
 # A sidebar container holds at most this share of the page's text and is mostly links.
 SIDEBAR_MAX_SHARE = 0.35
 SIDEBAR_MIN_LINK_DENSITY = 0.5
 BREADCRUMB_MAX_CHARS = 120
+# A link list: at least this many links, this share of its text in links, and
+# no more text per link than a headline with its date.
+LINK_LIST_TAGS = frozenset("ul ol dl menu nav table tbody tr td div p span".split())
+LINK_LIST_MIN_LINKS = 3
+LINK_LIST_MIN_DENSITY = 0.55
+LINK_LIST_MAX_CHARS_PER_LINK = 45
 HEADING_MAX_CHARS = 16
 BLOCK_CONTAINERS = frozenset("div table tbody tr td ul ol dl section aside nav p span li dd".split())
 WS = re.compile(r"\s+")
@@ -48,45 +55,83 @@ def prune_tree(root, profile: Profile) -> tuple[dict[str, int], str]:
     body = root.find("body")
     if body is None:
         body = root
-    total = max(text_length(body), 1)
     counts: dict[str, int] = {}
+    stats = _text_stats(body)
+    total, linked, _ = stats.get(body, (0, 0, 0))
+    prose = max(total - linked, 1)
 
     hidden = _outermost(root.xpath(HIDDEN_XPATH))
-    hidden_len = sum(text_length(el) for el in hidden)
+    hidden_prose = sum(_prose(stats, el) for el in hidden)
     hidden_text = ""
-    if hidden and hidden_len <= MAX_HIDDEN_SHARE * total:
+    if hidden and hidden_prose <= MAX_HIDDEN_SHARE * prose:
         hidden_text = "\n".join(" ".join(el.itertext()) for el in hidden)
         for el in hidden:
             _remove_keep_tail(el)
         counts["hidden_blocks"] = len(hidden)
-        total = max(total - hidden_len, 1)
+        prose = max(prose - hidden_prose, 1)
+        hidden_ids = {id(el) for el in hidden}
+    else:
+        hidden_ids = set()
 
-    judged = _outermost(_sidebars(body, total) + _breadcrumbs(body) + _profile_nodes(root, profile))
-    judged_len = sum(text_length(el) for el in judged)
-    if judged and judged_len <= MAX_PRUNED_SHARE * total:
+    judged = _outermost(_sidebars(body, stats, total) + _breadcrumbs(body, stats) + _link_lists(stats, total)
+                        + _profile_nodes(root, profile))
+    judged = [el for el in judged if not _inside(el, hidden_ids)]
+    if judged and sum(_prose(stats, el) for el in judged) <= (1 - MIN_PROSE_KEPT) * prose:
         for el in judged:
             _remove_keep_tail(el)
         counts["pruned_blocks"] = len(judged)
     return counts, hidden_text
 
 
-def _sidebars(body, total: int) -> list:
-    found = []
-    for el in body.iter():
+def _text_stats(body) -> dict:
+    """element -> (text length, link text length, number of links), in one bottom-up pass."""
+    stats: dict = {}
+    for el in reversed(list(body.iter())):  # reversed pre-order: children before parents
         if not isinstance(el.tag, str):
             continue
+        text, linked, links = _nonspace_len(el.text), 0, 0
+        for child in el:
+            ct, cl, cn = stats.get(child, (0, 0, 0))
+            text += ct + _nonspace_len(child.tail)
+            links += cn
+            linked += cl
+        if el.tag == "a":
+            linked, links = text, links + 1
+        stats[el] = (text, linked, links)
+    return stats
+
+
+def _prose(stats, el) -> int:
+    text, linked, _ = stats.get(el, (0, 0, 0))
+    return text - linked
+
+
+def _link_lists(stats, total: int) -> list:
+    """Blocks that are lists of links: menus, related-news and ranking lists.
+
+    A list-like block with several links whose text is mostly link text is
+    navigation wherever it stands, inside the article container or beside it.
+    """
+    return [el for el, (text, linked, links) in stats.items()
+            if el.tag in LINK_LIST_TAGS and links >= LINK_LIST_MIN_LINKS and 0 < text <= SIDEBAR_MAX_SHARE * total
+            and linked >= LINK_LIST_MIN_DENSITY * text and text <= LINK_LIST_MAX_CHARS_PER_LINK * links]
+
+
+def _sidebars(body, stats, total: int) -> list:
+    found = []
+    for el in stats:
         own = (el.text or "").strip()
-        if not own or len(own) > HEADING_MAX_CHARS:
+        if not own or len(own) > HEADING_MAX_CHARS or stats[el][0] > 40:
             continue
-        if not SIDEBAR_HEADING_PATTERN.match(WS.sub("", el.text_content())[:40]):
+        if not SIDEBAR_HEADING_PATTERN.match(WS.sub("", el.text_content())):
             continue
-        container = _sidebar_container(el, total)
+        container = _sidebar_container(el, stats, total)
         if container is not None:
             found.append(container)
     return found
 
 
-def _sidebar_container(heading, total: int):
+def _sidebar_container(heading, stats, total: int):
     """The largest ancestor of a sidebar heading that is small and mostly links."""
     best = None
     node = heading
@@ -94,29 +139,43 @@ def _sidebar_container(heading, total: int):
         parent = node.getparent()
         if parent is None or parent.tag in ("body", "html"):
             break
-        size = text_length(parent)
+        size, linked, _ = stats.get(parent, (0, 0, 0))
         if size > SIDEBAR_MAX_SHARE * total:
             break
-        if parent.tag in BLOCK_CONTAINERS and _link_density(parent, size) >= SIDEBAR_MIN_LINK_DENSITY:
+        if parent.tag in BLOCK_CONTAINERS and size and linked >= SIDEBAR_MIN_LINK_DENSITY * size:
             best = parent
         node = parent
     return best
 
 
-def _breadcrumbs(body) -> list:
+def _breadcrumbs(body, stats) -> list:
     found = []
-    for el in body.iter():
-        if not isinstance(el.tag, str) or not (el.text and BREADCRUMB_PATTERN.match(el.text)):
+    for el in stats:
+        if not (el.text and BREADCRUMB_PATTERN.match(el.text)):
             continue
         node = el
         while True:
             parent = node.getparent()
-            if parent is None or parent.tag in ("body", "html") or text_length(parent) > BREADCRUMB_MAX_CHARS:
+            if parent is None or parent.tag in ("body", "html") or stats.get(parent, (0,))[0] > BREADCRUMB_MAX_CHARS:
                 break
             node = parent
-        if text_length(node) <= BREADCRUMB_MAX_CHARS:
+        if stats.get(node, (0,))[0] <= BREADCRUMB_MAX_CHARS:
             found.append(node)
     return found
+
+
+def _nonspace_len(s) -> int:
+    if not s:
+        return 0
+    return len(s) - s.count(" ") - s.count("\n") - s.count("\t") - s.count("\r") - s.count("\xa0") - s.count("\u3000")
+
+
+def _inside(el, ids: set) -> bool:
+    while el is not None:
+        if id(el) in ids:
+            return True
+        el = el.getparent()
+    return False
 
 
 def _profile_nodes(root, profile: Profile) -> list:
@@ -124,13 +183,6 @@ def _profile_nodes(root, profile: Profile) -> list:
     for xpath in profile.prune_xpaths:
         nodes.extend(root.xpath(xpath))
     return nodes
-
-
-def _link_density(el, size: int) -> float:
-    if size == 0:
-        return 0.0
-    linked = sum(text_length(a) for a in el.iter("a"))
-    return linked / size
 
 
 def _outermost(elements) -> list:

@@ -75,7 +75,8 @@ def check_site_crawl(result, spider: str, site: str, expected_urls: list[str]) -
             assert r.get("part_urls") == SPLIT[r["url"]]
     assert result.summary["articles_emitted"] == len(expected_urls)
     problems = check_golden(site, result.records)
-    assert not problems, "\n".join(problems)
+    assert not problems, "\n".join(problems) + (
+        "\n(if the cleaners changed on purpose: UPDATE_GOLDEN=1 pytest tests/crawler, and review the diff)")
 
 
 @pytest.fixture(scope="module")

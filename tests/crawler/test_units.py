@@ -1,0 +1,215 @@
+"""Unit tests of the crawler's pure parts: registry, link rules, page
+classification, response checks, output paths, saved sites and replay."""
+
+from __future__ import annotations
+
+import pytest
+from scrapy.http import HtmlResponse, Request, Response
+from scrapy.settings import Settings
+from scrapy.utils.test import get_crawler
+
+from crawler.classify import classify, features
+from crawler.feeds import beside_feed, main_feed_path
+from crawler.links import Anchor, anchors, article_base, continuation_pages, is_continuation_url, trs_pages
+from crawler.middlewares.replay import ReplayMiddleware
+from crawler.registry import Registry, RegistryError, Site, domains_of
+from crawler.responses import problem
+from crawler.saved import SavedStore
+from crawler.spiders.generic import GenericSpider
+from crawler.spiders.mirror import MirrorSpider
+from crawler.spiders.provincial_portal import ProvincialPortalSpider
+from crawler.spiders.university_party import UniversityPartySpider, column_of
+from tests.crawler.conftest import FIXTURES
+from tests.crawler.test_e2e_sites import SITES, SPLIT
+
+# --- registry -------------------------------------------------------------------
+
+
+def test_shipped_registry_has_the_fixture_sites():
+    reg = Registry.load()
+    assert set(reg.sites) >= {"sdjky", "chce", "gxxk_party", "mirror_en", "mirror_spam"}
+    for site in reg.sites.values():
+        assert site.start_urls and site.allowed_domains
+    assert reg.for_url("http://www.sdjky.cn/gzdt/index.html").name == "sdjky"
+    assert reg.for_url("http://elsewhere.example/") is None
+
+
+def test_registry_matches_the_saved_fixture_sites():
+    store_sites = {s.name: s for s in SavedStore.load(FIXTURES).sites}
+    reg = Registry.load()
+    for name, saved in store_sites.items():
+        assert reg.get(name).site_type == saved.site_type
+        assert list(reg.get(name).start_urls) == saved.start_urls
+
+
+@pytest.mark.parametrize("toml,message", [
+    ('[sites.x]\nsite_type = "provincial_portal"\nstart_urls = ["http://a.cn/"]\nbogus = 1\n', "unknown keys"),
+    ('[sites.x]\nsite_type = "portal"\nstart_urls = ["http://a.cn/"]\n', "site_type"),
+    ('[sites.x]\nsite_type = "mirror"\n', "start_urls"),
+    ('[sites.x]\nsite_type = "mirror"\nstart_urls = ["http://a.cn/"]\narticle_url_patterns = ["("]\n', "pattern"),
+])
+def test_registry_rejects_bad_entries(tmp_path, toml, message):
+    path = tmp_path / "sites.toml"
+    path.write_text(toml, encoding="utf-8")
+    with pytest.raises(RegistryError, match=message):
+        Registry.load(path)
+
+
+def test_domains_of_drops_www_and_ports():
+    assert domains_of(["http://www.sdjky.cn/a", "http://127.0.0.1:8080/", "https://sdjky.cn/b"]) == ["sdjky.cn", "127.0.0.1"]
+
+
+# --- spider arguments ---------------------------------------------------------------
+
+
+def make_spider(cls, **kwargs):
+    crawler = get_crawler(cls, settings_dict={"SITES_REGISTRY": ""})
+    return cls.from_crawler(crawler, **kwargs)
+
+
+def test_site_argument_uses_the_registry():
+    spider = make_spider(ProvincialPortalSpider, site="sdjky")
+    assert list(spider.sites) == ["sdjky"]
+    assert spider.allowed_domains == ["sdjky.cn"]
+    assert spider.crawl_id and spider.run_time.endswith("Z")
+
+
+def test_start_urls_argument_points_anywhere():
+    spider = make_spider(ProvincialPortalSpider, start_urls="http://www.other.gov.cn/a/index.html, http://www.other.gov.cn/b/")
+    [site] = spider.sites.values()
+    assert site.name == "www.other.gov.cn" and site.site_type == "provincial_portal"
+    assert site.start_urls == ("http://www.other.gov.cn/a/index.html", "http://www.other.gov.cn/b/")
+    assert spider.allowed_domains == ["other.gov.cn"]
+
+
+def test_start_urls_of_a_registered_site_keep_its_attribution():
+    spider = make_spider(UniversityPartySpider, start_urls="http://zzb.gxxk.edu.cn/zzgz/zztz.htm")
+    assert list(spider.sites) == ["gxxk_party"]
+    assert spider.sites["gxxk_party"].site_name == "党委组织部"
+
+
+def test_site_type_spider_without_arguments_crawls_its_registry_sites():
+    assert sorted(make_spider(MirrorSpider).sites) == ["mirror_en", "mirror_spam"]
+
+
+def test_generic_needs_start_urls():
+    with pytest.raises(ValueError, match="start_urls"):
+        make_spider(GenericSpider)
+
+
+# --- links ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url,base,n", [
+    ("http://a.cn/gzdt/202101/t20210108_1235.html", "http://a.cn/gzdt/202101/t20210108_1235.html", 1),
+    ("http://a.cn/gzdt/202101/t20210108_1235_1.html", "http://a.cn/gzdt/202101/t20210108_1235.html", 2),
+    ("http://a.cn/gzdt/202101/t20210108_123.html", "http://a.cn/gzdt/202101/t20210108_123.html", 1),
+    ("http://a.cn/info/1012/2345_2.htm", "http://a.cn/info/1012/2345.htm", 2),
+    ("http://a.cn/Article/ShowArticle.asp?ArticleID=5&ArticlePage=3", "http://a.cn/Article/ShowArticle.asp?ArticleID=5", 3),
+    ("http://a.cn/Article/ShowClass.asp?ClassID=3&page=2", "http://a.cn/Article/ShowClass.asp?ClassID=3&page=2", 1),
+])
+def test_article_base(url, base, n):
+    assert article_base(url) == (base, n)
+
+
+def test_continuation_pages_are_found_and_ordered():
+    page = "http://a.cn/gzdt/202101/t20210108_1235.html"
+    links = [Anchor("http://a.cn/gzdt/202101/t20210108_1235_2.html", "3"),
+             Anchor("http://a.cn/gzdt/202101/t20210108_1235_1.html", "下一页"),
+             Anchor("http://a.cn/gzdt/202101/t20210108_1236.html", "另一篇")]
+    assert continuation_pages(page, links) == [(2, links[1].url), (3, links[0].url)]
+    assert is_continuation_url(links[0].url) and not is_continuation_url(page)
+
+
+def test_trs_javascript_pager():
+    body = b'<html><body><script>var countPage = 3//\ncreatePageHTML(3, 0, "index", "html");</script></body></html>'
+    r = HtmlResponse("http://a.cn/gzdt/index.html", body=body)
+    assert trs_pages(r) == ["http://a.cn/gzdt/index_1.html", "http://a.cn/gzdt/index_2.html"]
+
+
+def test_anchors_resolve_relative_links_and_skip_javascript():
+    body = '<a href="./202101/t1.html">一</a><a href="javascript:void(0)">x</a><a href="#top">top</a><a href="../b/#x">b</a>'
+    r = HtmlResponse("http://a.cn/gzdt/index.html", body=body.encode(), encoding="utf-8")
+    assert [a.url for a in anchors(r)] == ["http://a.cn/gzdt/202101/t1.html", "http://a.cn/b/"]
+
+
+def test_vsb_columns():
+    assert column_of("/zzgz/gzdt.htm") == column_of("/zzgz/gzdt/2.htm") == "/zzgz/gzdt"
+
+
+# --- classification of every saved page ------------------------------------------------------
+
+
+def saved_pages():
+    store = SavedStore.load(FIXTURES)
+    articles = {u for urls in SITES.values() for u in urls} | {p for parts in SPLIT.values() for p in parts}
+    for r in store.exact.values():
+        if r.status == 200 and "html" in (r.headers.get("Content-Type") or ""):
+            yield r, ("article" if r.url in articles else "list")
+
+
+@pytest.mark.parametrize("saved,kind", list(saved_pages()), ids=lambda v: getattr(v, "url", v))
+def test_classify_saved_pages(saved, kind):
+    resp = HtmlResponse(saved.url, body=saved.body, headers=saved.headers)
+    f = features(resp, anchors(resp))
+    assert classify(f) == kind, f
+
+
+# --- responses --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status,headers,body,expected", [
+    (200, {"Content-Type": "text/html"}, b"<html><body>x</body></html>", None),
+    (404, {"Content-Type": "text/html"}, b"<html/>", ("http", "HTTP 404")),
+    (200, {"Content-Type": "text/html"}, b"  \r\n", ("content", "empty body")),
+    (200, {"Content-Type": "application/pdf"}, b"%PDF-1.4", ("content", "not HTML: application/pdf body is PDF")),
+    (200, {}, b"\x89PNG\r\n\x1a\n", ("content", "not HTML: unlabelled body is PNG image")),
+    (200, {"Content-Type": "text/plain"}, b"<html><body>mislabelled</body></html>", None),
+    (200, {"Content-Type": "application/json"}, b'{"a": 1}', ("content", "not HTML: content type application/json")),
+])
+def test_response_problems(status, headers, body, expected):
+    assert problem(Response("http://a.cn/x", status=status, headers=headers, body=body)) == expected
+
+
+# --- output paths -------------------------------------------------------------------------------
+
+
+class _Spider:
+    name = "generic"
+    crawl_id = "c1"
+    run_time = "2026-01-02T03-04-05Z"
+
+
+def test_files_beside_the_default_feed():
+    settings = Settings({"FEEDS": {}, "CRAWLER_OUTPUT": "output/%(name)s/%(time)s.jsonl"})
+    assert str(main_feed_path(settings, _Spider())) == "output/generic/2026-01-02T03-04-05Z.jsonl"
+    assert str(beside_feed(settings, _Spider(), ".errors.jsonl", "ERRORS_URI")) == "output/generic/2026-01-02T03-04-05Z.errors.jsonl"
+
+
+def test_files_beside_a_dash_O_feed_and_overrides():
+    settings = Settings({"FEEDS": {"/tmp/x/out.jsonl": {"format": "jsonl"}}, "ERRORS_URI": ""})
+    assert str(beside_feed(settings, _Spider(), ".summary.json", "SUMMARY_URI")) == "/tmp/x/out.summary.json"
+    settings.set("ERRORS_URI", "/var/log/%(name)s-errors.jsonl")
+    assert str(beside_feed(settings, _Spider(), ".errors.jsonl", "ERRORS_URI")) == "/var/log/generic-errors.jsonl"
+
+
+# --- saved sites and replay -----------------------------------------------------------------------
+
+
+def test_replay_answers_with_the_saved_bytes_and_404_otherwise():
+    crawler = get_crawler(settings_dict={"REPLAY_DIR": str(FIXTURES)})
+    crawler.stats.open_spider()
+    mw = ReplayMiddleware.from_crawler(crawler)
+    url = "http://www.sdjky.cn/gzdt/index.html"
+    raw = (FIXTURES / "sites" / "sdjky" / "pages" / "gzdt_index.html").read_bytes()
+    resp = mw.process_request(Request(url))
+    assert resp.status == 200 and resp.body == raw and "replay" in resp.flags
+    assert resp.headers[b"Content-Type"] == b"text/html; charset=gb2312"
+    assert mw.process_request(Request("http://www.sdjky.cn/not-saved.html")).status == 404
+
+
+def test_replay_is_off_by_default():
+    from scrapy.exceptions import NotConfigured
+
+    with pytest.raises(NotConfigured):
+        ReplayMiddleware.from_crawler(get_crawler(settings_dict={}))
