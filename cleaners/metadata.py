@@ -10,6 +10,7 @@ Never raises: a field that cannot be read is None.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from urllib.parse import unquote, urljoin, urlsplit
@@ -408,6 +409,12 @@ def strip_site_suffix(title: str, site_name: str | None = None) -> tuple[str, st
     return title, site or (dropped[0] if dropped else None)
 
 
+def _may_match(text_key: str, base_key: str) -> bool:
+    """Cheap upper bound of the thresholds below: the characters both share, order ignored."""
+    shared = sum((Counter(text_key) & Counter(base_key)).values())
+    return shared >= 0.8 * len(text_key) or shared >= 0.9 * len(base_key)
+
+
 def _overlap(a: str, b: str) -> int:
     if a in b:
         return len(a)
@@ -447,6 +454,8 @@ def _title(page: _Page, scan: str, site_name: str | None) -> tuple[str | None, s
             continue
         if len(text_key) > len(base_key) and text_key.endswith(base_key) and BREADCRUMB_RE.search(text):
             continue  # "网站名 〉栏目 〉标题": a breadcrumb ending in the title
+        if not _may_match(text_key, base_key):
+            continue
         common = _overlap(text_key, base_key)
         inside = common / len(text_key)  # how much of the candidate is in the title
         covers = common / len(base_key)  # how much of the title the candidate gives

@@ -43,6 +43,12 @@ CRAWLER_MAX_LIST_PAGES = 0
 # How deep the generic spider goes from its start URLs (links followed).
 GENERIC_MAX_DEPTH = 3
 
+# --- pages built by JavaScript -----------------------------------------------
+# Sites with `needs_browser = true` in the registry are rendered by
+# scrapy-playwright when this is on (other pages are still fetched plainly).
+BROWSER_ENABLED = False
+BROWSER_EXECUTABLE = "/usr/bin/chromium"  # the system Chromium; never a downloaded browser
+
 # --- run identity -----------------------------------------------------------
 # One crawl id per run; empty = "<UTC timestamp>-<random>" generated at start.
 CRAWL_ID = ""
@@ -72,6 +78,8 @@ TELNETCONSOLE_ENABLED = False
 
 # Cleaning through the cleaners library (the pipeline switches off when False).
 CLEAN_ENABLED = True
+# Clean in a pool of this many worker processes (cleaning is CPU-bound); 0 = in the crawler's process.
+CLEAN_WORKERS = 0
 # Validation against cleaners/schema/*.schema.json (empty dir = the shipped one).
 VALIDATE_ENABLED = True
 VALIDATE_SCHEMA_DIR = ""

@@ -53,6 +53,20 @@ def user_agent(contact: str) -> str:
     return f"{PROJECT_NAME}/{PROJECT_VERSION} (+{contact})"
 
 
+def enable_browser(settings) -> None:
+    """Route requests through scrapy-playwright; only those with meta
+    `playwright=True` (sites with needs_browser) are rendered, with the
+    system Chromium (BROWSER_EXECUTABLE), never a downloaded browser."""
+    handler = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+    settings.set("DOWNLOAD_HANDLERS", {"http": handler, "https": handler}, priority="spider")
+    settings.set("PLAYWRIGHT_BROWSER_TYPE", "chromium", priority="spider")
+    settings.set("PLAYWRIGHT_LAUNCH_OPTIONS", {
+        "executable_path": settings.get("BROWSER_EXECUTABLE") or "/usr/bin/chromium",
+        "headless": True,
+        "args": ["--no-sandbox"],
+    }, priority="spider")
+
+
 def split_arg(value: Any) -> list[str]:
     if value is None:
         return []
@@ -93,6 +107,8 @@ class BaseSpider(scrapy.Spider):
             feeds = default_feeds(settings)
             if feeds:
                 settings.set("FEEDS", feeds, priority="spider")
+        if settings.getbool("BROWSER_ENABLED"):
+            enable_browser(settings)
         # The User-Agent names the project and CRAWLER_CONTACT, unless USER_AGENT
         # itself was set above the project's default.
         contact = settings.get("CRAWLER_CONTACT")
@@ -111,6 +127,8 @@ class BaseSpider(scrapy.Spider):
         # %(time)s in feed URIs: one value for the whole run (see crawler/feeds.py).
         self.run_time = now.replace(microsecond=0).isoformat().replace("+00:00", "Z").replace(":", "-")
         self.max_list_pages = settings.getint("CRAWLER_MAX_LIST_PAGES", 0)
+        self.browser_enabled = settings.getbool("BROWSER_ENABLED")
+        self._warned_browser: set[str] = set()
         self.registry = Registry.load(settings.get("SITES_REGISTRY") or None)
         for site in self.resolve_sites():
             self.sites[site.name] = site
@@ -173,7 +191,20 @@ class BaseSpider(scrapy.Spider):
             for url in site.start_urls:
                 yield self.list_request(url, site, depth=0, start=True)
 
+    def browser_meta(self, site: Site) -> dict[str, Any]:
+        """meta that makes scrapy-playwright render the page, for sites that need it."""
+        if not site.needs_browser:
+            return {}
+        if not self.browser_enabled:
+            if site.name not in self._warned_browser:
+                self._warned_browser.add(site.name)
+                logger.warning("site %s needs a browser but BROWSER_ENABLED is off: fetching without rendering",
+                               site.name)
+            return {}
+        return {"playwright": True}
+
     def list_request(self, url: str, site: Site, depth: int, start: bool = False, **meta: Any) -> Request:
+        meta = {**self.browser_meta(site), **meta}
         return Request(
             url,
             callback=self.parse_list,
@@ -183,6 +214,7 @@ class BaseSpider(scrapy.Spider):
         )
 
     def article_request(self, url: str, site: Site, referer: str | None, **meta: Any) -> Request:
+        meta = {**self.browser_meta(site), **meta}
         return Request(
             url,
             callback=self.parse_article,
@@ -298,7 +330,8 @@ class BaseSpider(scrapy.Spider):
         state = response.meta.get("article")
         if state is None:
             state = {"first": page, "parts": [], "done": [response.url, page.url], "pending": {},
-                     "referer": response.meta.get("list_url")}
+                     "referer": response.meta.get("list_url"),
+                     "rendered": bool(response.meta.get("playwright"))}
         else:
             state = {**state, "parts": [*state["parts"], page],
                      "done": [*state["done"], response.url, page.url], "pending": dict(state["pending"])}
@@ -313,7 +346,7 @@ class BaseSpider(scrapy.Spider):
             yield Request(
                 url, callback=self.parse_article, errback=self.on_part_error, dont_filter=True,
                 meta={"site": site.name, "kind": "article_part", "article": state,
-                      "handle_httpstatus_list": ERROR_STATUSES},
+                      "handle_httpstatus_list": ERROR_STATUSES, **self.browser_meta(site)},
             )
             return
         yield self.page_item(state, site)
@@ -337,7 +370,7 @@ class BaseSpider(scrapy.Spider):
             crawl_id=self.crawl_id,
             content_xpath=site.content_xpath,
             date_format=site.date_format,
-            rendered=False,
+            rendered=bool(state.get("rendered")),
             referer=state.get("referer"),
             parts=list(state["parts"]),
         )

@@ -46,7 +46,7 @@ class GenericSpider(BaseSpider):
             errback=self.on_error,
             priority=(10 if article_shaped else 0) - depth,
             meta={"site": site.name, "kind": "page", "depth_generic": depth, "start": start,
-                  "list_url": referer, "handle_httpstatus_list": ERROR_STATUSES},
+                  "list_url": referer, "handle_httpstatus_list": ERROR_STATUSES, **self.browser_meta(site)},
         )
 
     def parse_page(self, response: Response) -> Iterator[Any]:
