@@ -50,6 +50,13 @@ BOILERPLATE_LINE_RULES: list[Rule] = [
     Rule(r".{0,15}(?:建议|推荐|最佳).{0,60}(?:分辨率|浏览器).{0,60}", 120),
     Rule(r".{0,10}第\s*\d+\s*位(?:访客|访问者).{0,10}", 40),
     Rule(r"(?:您是|你是)?本站第\s*\d+\s*位.{0,10}", 40),
+    # pagers of an article split over pages: 上一页 1 2 第2页 下一页 共3页
+    Rule(r"(?:(?:上一页|下一页|上页|下页|首页|尾页|末页|第\s*\d+\s*页|共\s*\d+\s*页|\d{1,3}|[<>«»‹›]+|\.\.\.|…|\|)\s*){2,}", 80),
+    # attachment links: the record lists them under `attachments`
+    Rule(r"(?:相关)?附\s*件\s*\d{0,2}\s*[:：]?\s*.{0,120}?\.(?:pdf|docx?|xlsx?|pptx?|wps|et|ofd|zip|rar|7z|txt|csv)\s*(?:[(（][^)）]{0,20}[)）])?", 160),
+    # disclaimers and reprint notices of portals
+    Rule(r"[【\[(（]?\s*(?:免责声明|免責聲明|版权声明|版權聲明|特别声明|特別聲明)\s*[】\])）]?\s*[:：]?.{0,300}", 320, True),
+    Rule(r"(?:调整字体|調整字體|字体大小|字體大小|字号)\s*[:：︰].{0,20}", 30),
     # a label line of the CMS: 文章标题：... (the title is metadata, not text)
     Rule(r"文章标题\s*[:：].{0,150}", 160),
     # editor lines, bracketed or not

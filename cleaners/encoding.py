@@ -358,6 +358,10 @@ _DETECTOR_WEIGHT = 0.05  # times chardet's confidence
 _WEB_DEFAULT = 0.01  # cp1252 beats a single-byte guess made with under 20% confidence
 
 
+def _as_declared(label: str | None) -> str | None:
+    return label.strip().strip("'\"").lower() or None if label else None
+
+
 def decode_body(body: bytes, headers: Mapping[str, str] | None = None) -> tuple[str, EncodingReport]:
     """Decode a page's raw bytes. Never raises; see the module docstring for the rules."""
     body = bytes(body or b"")
@@ -373,7 +377,8 @@ def decode_body(body: bytes, headers: Mapping[str, str] | None = None) -> tuple[
         meta = "utf-8"
     bom, bom_len = _sniff_bom(body)
 
-    report = EncodingReport(used="utf-8", http=http, meta=meta, bom=bom)
+    # The report keeps the labels as the page declared them; `used` says what they meant.
+    report = EncodingReport(used="utf-8", http=_as_declared(http_raw), meta=_as_declared(meta_raw), bom=bom)
 
     def done(text: str, used: str, errors: int, reason: str) -> tuple[str, EncodingReport]:
         report.used = used

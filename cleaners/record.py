@@ -19,8 +19,8 @@ class EncodingReport:
     """What was declared where, what the bytes looked like, what was used and why."""
 
     used: str
-    http: str | None = None  # charset from the Content-Type header
-    meta: str | None = None  # charset from <meta charset> / http-equiv
+    http: str | None = None  # charset label of the Content-Type header, as declared (e.g. gb2312)
+    meta: str | None = None  # charset label of <meta charset> / http-equiv, as declared
     bom: str | None = None  # encoding named by a byte-order mark
     detected: str | None = None  # what the detector (or a strict decode check) found
     confidence: float | None = None

@@ -61,6 +61,7 @@ REPLAY_DIR = ""
 # --- components -------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.replay.ReplayMiddleware": 990,
+    "crawler.middlewares.offsite_redirect.OffsiteRedirectMiddleware": 650,
 }
 SPIDER_MIDDLEWARES = {
     "crawler.middlewares.spider_errors.SpiderErrorMiddleware": 950,

@@ -41,6 +41,7 @@ class CrawlSummary:
         ext = cls(crawler)
         crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(ext.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(ext.request_dropped, signal=signals.request_dropped)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
@@ -51,6 +52,11 @@ class CrawlSummary:
             for kind, n in (item.get("cleaning") or {}).items():
                 if isinstance(n, (int, float)):
                     self.cleaning[kind] += n
+
+    def request_dropped(self, request) -> None:
+        """The scheduler refused a request (a duplicate, e.g. a redirect to a page already fetched)."""
+        self.stats.inc_value("requests/dropped")
+        logger.debug("request dropped by the scheduler (duplicate): %s", request)
 
     def item_dropped(self, item: Any, exception: BaseException) -> None:
         if isinstance(exception, ErrorRecorded):
@@ -82,6 +88,7 @@ class CrawlSummary:
             "errors_by_stage": dict(self.errors_by_stage.most_common()),
             "errors_by_reason": dict(self.errors_by_reason.most_common()),
             "other_drops": dict(self.dropped),
+            "requests_dropped_as_duplicates": stats.get("requests/dropped", 0),
             "cleaning": dict(sorted(self.cleaning.items())),
             "feed": str(main_feed_path(self.crawler.settings, spider)),
             "errors_file": getattr(spider, "errors_path", None),

@@ -3,19 +3,20 @@ an article split over several pages), or an ErrorRecord when cleaning fails.
 
 Settings:
 - CLEAN_ENABLED (default True): switch the pipeline off.
-- CLEAN_WORKERS (default 0): clean in a pool of this many processes (cleaning
-  is CPU-bound); 0 cleans in the crawler's own process.
+- CLEAN_WORKERS (default: one per core): clean in a pool of this many
+  processes (crawler/cleaning_pool.py), so the reactor keeps downloading while
+  pages are cleaned; 0 cleans in the crawler's own process.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from concurrent.futures import ProcessPoolExecutor
+import os
 from typing import Any
 
 from scrapy.exceptions import NotConfigured
 
+from crawler.cleaning_pool import CleaningPool
 from crawler.items import ArticleRecord, ErrorRecord, PageItem
 from crawler.provenance import provenance
 
@@ -46,6 +47,12 @@ def clean_item(item: PageItem) -> dict[str, Any]:
         return {"__error__": ("clean", f"unexpected {type(exc).__name__}: {exc}"[:500])}
 
 
+def worker_died(item: PageItem, exc: BaseException) -> dict[str, Any]:
+    """The result for a page whose cleaning process died (killed, out of memory)."""
+    logger.error("cleaning worker died on %s: %s", item.page.final_url, exc)
+    return {"__error__": ("clean", f"cleaning worker died: {type(exc).__name__}"[:500])}
+
+
 def to_record(item: PageItem, cleaned: dict[str, Any]) -> ArticleRecord | ErrorRecord:
     prov = provenance(item)
     if "__error__" in cleaned:
@@ -71,8 +78,8 @@ class CleanPipeline:
         if not crawler.settings.getbool("CLEAN_ENABLED", True):
             raise NotConfigured("CLEAN_ENABLED is off")
         self.stats = crawler.stats
-        self.workers = crawler.settings.getint("CLEAN_WORKERS", 0)
-        self.pool: ProcessPoolExecutor | None = None
+        self.workers = crawler.settings.getint("CLEAN_WORKERS", os.cpu_count() or 1)
+        self.pool: CleaningPool | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -80,22 +87,17 @@ class CleanPipeline:
 
     def open_spider(self) -> None:
         if self.workers > 0:
-            self.pool = ProcessPoolExecutor(max_workers=self.workers)
+            self.pool = CleaningPool(clean_item, self.workers, on_broken=worker_died)
 
     def close_spider(self) -> None:
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool.close()
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, PageItem):
             return item
         if self.pool is not None:
-            loop = asyncio.get_running_loop()
-            try:
-                cleaned = await loop.run_in_executor(self.pool, clean_item, item)
-            except Exception as exc:  # a worker died (e.g. out of memory)
-                logger.exception("clean worker failed on %s", item.page.final_url)
-                cleaned = {"__error__": ("clean", f"worker failed: {type(exc).__name__}: {exc}"[:500])}
+            cleaned = await self.pool.run(item)
         else:
             cleaned = clean_item(item)
         out = to_record(item, cleaned)

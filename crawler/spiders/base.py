@@ -153,10 +153,8 @@ class BaseSpider(scrapy.Spider):
             return self.sites_for_urls(self.start_urls_arg)
         sites = self.registry.of_type(self.site_type) if self.site_type else []
         if not sites:
-            raise ValueError(
-                f"spider {self.name!r} needs -a start_urls=URL[,URL...] or -a site=NAME "
-                f"(no registry site has site_type {self.site_type!r})"
-            )
+            why = f" (no registry site has site_type {self.site_type!r})" if self.site_type else ""
+            raise ValueError(f"spider {self.name!r} needs -a start_urls=URL[,URL...] or -a site=NAME{why}")
         return sites
 
     def _domains_for(self, urls: list[str], site: Site | None = None) -> list[str]:
@@ -432,7 +430,7 @@ def describe_failure(failure: Failure) -> tuple[str, str]:
     response = getattr(exc, "response", None)
     if response is not None:
         return "http", f"HTTP {response.status}"
-    text = str(exc).strip()
+    text = str(exc).strip().split(" in request <", 1)[0]  # no request repr: reasons group
     return "fetch", f"{name}: {text[:200]}" if text else name
 
 

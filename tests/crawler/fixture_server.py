@@ -102,7 +102,15 @@ class FixtureServer:
                 self.tunnel = f"https://{host}" + (f":{port}" if port not in ("", "443") else "")
                 self.close_connection = False
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, request, client_address) -> None:
+                # A client that hangs up early (a cancelled download) is not news.
+                import sys
+
+                if not isinstance(sys.exc_info()[1], (ConnectionError, ssl.SSLError)):
+                    super().handle_error(request, client_address)
+
+        self._httpd = Server(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
         self._thread.start()

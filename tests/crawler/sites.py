@@ -48,6 +48,8 @@ HOSTILE_ARTICLES = {
     "/xwzx/202403/t20240312_1007.html": "content:png",
     "/xwzx/202403/t20240312_1008.html": "content:png labelled",
     "/xwzx/202403/t20240312_1009.html": "robots:disallowed",
+    "/xwzx/202403/t20240312_1010.html": "fetch:redirect off site",
+    "/xwzx/202403/t20240312_1011.html": "fetch:too big",
 }
 
 
@@ -75,6 +77,10 @@ def add_hostile_site(server: FixtureServer, base: str = HOSTILE_BASE) -> list[st
     server.add(f"{base}{a}t20240312_1009.html", article_html("不许抓的文章", "2024-03-14"), headers=HTML)
     server.add(f"{base}/robots.txt", "User-agent: *\nDisallow: /xwzx/202403/t20240312_1009.html\n",
                headers={"Content-Type": "text/plain"})
+    server.add(f"{base}{a}t20240312_1010.html", b"", status=302,
+               headers={"Location": "http://www.elsewhere.test/t20240312_1010.html"})
+    server.add(f"{base}{a}t20240312_1011.html", article_html("很大的页面", "2024-03-15", paragraphs=3000),
+               headers=HTML)
     server.add(f"{base}/empty/index.html", list_html("空栏目", []), headers=HTML)
     return [f"{base}/xwzx/index.html", f"{base}/empty/index.html", f"{base}/gone/index.html"]
 

@@ -12,7 +12,7 @@ from crawler.classify import classify, features
 from crawler.feeds import beside_feed, main_feed_path
 from crawler.links import Anchor, anchors, article_base, continuation_pages, is_continuation_url, trs_pages
 from crawler.middlewares.replay import ReplayMiddleware
-from crawler.registry import Registry, RegistryError, Site, domains_of
+from crawler.registry import Registry, RegistryError, domains_of
 from crawler.responses import problem
 from crawler.saved import SavedStore
 from crawler.spiders.generic import GenericSpider
@@ -213,3 +213,46 @@ def test_replay_is_off_by_default():
 
     with pytest.raises(NotConfigured):
         ReplayMiddleware.from_crawler(get_crawler(settings_dict={}))
+
+
+# --- pipelines and the spider-error middleware ---------------------------------------------------
+
+
+def test_invalid_record_becomes_a_validate_error():
+    from crawler.items import ArticleRecord, ErrorRecord
+    from crawler.pipelines.validate import ValidatePipeline
+
+    crawler = get_crawler(settings_dict={})
+    crawler.stats.open_spider()
+    out = ValidatePipeline.from_crawler(crawler).process_item(
+        ArticleRecord(url="http://a.cn/t.html", site="a", spider="generic", title=None))
+    assert isinstance(out, ErrorRecord) and out["error"] == "validate" and out["url"] == "http://a.cn/t.html"
+    assert crawler.stats.get_value("errors/validate") == 1
+
+
+def test_clean_failure_becomes_an_error_record_with_provenance():
+    from crawler.items import ErrorRecord, PageItem, PagePart
+    from crawler.pipelines.clean import clean_item, to_record
+
+    part = PagePart(url="http://a.cn/t.html", final_url="http://a.cn/t.html", status=200,
+                    headers={"Content-Type": "text/html"}, body=b"<html><body></body></html>",
+                    fetched_at="2026-01-01T00:00:00Z")
+    item = PageItem(page=part, site="a", site_name=None, site_type="provincial_portal",
+                    spider="provincial_portal", crawl_id="c")
+    out = to_record(item, clean_item(item))
+    assert isinstance(out, ErrorRecord)
+    assert out["error"] in {"decode", "parse", "extract", "clean"} and out["reason"]
+    assert out["http"]["status"] == 200 and out["crawl_id"] == "c" and "site_name" not in out
+
+
+def test_spider_exception_becomes_an_error_record():
+    from crawler.middlewares.spider_errors import SpiderErrorMiddleware
+
+    spider = make_spider(ProvincialPortalSpider, site="sdjky")
+    mw = SpiderErrorMiddleware.from_crawler(spider.crawler)
+    spider.crawler.spider = spider
+    spider.crawler.stats.open_spider()
+    req = Request("http://www.sdjky.cn/gzdt/index.html", meta={"site": "sdjky"})
+    resp = HtmlResponse(req.url, body=b"<html></html>", request=req)
+    [err] = mw.process_spider_exception(resp, ValueError("boom"))
+    assert err["error"] == "spider" and err["reason"] == "ValueError: boom" and err["site_type"] == "provincial_portal"

@@ -15,7 +15,7 @@ from cleaners.htmltree import visible_text
 from cleaners.metadata import Metadata, extract_metadata, strip_site_suffix
 
 CASES = Path(__file__).parent / "cases" / "metadata"
-BENCH = Path(__file__).resolve().parents[1] / ".." / "shared" / "bench" / "zh"
+BENCH = Path(__file__).resolve().parents[2] / ".." / "shared" / "bench" / "zh"
 
 DATE_CASES = json.loads((CASES / "dates.json").read_text(encoding="utf-8"))
 FIELD_CASES = json.loads((CASES / "fields.json").read_text(encoding="utf-8"))

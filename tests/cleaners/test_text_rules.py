@@ -1,7 +1,7 @@
 """Text rules of the scrub and normalise steps, on real lines from the seed pages.
 
 Case files (tests/cases/text/<module>.json) hold {"label", "original", "fixed"}
-entries, most originals copied from /work/shared/seeds; negative.json holds lines
+entries, most originals copied from the seed pages (../shared/seeds); negative.json holds lines
 that no rule may change. Property tests check idempotence and that no rule
 invents text.
 """
@@ -25,7 +25,7 @@ from cleaners.spam import remove_spam, spam_score, spam_title
 from cleaners.whitespace import normalise_whitespace
 
 CASES = Path(__file__).parent / "cases" / "text"
-SEEDS = Path("/work/shared/seeds")
+SEEDS = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"
 CJK_RE = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
 GLOSS_LEFT_RE = re.compile(r"[\u3400-\u9fff][(（]\s*[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü:]+[1-5]?\s*[)）]")
 INJECTED_TRADITIONAL = "國學體為務長線電"

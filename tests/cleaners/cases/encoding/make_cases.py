@@ -68,12 +68,13 @@ def build() -> list[dict]:
         else:
             raise AssertionError(f"{ch} is in GB2312")
 
+    # Declared labels are reported as written; `used` says what they meant.
     add("gb2312_meta_gbk_chars", page([GBK_ONLY, *zh], meta("gb2312")).encode("gbk"), {},
-        "gb18030", "朱镕基同志、王堃、李喆在國務院", meta="gb18030")
+        "gb18030", "朱镕基同志、王堃、李喆在國務院", meta="gb2312")
     add("lying_header_utf8_gbk_bytes", page(zh).encode("gbk"), ct("utf-8"),
         "gb18030", "2021年全國教育工作会议召开", http="utf-8")
     add("lying_meta_gb2312_utf8_bytes", page([GBK_ONLY, *zh], meta("gb2312")).encode("utf-8"), {},
-        "utf-8", "2021年全國教育工作会议召开", meta="gb18030")
+        "utf-8", "2021年全國教育工作会议召开", meta="gb2312")
     add("undeclared_gbk", page(zh).encode("gbk"), ct(None),
         "gb18030", "义务教育控辍保学工作机制")
     add("undeclared_gbk_short", page([zh[0]], title="通知").encode("gbk"), {},
@@ -93,9 +94,9 @@ def build() -> list[dict]:
             raise AssertionError(f"{ch} is in Big5")
 
     add("big5_meta", page(TRAD, meta("big5"), title="教育局公佈學校工作重點", lang="zh-TW").encode("big5"),
-        {}, "big5hkscs", "落實控輟保學機制", meta="big5hkscs")
+        {}, "big5hkscs", "落實控輟保學機制", meta="big5")
     add("big5_meta_hkscs_char", page([HKSCS, *TRAD], meta("big5"), title="功課", lang="zh-HK").encode("big5hkscs"),
-        {}, "big5hkscs", HKSCS, meta="big5hkscs")
+        {}, "big5hkscs", HKSCS, meta="big5")
     add("undeclared_big5", page(TRAD, title="教育局公佈學校工作重點", lang="zh-TW").encode("big5"),
         {}, "big5hkscs", "確保學童完成義務教育")
     # Invalid GB sequences mid-page (a lead byte cut off by ASCII), no declaration:
@@ -105,35 +106,35 @@ def build() -> list[dict]:
     html = page(["@@"]).encode("gbk").replace(b"@@", broken)
     add("broken_gb_bytes_undeclared", html, {}, "gb18030", "巩固义务教育普及成果", max_repl=3)
     add("nonsense_label", page(zh, meta("foo-bar")).encode("gbk"), ct("foo-bar"),
-        "gb18030", "巩固义务教育普及成果", reason_contains="foo-bar", http=None, meta=None)
+        "gb18030", "巩固义务教育普及成果", reason_contains="foo-bar", http="foo-bar", meta="foo-bar")
     add("header_utf8_meta_gbk_gbk_bytes", page(zh, meta("gbk")).encode("gbk"), ct("utf-8"),
-        "gb18030", "巩固义务教育普及成果", http="utf-8", meta="gb18030")
+        "gb18030", "巩固义务教育普及成果", http="utf-8", meta="gbk")
     add("header_gbk_meta_utf8_utf8_bytes", page(zh, meta("utf-8")).encode("utf-8"), ct("gbk"),
-        "utf-8", "巩固义务教育普及成果", http="gb18030", meta="utf-8")
+        "utf-8", "巩固义务教育普及成果", http="gbk", meta="utf-8")
     # Apache's default "charset=ISO-8859-1" over a GB page that declares itself correctly.
     add("header_latin1_meta_gb2312", page(zh, meta("gb2312")).encode("gbk"), ct("ISO-8859-1"),
-        "gb18030", "巩固义务教育普及成果", http="cp1252", meta="gb18030")
+        "gb18030", "巩固义务教育普及成果", http="iso-8859-1", meta="gb2312")
     add("header_latin1_gbk_no_meta", page(zh).encode("gbk"), ct("ISO-8859-1"),
-        "gb18030", "巩固义务教育普及成果", http="cp1252")
+        "gb18030", "巩固义务教育普及成果", http="iso-8859-1")
     add("gb2312_meta_big5_bytes", page(TRAD, meta("gb2312"), title="學校工作重點", lang="zh-TW").encode("big5"),
-        {}, "big5hkscs", "落實控輟保學機制", meta="gb18030")
+        {}, "big5hkscs", "落實控輟保學機制", meta="gb2312")
     # A body cut off mid-character (a truncated download) under a gb2312 label.
     cut = page(zh, meta("gb2312")).encode("utf-8")
     cut = cut[: cut.index("普及成果".encode("utf-8")) + 4]
-    add("utf8_truncated_gb2312_meta", cut, {}, "utf-8", "巩固义务教育", max_repl=1, meta="gb18030")
+    add("utf8_truncated_gb2312_meta", cut, {}, "utf-8", "巩固义务教育", max_repl=1, meta="gb2312")
     add("windows1252_english", page([ENGLISH], meta("iso-8859-1"), title="Double Reduction", lang="en").encode("cp1252"),
-        ct("iso-8859-1"), "cp1252", "“Double Reduction” policy took effect; the café", http="cp1252")
+        ct("iso-8859-1"), "cp1252", "“Double Reduction” policy took effect; the café", http="iso-8859-1")
     add("shift_jis_declared", page([JAPANESE], meta("Shift_JIS"), title="文部科学省", lang="ja").encode("shift_jis"),
-        {}, "cp932", JAPANESE, meta="cp932")
+        {}, "cp932", JAPANESE, meta="shift_jis")
     add("shift_jis_undeclared", page([JAPANESE, JAPANESE], title="文部科学省", lang="ja").encode("shift_jis"),
         {}, "cp932", JAPANESE)
     add("windows1252_undeclared", page([ENGLISH], title="Double Reduction", lang="en").encode("cp1252"),
         {}, "cp1252", "“Double Reduction” policy took effect; the café")
     add("euc_kr_declared", page([KOREAN], meta("euc-kr"), title="교육부", lang="ko").encode("euc-kr"),
-        ct("EUC-KR"), "cp949", KOREAN, http="cp949")
+        ct("EUC-KR"), "cp949", KOREAN, http="euc-kr")
     add("ascii_only_gbk_label", page(["Notice of the Ministry of Education, 2021-01-08."], meta("gbk"),
                                      title="Notice", lang="en").encode("ascii"),
-        {}, "gb18030", "Notice of the Ministry of Education", meta="gb18030")
+        {}, "gb18030", "Notice of the Ministry of Education", meta="gbk")
     return cases
 
 

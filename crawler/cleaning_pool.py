@@ -1,0 +1,139 @@
+"""Cleaning in a pool of worker processes, so the reactor keeps downloading.
+
+Cleaning is CPU-bound (lxml, trafilatura, OpenCC): in the crawler's own process
+it would block Twisted's event loop for every page. `CleaningPool` runs
+`crawler.pipelines.clean.clean_item` in worker processes:
+
+- `forkserver` start method (`spawn` where there is none): forking a process
+  whose asyncio loop and reactor threads are running is unsafe. The fork
+  server imports the cleaners once (`set_forkserver_preload`), each worker
+  forks from it and warms the library up once in its initializer.
+- Workers ignore SIGINT: Ctrl-C in a terminal reaches the whole process group,
+  and it is the crawler, not the workers, that decides how to stop (Scrapy
+  finishes the pages in flight, then `close()` shuts the pool down).
+- A worker that dies (killed, out of memory) breaks the whole executor
+  (`BrokenProcessPool`): the pages it held come back as error records and
+  a fresh executor takes the next pages.
+- At most two pages per worker are handed to the executor at a time; the rest
+  wait in the event loop. Memory stays bounded, and an unclean exit (a second
+  Ctrl-C stops the reactor at once) waits for a few pages at most, not for
+  every page queued.
+- `close()` never hangs: queued work is cancelled, workers still alive after
+  a grace period are terminated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import signal
+import time
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Callable
+
+logger = logging.getLogger(__name__)
+
+PRELOAD = ["cleaners", "crawler.pipelines.clean"]
+
+
+def _init_worker() -> None:
+    """Runs once in each worker: ignore Ctrl-C, import and warm up the cleaners."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        import cleaners  # noqa: F401  (imports lxml, trafilatura, OpenCC once)
+        import crawler.pipelines.clean  # noqa: F401
+    except Exception:  # reported per page by clean_item, which catches it again
+        pass
+
+
+def mp_context() -> multiprocessing.context.BaseContext:
+    methods = multiprocessing.get_all_start_methods()
+    if "forkserver" in methods:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(PRELOAD)
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+class CleaningPool:
+    """A process pool for one function; `await pool.run(arg)` from the event loop."""
+
+    def __init__(self, func: Callable[[Any], Any], workers: int, on_broken: Callable[[Any, BaseException], Any]):
+        if workers < 1:
+            raise ValueError("a cleaning pool needs at least one worker")
+        self.func = func
+        self.workers = workers
+        self.on_broken = on_broken  # result to return for an argument whose worker died
+        self.rebuilds = 0
+        self._executor: ProcessPoolExecutor | None = None
+        self._closed = False
+        self._slots: asyncio.Semaphore | None = None  # made in the running loop
+
+    # --- lifecycle ----------------------------------------------------------------
+
+    def _get_executor(self) -> ProcessPoolExecutor:
+        if self._closed:
+            raise RuntimeError("cleaning pool is closed")
+        if self._executor is None:  # started on first use: crawls with no article pay nothing
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=mp_context(), initializer=_init_worker)
+            logger.info("cleaning pool started: %d worker processes", self.workers)
+        return self._executor
+
+    def processes(self) -> list[multiprocessing.Process]:
+        """The live worker processes (for shutdown checks)."""
+        ex = self._executor
+        procs = getattr(ex, "_processes", None) or {}
+        return [p for p in list(procs.values()) if p.is_alive()]
+
+    def _rebuild(self, broken: ProcessPoolExecutor) -> None:
+        # Several pages fail together when the executor breaks: rebuild once.
+        if self._executor is broken:
+            self._executor = None
+            self.rebuilds += 1
+            _shutdown(broken, timeout=2.0)
+            logger.warning("cleaning pool broken (a worker died): starting a new one")
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Cancel queued work, let running cleans finish for up to `timeout` s, then terminate."""
+        self._closed = True
+        ex, self._executor = self._executor, None
+        if ex is not None:
+            _shutdown(ex, timeout)
+            logger.info("cleaning pool stopped")
+
+    # --- work -----------------------------------------------------------------------
+
+    def submit(self, arg: Any) -> Future:
+        return self._get_executor().submit(self.func, arg)
+
+    async def run(self, arg: Any) -> Any:
+        """The function's result for `arg`, computed in a worker; awaiting never blocks the loop."""
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(2 * self.workers)
+        async with self._slots:
+            executor = self._get_executor()
+            try:
+                future = executor.submit(self.func, arg)
+                return await asyncio.wrap_future(future)
+            except BrokenProcessPool as exc:
+                self._rebuild(executor)
+                return self.on_broken(arg, exc)
+
+
+def _shutdown(executor: ProcessPoolExecutor, timeout: float) -> None:
+    procs = list((getattr(executor, "_processes", None) or {}).values())
+    executor.shutdown(wait=False, cancel_futures=True)
+    deadline = time.monotonic() + timeout
+    for p in procs:
+        p.join(max(0.0, deadline - time.monotonic()))
+    for p in procs:
+        if p.is_alive():
+            logger.warning("cleaning worker %s did not stop in %.0f s: terminating it", p.pid, timeout)
+            p.terminate()
+            p.join(2.0)
+        if p.is_alive():
+            p.kill()
+            p.join(1.0)
