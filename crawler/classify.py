@@ -161,3 +161,10 @@ def classify(f: PageFeatures) -> str:
     if f.article_links >= MIN_LIST_ARTICLE_LINKS or f.link_density > MAX_ARTICLE_LINK_DENSITY:
         return "list"
     return "other"
+
+
+def clearly_not_article(f: PageFeatures) -> bool:
+    """A page reached by an article link that is plainly a list or a menu: no
+    block of body text at all, and links to several articles. Conservative on
+    purpose: a short article with heavy sidebars still has its body block."""
+    return f.main_block_chars < 50 and f.paragraph_chars < 100 and f.article_links >= 3

@@ -9,6 +9,8 @@ Change any of them with `-s NAME=VALUE` on the command line (see docs/CRAWLER.md
         -s CONCURRENT_REQUESTS_PER_DOMAIN=1 -s AUTOTHROTTLE_TARGET_CONCURRENCY=0.5
 """
 
+import os
+
 from crawler import PROJECT_NAME, PROJECT_URL, PROJECT_VERSION
 
 BOT_NAME = "crawler"
@@ -79,8 +81,9 @@ TELNETCONSOLE_ENABLED = False
 
 # Cleaning through the cleaners library (the pipeline switches off when False).
 CLEAN_ENABLED = True
-# Clean in a pool of this many worker processes (cleaning is CPU-bound); 0 = in the crawler's process.
-CLEAN_WORKERS = 0
+# Clean in a pool of this many worker processes (cleaning is CPU-bound), so the
+# reactor keeps downloading; default one per core; 0 = in the crawler's process.
+CLEAN_WORKERS = os.cpu_count() or 1
 # Validation against cleaners/schema/*.schema.json (empty dir = the shipped one).
 VALIDATE_ENABLED = True
 VALIDATE_SCHEMA_DIR = ""

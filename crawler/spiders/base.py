@@ -29,6 +29,7 @@ from twisted.python.failure import Failure
 
 from crawler import PROJECT_NAME, PROJECT_VERSION
 from crawler.feeds import default_feeds
+from crawler.classify import clearly_not_article, features
 from crawler.items import ErrorRecord, PageItem, PagePart
 from crawler.links import (
     Anchor,
@@ -326,6 +327,14 @@ class BaseSpider(scrapy.Spider):
         """Record this page of the article; fetch the next page, or emit the article."""
         page = page_from_response(response)
         state = response.meta.get("article")
+        html = as_html(response)
+        links = [a for a in anchors(html) if self.in_domain(a.url)]
+        if state is None and clearly_not_article(features(html, links, site.article_url_patterns)):
+            # An article link that led to a list or a menu: never emitted as an article.
+            self.count("pages/not_article")
+            yield self.error_from_response("discover", "article link led to a list page, not an article",
+                                           response, site)
+            return
         if state is None:
             state = {"first": page, "parts": [], "done": [response.url, page.url], "pending": {},
                      "referer": response.meta.get("list_url"),
@@ -333,8 +342,6 @@ class BaseSpider(scrapy.Spider):
         else:
             state = {**state, "parts": [*state["parts"], page],
                      "done": [*state["done"], response.url, page.url], "pending": dict(state["pending"])}
-        html = as_html(response)
-        links = [a for a in anchors(html) if self.in_domain(a.url)]
         for n, url in continuation_pages(response.url, links):
             if url not in state["done"] and url not in state["pending"].values():
                 state["pending"][n] = url

@@ -50,6 +50,7 @@ HOSTILE_ARTICLES = {
     "/xwzx/202403/t20240312_1009.html": "robots:disallowed",
     "/xwzx/202403/t20240312_1010.html": "fetch:redirect off site",
     "/xwzx/202403/t20240312_1011.html": "fetch:too big",
+    "/xwzx/202403/t20240312_1012.html": "discover:a list behind an article link",
 }
 
 
@@ -81,6 +82,8 @@ def add_hostile_site(server: FixtureServer, base: str = HOSTILE_BASE) -> list[st
                headers={"Location": "http://www.elsewhere.test/t20240312_1010.html"})
     server.add(f"{base}{a}t20240312_1011.html", article_html("很大的页面", "2024-03-15", paragraphs=3000),
                headers=HTML)
+    server.add(f"{base}{a}t20240312_1012.html", list_html("专题列表", [
+        (f"/zt/202403/t20240301_{n}.html", f"专题文章{n}") for n in range(900, 910)]), headers=HTML)
     server.add(f"{base}/empty/index.html", list_html("空栏目", []), headers=HTML)
     return [f"{base}/xwzx/index.html", f"{base}/empty/index.html", f"{base}/gone/index.html"]
 

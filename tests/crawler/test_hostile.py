@@ -69,6 +69,7 @@ def test_redirect_chain_is_followed_and_recorded(hostile_crawl):
     (f"{A}t20240312_1010.html", "fetch", "redirected off site to www.elsewhere.test"),
     (f"{A}t20240312_1011.html", "fetch",
      "DownloadCancelledError: Expected to receive 648854 bytes which is larger than download max size (100000)"),
+    (f"{A}t20240312_1012.html", "discover", "article link led to a list page, not an article"),
     (f"{HOSTILE_BASE}/empty/index.html", "discover", "list page has no article or pagination links"),
     (f"{HOSTILE_BASE}/gone/index.html", "http", "HTTP 404"),
 ])
@@ -90,8 +91,8 @@ def test_timeout_is_an_error_record(hostile_crawl):
 def test_outcomes_are_counted_in_the_summary(hostile_crawl):
     s = hostile_crawl.summary
     assert s["articles_emitted"] == 2
-    assert s["errors"] == len(hostile_crawl.errors) == 12
-    assert s["errors_by_stage"] == {"http": 3, "content": 4, "discover": 1, "fetch": 3, "robots": 1}
+    assert s["errors"] == len(hostile_crawl.errors) == 13
+    assert s["errors_by_stage"] == {"http": 3, "content": 4, "discover": 2, "fetch": 3, "robots": 1}
     assert s["errors_by_reason"]["http: HTTP 404"] == 2
     assert s["pages_fetched"] >= 10
     assert "lists/no_links" in hostile_crawl.log

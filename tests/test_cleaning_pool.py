@@ -1,0 +1,127 @@
+"""The cleaning pool: same records as in-process cleaning, errors as error records,
+a dead worker costs one page, and nothing is left running after close()."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from crawler.cleaning_pool import CleaningPool
+from crawler.items import ErrorRecord, PageItem, PagePart
+from crawler.pipelines.clean import clean_item, to_record, worker_died
+from crawler.saved import SavedStore
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def fixture_items() -> list[PageItem]:
+    """Every saved HTML article of the fixtures as the spiders would emit it."""
+    items = []
+    store = SavedStore.load(ROOT / "fixtures")
+    for site in store.sites:
+        for saved in site.responses:
+            ctype = str(saved.headers.get("Content-Type", ""))
+            if saved.status != 200 or "html" not in ctype or saved.url in site.start_urls:
+                continue
+            headers = {k: (v[0] if isinstance(v, list) else v) for k, v in saved.headers.items()}
+            page = PagePart(url=saved.url, final_url=saved.url, status=200, headers=headers, body=saved.body)
+            items.append(PageItem(page=page, site=site.name, site_name=None, site_type=site.site_type,
+                                  spider=site.site_type or "generic", crawl_id="test"))
+    return items
+
+
+def error_item() -> PageItem:
+    page = PagePart(url="http://example.test/a.html", final_url="http://example.test/a.html", status=200,
+                    headers={"Content-Type": "text/html"}, body=b"")
+    return PageItem(page=page, site="example", site_name=None, site_type=None, spider="generic", crawl_id="t")
+
+
+def die_on_empty(item: PageItem) -> dict:
+    """A cleaner that kills its own process on an empty page (a crash, not an exception)."""
+    if not item.page.body:
+        os._exit(3)
+    return clean_item(item)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie is gone for our purposes only once reaped; the pool joins its workers
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().split()[2] != "Z"
+
+
+async def run_all(pool: CleaningPool, items: list[PageItem]) -> list[dict]:
+    return list(await asyncio.gather(*(pool.run(i) for i in items)))
+
+
+def test_pool_results_equal_in_process_results_on_the_fixtures():
+    items = fixture_items()
+    assert len(items) >= 10, "the fixtures hold the saved articles"
+    expected = [clean_item(i) for i in items]
+    assert sum("__error__" not in e for e in expected) >= 10
+    pool = CleaningPool(clean_item, workers=2, on_broken=worker_died)
+    try:
+        got = asyncio.run(run_all(pool, items))
+    finally:
+        pool.close()
+    assert got == expected
+
+
+def test_error_page_gives_an_error_record_through_the_pool():
+    pool = CleaningPool(clean_item, workers=1, on_broken=worker_died)
+    try:
+        cleaned = asyncio.run(pool.run(error_item()))
+    finally:
+        pool.close()
+    assert "__error__" in cleaned
+    record = to_record(error_item(), cleaned)
+    assert isinstance(record, ErrorRecord)
+    assert record["url"] == "http://example.test/a.html" and record["error"] and record["reason"]
+
+
+def test_a_dead_worker_costs_its_page_and_the_pool_is_rebuilt():
+    items = fixture_items()[:3]
+    pool = CleaningPool(die_on_empty, workers=2, on_broken=worker_died)
+    try:
+        crashed = asyncio.run(pool.run(error_item()))
+        assert crashed["__error__"][0] == "clean" and "died" in crashed["__error__"][1]
+        assert pool.rebuilds == 1
+        after = asyncio.run(run_all(pool, items))
+    finally:
+        pool.close()
+    assert after == [clean_item(i) for i in items]
+
+
+def test_close_leaves_no_worker_processes():
+    pool = CleaningPool(clean_item, workers=2, on_broken=worker_died)
+    asyncio.run(run_all(pool, fixture_items()[:4]))
+    pids = [p.pid for p in pool.processes()]
+    assert len(pids) == 2
+    started = time.monotonic()
+    pool.close()
+    assert time.monotonic() - started < 15
+    assert not [pid for pid in pids if alive(pid)]
+    with pytest.raises(RuntimeError):
+        asyncio.run(pool.run(fixture_items()[0]))
+
+
+def test_workers_ignore_ctrl_c():
+    """Ctrl-C reaches the whole process group; the crawler decides when workers stop."""
+    pool = CleaningPool(clean_item, workers=1, on_broken=worker_died)
+    try:
+        asyncio.run(pool.run(fixture_items()[0]))
+        (worker,) = pool.processes()
+        os.kill(worker.pid, signal.SIGINT)
+        time.sleep(0.3)
+        assert worker.is_alive()
+        assert "__error__" not in asyncio.run(pool.run(fixture_items()[1]))
+    finally:
+        pool.close()
