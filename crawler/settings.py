@@ -46,10 +46,18 @@ CRAWLER_MAX_LIST_PAGES = 0
 GENERIC_MAX_DEPTH = 3
 
 # --- pages built by JavaScript -----------------------------------------------
-# Sites with `needs_browser = true` in the registry are rendered by
-# scrapy-playwright when this is on (other pages are still fetched plainly).
-BROWSER_ENABLED = False
-BROWSER_EXECUTABLE = "/usr/bin/chromium"  # the system Chromium; never a downloaded browser
+# Rendered by scrapy-playwright with the system Chromium (see crawler/browser.py):
+# sites with `needs_browser = true`, every page with `-a render=true`, and pages
+# that arrive as an empty script shell; everything else stays plain HTTP. The
+# browser starts only when a first page needs it. Off: nothing is ever rendered.
+BROWSER_ENABLED = True
+BROWSER_EXECUTABLE = "/usr/bin/chromium"  # never a downloaded browser; env CHROMIUM_PATH overrides
+BROWSER_PAGE_TIMEOUT = 30  # seconds for a page to load in the browser
+BROWSER_SETTLE_TIMEOUT = 3  # seconds after load for the page's scripts to go quiet
+BROWSER_BLOCKED_RESOURCE_TYPES = ["image", "font", "media"]
+BROWSER_AUTO_DETECT = True  # render pages that come back as an empty script shell
+# scrapy-playwright needs the asyncio reactor (Scrapy's default; said here so it stays).
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 
 # --- run identity -----------------------------------------------------------
 # One crawl id per run; empty = "<UTC timestamp>-<random>" generated at start.
@@ -63,6 +71,7 @@ REPLAY_DIR = ""
 # --- components -------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.replay.ReplayMiddleware": 990,
+    "crawler.middlewares.render.RenderMiddleware": 580,
     "crawler.middlewares.offsite_redirect.OffsiteRedirectMiddleware": 650,
 }
 SPIDER_MIDDLEWARES = {

@@ -25,11 +25,12 @@ answers a public address to the first lookup and a private one to the second
 (DNS rebinding) is not caught; neither is a name resolved by an HTTP proxy. Run
 crawlers where the network itself also keeps them out of private ranges.
 
-The browser (scrapy-playwright) follows the same rule: `browser_request_refused`
-is its PLAYWRIGHT_ABORT_REQUEST predicate, so sub-resources, frames and script
-navigations to refused addresses or non-HTTP schemes (file://) are aborted.
+The browser's own requests (sub-resources, frames, script navigations) are
+filtered by the same AddressPolicy in crawler/browser.py; `current_policy()`
+hands it this crawl's policy.
 
-Settings: ADDRESS_GUARD_ENABLED (True), ADDRESS_ALLOW_HOSTS, ADDRESS_ALLOW_NETWORKS,
+Settings: ADDRESS_GUARD_ENABLED (True), ADDRESS_ALLOW_HOSTS, ADDRESS_ALLOW_NETWORKS
+(also read under the names ADDRESS_ALLOWED_HOSTS / ADDRESS_ALLOWED_NETWORKS),
 ADDRESS_RESOLVER (import path of a `host -> [addresses]` callable; empty = the
 system resolver). Off in REPLAY_DIR mode: nothing touches the network there.
 """
@@ -52,11 +53,8 @@ logger = logging.getLogger(__name__)
 
 # Request kinds whose refusal loses an article (and so becomes an error record).
 ARTICLE_KINDS = ("article", "article_part")
-# Browser requests that never leave the browser.
-BROWSER_LOCAL_SCHEMES = ("data", "blob", "about")
 
-# The policy of the running crawl, for the browser's abort predicate (which
-# scrapy-playwright calls with the page's request only).
+# The policy of the running crawl, for the browser's request filter.
 _active_policy: AddressPolicy | None = None
 
 
@@ -104,8 +102,10 @@ class AddressGuardMiddleware:
             raise NotConfigured("replaying saved responses: nothing touches the network")
         resolver_path = settings.get("ADDRESS_RESOLVER")
         resolver = load_object(resolver_path) if resolver_path else system_resolver
-        policy = AddressPolicy.from_lists(split_list(settings.get("ADDRESS_ALLOW_HOSTS")),
-                                          split_list(settings.get("ADDRESS_ALLOW_NETWORKS")),
+        policy = AddressPolicy.from_lists(split_list(settings.get("ADDRESS_ALLOW_HOSTS"))
+                                          + split_list(settings.get("ADDRESS_ALLOWED_HOSTS")),
+                                          split_list(settings.get("ADDRESS_ALLOW_NETWORKS"))
+                                          + split_list(settings.get("ADDRESS_ALLOWED_NETWORKS")),
                                           caching_resolver(resolver))
         mw = cls(crawler, policy)
         crawler.signals.connect(mw.spider_opened, signal=signals.spider_opened)
@@ -150,24 +150,7 @@ def start_urls_of(spider) -> list[str]:
     return urls
 
 
-async def browser_request_refused(playwright_request) -> bool:
-    """PLAYWRIGHT_ABORT_REQUEST: abort what the browser itself would fetch from
-    a refused address, and every non-HTTP URL (file://...) but inline data."""
-    url = playwright_request.url
-    scheme = url.split(":", 1)[0].lower()
-    if scheme in BROWSER_LOCAL_SCHEMES:
-        return False
-    if scheme not in ("http", "https"):
-        logger.warning("browser: aborted %s (scheme %s)", url, scheme)
-        return True
-    policy = _active_policy
-    if policy is None:
-        return False
-    if policy.needs_resolver(url):
-        reason = await run_in_thread(policy.refusal, url)
-    else:
-        reason = policy.refusal(url)
-    if reason:
-        logger.warning("browser: aborted %s: %s", url, reason)
-        return True
-    return False
+async def current_policy() -> AddressPolicy | None:
+    """The policy of the running crawl (start URLs and `-a allow_hosts` included),
+    for the browser's request filter (crawler/browser.py)."""
+    return _active_policy

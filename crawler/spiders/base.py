@@ -55,17 +55,11 @@ def user_agent(contact: str) -> str:
 
 
 def enable_browser(settings) -> None:
-    """Route requests through scrapy-playwright; only those with meta
-    `playwright=True` (sites with needs_browser) are rendered, with the
-    system Chromium (BROWSER_EXECUTABLE), never a downloaded browser."""
-    handler = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
-    settings.set("DOWNLOAD_HANDLERS", {"http": handler, "https": handler}, priority="spider")
-    settings.set("PLAYWRIGHT_BROWSER_TYPE", "chromium", priority="spider")
-    settings.set("PLAYWRIGHT_LAUNCH_OPTIONS", {
-        "executable_path": settings.get("BROWSER_EXECUTABLE") or "/usr/bin/chromium",
-        "headless": True,
-        "args": ["--no-sandbox"],
-    }, priority="spider")
+    """Route http/https through the browser handler (crawler/browser.py): pages
+    are rendered with the system Chromium when they need it, never a downloaded browser."""
+    from crawler.browser import install
+
+    install(settings)
 
 
 def split_arg(value: Any) -> list[str]:
@@ -128,7 +122,11 @@ class BaseSpider(scrapy.Spider):
         # %(time)s in feed URIs: one value for the whole run (see crawler/feeds.py).
         self.run_time = now.replace(microsecond=0).isoformat().replace("+00:00", "Z").replace(":", "-")
         self.max_list_pages = settings.getint("CRAWLER_MAX_LIST_PAGES", 0)
-        self.browser_enabled = settings.getbool("BROWSER_ENABLED")
+        from crawler.browser import BrowserConfig
+
+        browser = BrowserConfig.from_settings(settings)
+        self.browser_enabled = browser.available
+        self.browser_executable = browser.executable
         self._warned_browser: set[str] = set()
         self.registry = Registry.load(settings.get("SITES_REGISTRY") or None)
         for site in self.resolve_sites():
@@ -191,16 +189,13 @@ class BaseSpider(scrapy.Spider):
                 yield self.list_request(url, site, depth=0, start=True)
 
     def browser_meta(self, site: Site) -> dict[str, Any]:
-        """meta that makes scrapy-playwright render the page, for sites that need it."""
-        if not site.needs_browser:
-            return {}
-        if not self.browser_enabled:
-            if site.name not in self._warned_browser:
-                self._warned_browser.add(site.name)
-                logger.warning("site %s needs a browser but BROWSER_ENABLED is off: fetching without rendering",
-                               site.name)
-            return {}
-        return {"playwright": True}
+        """Warn once when a site needs a browser that is off; which requests are
+        rendered is decided by crawler.middlewares.render.RenderMiddleware."""
+        if site.needs_browser and not self.browser_enabled and site.name not in self._warned_browser:
+            self._warned_browser.add(site.name)
+            logger.warning("site %s needs a browser but BROWSER_ENABLED is off or %s is missing: "
+                           "fetching without rendering", site.name, self.browser_executable)
+        return {}
 
     def list_request(self, url: str, site: Site, depth: int, start: bool = False, **meta: Any) -> Request:
         meta = {**self.browser_meta(site), **meta}
@@ -338,7 +333,7 @@ class BaseSpider(scrapy.Spider):
         if state is None:
             state = {"first": page, "parts": [], "done": [response.url, page.url], "pending": {},
                      "referer": response.meta.get("list_url"),
-                     "rendered": bool(response.meta.get("playwright"))}
+                     "rendered": "playwright" in response.flags}
         else:
             state = {**state, "parts": [*state["parts"], page],
                      "done": [*state["done"], response.url, page.url], "pending": dict(state["pending"])}
@@ -437,6 +432,11 @@ def describe_failure(failure: Failure) -> tuple[str, str]:
     response = getattr(exc, "response", None)
     if response is not None:
         return "http", f"HTTP {response.status}"
+    request = getattr(failure, "request", None)
+    if request is not None and request.meta.get("playwright"):
+        # Playwright's messages run on with a call log: the first line says it.
+        first = (str(exc).strip().splitlines() or [""])[0]
+        return "render", f"{name}: {first[:200]}" if first else name
     text = str(exc).strip().split(" in request <", 1)[0]  # no request repr: reasons group
     return "fetch", f"{name}: {text[:200]}" if text else name
 

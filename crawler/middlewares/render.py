@@ -1,0 +1,196 @@
+"""Which requests the browser renders, decided per request (downloader middleware).
+
+- a site with `needs_browser = true` in the registry: all its pages;
+- a spider run with `-a render=true`: every page;
+- automatically: a page fetched plainly that comes back as an empty script
+  shell (little visible text and mostly <script>, a <noscript> "enable
+  JavaScript" message, or a known JavaScript challenge) is fetched once more,
+  through the browser. The plain response's bytes are kept so the record's
+  `raw_sha256` is still the hash of what the server sent.
+
+A rendered response is handed on as the rendered HTML encoded UTF-8, with a
+Content-Type saying so: the cleaner works on the rendered DOM.
+
+Robots.txt and other requests the spiders did not make (no `site` in meta) are
+never rendered. Nothing is rendered under REPLAY_DIR (the replay has no browser
+pages to offer). Off when BROWSER_ENABLED is off or the executable is missing.
+
+Order 580: below HttpCompressionMiddleware (590) and RedirectMiddleware (600),
+so it sees decompressed bodies of final responses.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from lxml import html as lxml_html
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Request, Response, TextResponse
+
+from crawler.browser import BrowserConfig, render_meta
+
+logger = logging.getLogger(__name__)
+
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+
+# Below this much visible text a page is a candidate shell...
+SHELL_MAX_TEXT = 200
+# ...and it is one when its scripts outweigh its text this many times over.
+SHELL_SCRIPT_RATIO = 3
+# A page whose body is mostly script, even with some text (a loader, a menu).
+MOSTLY_SCRIPT_SHARE = 0.6
+MOSTLY_SCRIPT_MAX_TEXT = 600
+EXTERNAL_SCRIPT_WEIGHT = 200
+
+NOSCRIPT_ENABLE_JS = re.compile(
+    r"(enable|turn on|启用|开启|打开|允许|支持)\s*.{0,12}?(javascript|js|脚本)"
+    r"|(javascript|js|脚本)\s*.{0,12}?(required|disabled|is off|被禁用|已禁用|未启用|未开启|关闭)",
+    re.I | re.S,
+)
+# Markers of script challenges that WAFs put in front of pages (the real page
+# appears only after a script has run): Aliyun, Jiasule, Ruishu, Cloudflare, generic.
+CHALLENGE_MARKERS = (
+    ("acw_sc__v2", "Aliyun WAF challenge"),
+    ("__jsl_clearance", "Jiasule challenge"),
+    ("$_ts=window", "Ruishu challenge"),
+    ("$_ts = window", "Ruishu challenge"),
+    ("cf-browser-verification", "Cloudflare challenge"),
+    ("/cdn-cgi/challenge-platform/", "Cloudflare challenge"),
+    ("just a moment...", "Cloudflare challenge"),
+)
+CHALLENGE_STATUSES = frozenset({200, 202, 403, 412, 503})
+_INVISIBLE_TAGS = ("script", "style", "noscript", "template")
+
+
+def is_true(value: Any) -> bool:
+    return str(value).strip().lower() in TRUE_WORDS if value is not None else False
+
+
+def shell_reason(body: bytes, status: int = 200) -> str | None:
+    """Why a page looks like it needs a browser to show its content, or None.
+
+    Pure: the response's status and (decompressed) body only.
+    """
+    head = body[:200_000].lower()
+    if status in CHALLENGE_STATUSES:
+        for marker, name in CHALLENGE_MARKERS:
+            if marker.encode() in head:
+                return name
+    if status != 200 or not body.strip():
+        return None
+    try:
+        tree = lxml_html.document_fromstring(body)
+    except (ValueError, lxml_html.etree.ParserError):
+        return None
+    root = tree.find("body")
+    if root is None:
+        root = tree
+    # Inline code anywhere, plus a fixed weight per external script in the body
+    # (an app bundle behind an empty <div id="app"> is the typical shell).
+    script_chars = sum(len(s.text_content()) for s in tree.iter("script"))
+    script_chars += EXTERNAL_SCRIPT_WEIGHT * sum(1 for s in root.iter("script") if s.get("src"))
+    for noscript in root.iter("noscript"):
+        if NOSCRIPT_ENABLE_JS.search(noscript.text_content()):
+            visible = _visible_text(root)
+            if len(visible) < MOSTLY_SCRIPT_MAX_TEXT:
+                return "noscript asks for JavaScript"
+    visible = _visible_text(root)
+    if len(visible) < SHELL_MAX_TEXT and script_chars >= SHELL_SCRIPT_RATIO * max(len(visible), 20):
+        return f"script shell ({len(visible)} chars of text, {script_chars} of script)"
+    if len(visible) < MOSTLY_SCRIPT_MAX_TEXT:
+        total = len(visible) + script_chars
+        if total and script_chars / total > MOSTLY_SCRIPT_SHARE and script_chars > 2000:
+            return f"mostly script ({len(visible)} chars of text, {script_chars} of script)"
+    return None
+
+
+def _visible_text(root) -> str:
+    parts: list[str] = []
+    for el in root.iter():
+        if not isinstance(el.tag, str) or el.tag in _INVISIBLE_TAGS:
+            continue
+        if el.text and not _inside_invisible(el):
+            parts.append(el.text)
+        if el.tail and el.getparent() is not None and not _inside_invisible(el.getparent()):
+            parts.append(el.tail)
+    return re.sub(r"\s+", "", "".join(parts))
+
+
+def _inside_invisible(el) -> bool:
+    while el is not None:
+        if isinstance(el.tag, str) and el.tag in _INVISIBLE_TAGS:
+            return True
+        el = el.getparent()
+    return False
+
+
+def is_rendered(response: Response) -> bool:
+    return "playwright" in response.flags
+
+
+def as_utf8(response: TextResponse) -> TextResponse:
+    """The rendered DOM as UTF-8 bytes, labelled so (the browser's serialisation
+    has nothing to do with the charset the server used)."""
+    headers = response.headers.copy()
+    headers["Content-Type"] = "text/html; charset=utf-8"
+    return response.replace(body=response.text.encode("utf-8"), headers=headers, encoding="utf-8")
+
+
+class RenderMiddleware:
+    def __init__(self, crawler, config: BrowserConfig):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.config = config
+        self.replay = bool(crawler.settings.get("REPLAY_DIR"))
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        config = BrowserConfig.from_settings(crawler.settings)
+        if not config.available:
+            raise NotConfigured("the browser is off or its executable is missing")
+        return cls(crawler, config)
+
+    # --- which requests -----------------------------------------------------------
+
+    def planned_reason(self, request: Request) -> str | None:
+        """Why a request should be rendered from the start, or None."""
+        spider = self.crawler.spider
+        if is_true(getattr(spider, "render", None)):
+            return "render=true"
+        sites = getattr(spider, "sites", None) or {}
+        site = sites.get(request.meta.get("site"))
+        if site is not None and site.needs_browser:
+            return "needs_browser"
+        return None
+
+    def process_request(self, request: Request) -> None:
+        if self.replay or request.meta.get("site") is None or "playwright" in request.meta:
+            return None  # not ours to decide, or decided already
+        reason = self.planned_reason(request)
+        if reason:
+            request.meta.update(render_meta(self.config, reason))
+            self.stats.inc_value(f"browser/planned/{reason}")
+        return None
+
+    # --- what came back ---------------------------------------------------------------
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        if is_rendered(response):
+            self.stats.inc_value("browser/rendered")
+            if isinstance(response, TextResponse):
+                return as_utf8(response)
+            return response
+        if (self.replay or not self.config.auto_detect or request.meta.get("site") is None
+                or request.meta.get("playwright") or request.meta.get("render_attempted")):
+            return response
+        reason = shell_reason(response.body, response.status)
+        if reason is None:
+            return response
+        logger.info("%s looks like a page built by script (%s): rendering it", response.url, reason)
+        self.stats.inc_value("browser/auto_detected")
+        meta = {**request.meta, **render_meta(self.config, f"auto: {reason}"), "render_attempted": True,
+                "browser_raw_body": response.body}
+        # Render the URL that answered (after redirects), once.
+        return request.replace(url=response.url, meta=meta, dont_filter=True)
