@@ -50,6 +50,8 @@ BOILERPLATE_LINE_RULES: list[Rule] = [
     Rule(r".{0,15}(?:建议|推荐|最佳).{0,60}(?:分辨率|浏览器).{0,60}", 120),
     Rule(r".{0,10}第\s*\d+\s*位(?:访客|访问者).{0,10}", 40),
     Rule(r"(?:您是|你是)?本站第\s*\d+\s*位.{0,10}", 40),
+    # a time stamp of a headline list without its year: "[10:08] 01-11", "04/10 07:43"
+    Rule(r"-?\s*(?:[\[(（]?\d{1,2}:\d{2}[\])）]?\s*\d{1,2}[-/]\d{1,2}|[\[(（]?\d{1,2}[-/]\d{1,2}[\])）]?\s+\d{1,2}:\d{2})", 20),
     # pagers of an article split over pages: 上一页 1 2 第2页 下一页 共3页
     Rule(r"(?:(?:上一页|下一页|上页|下页|首页|尾页|末页|第\s*\d+\s*页|共\s*\d+\s*页|\d{1,3}|[<>«»‹›]+|\.\.\.|…|\|)\s*){2,}", 80),
     # attachment links: the record lists them under `attachments`
@@ -295,4 +297,32 @@ def scrub_boilerplate(text: str, lang: str = "zh") -> tuple[str, dict[str, int]]
         for k, n in phrase_counts.items():
             counts[k] += n
         kept.append(cleaned)
+    kept, n = _drop_trailing_headline_list(kept)
+    counts["boilerplate_lines"] += n
     return "\n".join(kept), counts
+
+
+# The extractor renders list items as "- item". A run of them at the very end of
+# the text, short and without sentence punctuation, is a list of other articles'
+# headlines (related news, rankings) that stood inside the article's container.
+HEADLINE_ITEM_RE = re.compile(r"^-\s+\S")
+HEADLINE_ITEM_MAX_LEN = 40
+HEADLINE_LIST_MIN_ITEMS = 3
+
+
+def _drop_trailing_headline_list(lines: list[str]) -> tuple[list[str], int]:
+    end = len(lines)
+    while end and not lines[end - 1].strip():
+        end -= 1
+    start = end
+    while start and _is_headline_item(lines[start - 1]):
+        start -= 1
+    if end - start >= HEADLINE_LIST_MIN_ITEMS and start > 0:
+        return lines[:start], end - start
+    return lines, 0
+
+
+def _is_headline_item(line: str) -> bool:
+    line = line.strip()
+    return (bool(HEADLINE_ITEM_RE.match(line)) and len(line) <= HEADLINE_ITEM_MAX_LEN
+            and not SENTENCE_END_RE.search(line))

@@ -17,6 +17,9 @@ from .errors import ParseError
 # C0 controls other than \t \n \r, and the noncharacters lxml rejects.
 CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+# "<style/>": browsers ignore the slash and hide the CSS up to </style>; libxml2
+# closes the element and shows the CSS as text.
+SELF_CLOSED_STYLE = re.compile(r"<style\b([^>]*?)/\s*>(?=.*?</style)", re.I | re.S)
 
 # Elements whose text is never shown to a reader.
 INVISIBLE_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "embed",
@@ -35,6 +38,8 @@ _PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, collect_id
 def parse_html(text: str) -> lxml.html.HtmlElement:
     """Return the document's root element; ParseError when nothing parses."""
     text = XML_DECLARATION.sub("", CONTROL_CHARS.sub("", text), count=1)
+    if "/>" in text and SELF_CLOSED_STYLE.search(text):
+        text = SELF_CLOSED_STYLE.sub(r"<style\1>", text)
     if not text.strip():
         raise ParseError("empty document")
     try:
@@ -49,24 +54,35 @@ def parse_html(text: str) -> lxml.html.HtmlElement:
 def visible_text(element) -> str:
     """Text of `element` as a reader sees it: block elements on their own lines.
 
-    Marks block boundaries with newlines in the tree itself (whitespace that
-    HTML rendering and the extractor ignore), then lets libxml2 serialise the
-    text in C: a Python walk over a portal page's thousands of elements costs
-    more than the rest of the metadata step. Call it after prune.drop_invisible:
-    script and style text is no longer in the tree then.
+    Marks block boundaries with newlines in the tree, lets libxml2 serialise the
+    text in C, and puts the tree back as it was (the extractor is sensitive to
+    whitespace nodes): a Python walk over a portal page's thousands of elements
+    costs more than the rest of the metadata step. Call it after
+    prune.drop_invisible: script and style text is no longer in the tree then.
     """
-    for el in element.iter(*BLOCK_TAGS):
-        try:
-            if not el.text or el.text[0] != "\n":
-                el.text = "\n" + (el.text or "")
-            if not el.tail or el.tail[0] != "\n":
-                el.tail = "\n" + (el.tail or "")
-        except ValueError:  # a tree not made by parse_html may hold control characters
-            continue
     if element.tag == "html":
         body = element.find("body")
         element = body if body is not None else element
-    raw = etree.tostring(element, method="text", encoding=str, with_tail=False)
+    saved = []
+    for el in element.iter(*BLOCK_TAGS):
+        text, tail = el.text, el.tail
+        try:  # a tree not made by parse_html may hold control characters lxml will not set
+            el.text = "\n" + (text or "")
+        except ValueError:
+            continue
+        try:
+            el.tail = "\n" + (tail or "")
+        except ValueError:
+            saved.append((el, text, False, None))
+        else:
+            saved.append((el, text, True, tail))
+    try:
+        raw = etree.tostring(element, method="text", encoding=str, with_tail=False)
+    finally:
+        for el, text, tail_changed, tail in saved:
+            el.text = text
+            if tail_changed:
+                el.tail = tail
     lines = (" ".join(line.split()) for line in raw.split("\n"))
     return "\n".join(line for line in lines if line)
 

@@ -25,8 +25,8 @@ Settings (all optional):
 - BROWSER_PAGE_TIMEOUT (seconds, default 30), BROWSER_SETTLE_TIMEOUT (seconds, default 3).
 - BROWSER_BLOCKED_RESOURCE_TYPES (default image, font, media).
 - BROWSER_AUTO_DETECT (default True): render pages that arrive as an empty script shell.
-- ADDRESS_ALLOWED_HOSTS / ADDRESS_ALLOWED_NETWORKS: the user's exceptions to the
-  address policy (the start URLs' hosts are always allowed).
+- The address policy is the address guard's (crawler/middlewares/address_guard.py:
+  start URLs' hosts, ADDRESS_ALLOW_HOSTS, ADDRESS_ALLOW_NETWORKS, `-a allow_hosts`).
 """
 
 from __future__ import annotations
@@ -146,7 +146,7 @@ class RequestFilter:
     any more than its links may.
     """
 
-    def __init__(self, config: BrowserConfig, policy: AddressPolicy, stats=None):
+    def __init__(self, config: BrowserConfig, policy: AddressPolicy | None, stats=None):
         self.config = config
         self.policy = policy
         self.stats = stats
@@ -155,7 +155,7 @@ class RequestFilter:
         if should_abort(request, self.config.blocked_resource_types):
             self._count("browser/aborted/resource")
             return True
-        reason = self.policy.refusal(request.url)
+        reason = self.policy.refusal(request.url) if self.policy is not None else None
         if reason:
             logger.info("browser request to %s refused: %s", request.url, reason)
             self._count("browser/aborted/address")
@@ -168,10 +168,33 @@ class RequestFilter:
 
 
 def policy_from_settings(settings, start_urls: list[str] = ()) -> AddressPolicy:
-    policy = AddressPolicy.from_lists(settings.getlist("ADDRESS_ALLOWED_HOSTS"),
-                                      settings.getlist("ADDRESS_ALLOWED_NETWORKS"))
+    """The address policy as the address guard builds it (start URLs' hosts allowed)."""
+    def names(*keys: str) -> list[str]:
+        return [v for key in keys for v in settings.getlist(key) if v.strip()]
+
+    policy = AddressPolicy.from_lists(names("ADDRESS_ALLOW_HOSTS", "ADDRESS_ALLOWED_HOSTS"),
+                                      names("ADDRESS_ALLOW_NETWORKS", "ADDRESS_ALLOWED_NETWORKS"))
     for url in start_urls:
         policy.allow_url(url)
+    return policy
+
+
+def crawl_policy(crawler) -> AddressPolicy | None:
+    """This crawl's address policy: the address guard's when it runs; None when
+    the user switched the guard off (ADDRESS_GUARD_ENABLED)."""
+    try:
+        from crawler.middlewares.address_guard import current_policy
+    except ImportError:
+        current_policy = None
+    policy = current_policy() if current_policy else None
+    if policy is not None:
+        return policy
+    if not crawler.settings.getbool("ADDRESS_GUARD_ENABLED", True):
+        return None
+    policy = policy_from_settings(crawler.settings, spider_start_urls(crawler.spider))
+    for host in str(getattr(crawler.spider, "allow_hosts", None) or "").split(","):
+        if host.strip():
+            policy.allowed_hosts.add(host.strip().lower())
     return policy
 
 
@@ -230,9 +253,7 @@ class BrowserDownloadHandler(_load_handler_base()):
 
     async def _abort(self, request) -> bool:
         if self._filter is None:
-            policy = policy_from_settings(self._crawler_ref.settings,
-                                          spider_start_urls(self._crawler_ref.spider))
-            self._filter = RequestFilter(self.browser_config, policy, self.stats)
+            self._filter = RequestFilter(self.browser_config, crawl_policy(self._crawler_ref), self.stats)
         # The address check may resolve a name: keep it off the event loop.
         return await asyncio.get_running_loop().run_in_executor(None, self._filter, request)
 

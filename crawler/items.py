@@ -24,6 +24,9 @@ class PagePart:
     body: bytes
     redirect_urls: list[str] = field(default_factory=list)  # URLs before final_url
     fetched_at: str = ""  # UTC ISO 8601
+    # Rendered pages: `body` is the rendered DOM (UTF-8); this is the sha256 of the
+    # bytes the server sent, when they were kept (None: body is what was sent).
+    raw_sha256: str | None = None
 
     @property
     def content_type(self) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import datetime, timezone
 from typing import Any
@@ -42,7 +43,17 @@ def page_from_response(response: Response) -> PagePart:
         body=response.body,
         redirect_urls=redirects,
         fetched_at=utc_now_iso(),
+        raw_sha256=served_sha256(response),
     )
+
+
+def served_sha256(response: Response) -> str | None:
+    """For a rendered page, the sha256 of the bytes the server sent (kept by the
+    browser handler or by the plain fetch that preceded rendering)."""
+    if "playwright" not in response.flags or response.request is None:
+        return None
+    raw = response.request.meta.get("browser_raw_body")
+    return hashlib.sha256(raw).hexdigest() if raw is not None else None
 
 
 def http_block(page: PagePart) -> dict[str, Any]:
@@ -68,4 +79,16 @@ def provenance(item: PageItem) -> dict[str, Any]:
         "http": http_block(page),
         "rendered": item.rendered,
         "redirect_urls": list(page.redirect_urls),
+        **rendered_hashes(item),
     }
+
+
+def rendered_hashes(item: PageItem) -> dict[str, Any]:
+    """A rendered page is cleaned from its rendered HTML: `rendered_sha256` is that
+    HTML's hash and `raw_sha256` stays the hash of what the server sent (when kept)."""
+    if not item.rendered:
+        return {}
+    out: dict[str, Any] = {"rendered_sha256": hashlib.sha256(item.page.body).hexdigest()}
+    if item.page.raw_sha256:
+        out["raw_sha256"] = item.page.raw_sha256
+    return out

@@ -73,18 +73,28 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.replay.ReplayMiddleware": 990,
     "crawler.middlewares.render.RenderMiddleware": 580,
     "crawler.middlewares.offsite_redirect.OffsiteRedirectMiddleware": 650,
+    "crawler.middlewares.address_guard.AddressGuardMiddleware": 40,
+    "crawler.middlewares.redirect_loop.RedirectLoopMiddleware": 660,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.retry_after.BackoffRetryMiddleware": 550,
+    "crawler.middlewares.conditional.ConditionalRequestMiddleware": 585,
+    "crawler.warc.WarcWriterMiddleware": 575,
 }
 SPIDER_MIDDLEWARES = {
     "crawler.middlewares.spider_errors.SpiderErrorMiddleware": 950,
+    "crawler.middlewares.url_policy.UrlPolicyMiddleware": 750,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.clean.CleanPipeline": 300,
+    "crawler.warc.WarcPointerPipeline": 330,
+    "crawler.pipelines.dedup.DedupPipeline": 350,
     "crawler.pipelines.validate.ValidatePipeline": 400,
     "crawler.pipelines.errors.ErrorRecordPipeline": 900,
 }
 EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
     "crawler.extensions.summary.CrawlSummary": 500,
+    "crawler.state.extension.StateExtension": 100,
 }
 TELNETCONSOLE_ENABLED = False
 
@@ -96,6 +106,38 @@ CLEAN_WORKERS = os.cpu_count() or 1
 # Validation against cleaners/schema/*.schema.json (empty dir = the shipped one).
 VALIDATE_ENABLED = True
 VALIDATE_SCHEMA_DIR = ""
+
+# --- distributed crawling (crawler/distributed.py, docs/scale.md) -------------
+# REDIS_URL=redis://host:port/db makes this process one worker of a crawl shared
+# through Redis (scrapy-redis scheduler and dupefilter, leases, state store).
+ADDONS = {"crawler.distributed.DistributedCrawl": 0}
+REDIS_URL = ""
+# A worker whose heartbeat is older than this (seconds) is dead: its requests go back.
+DISTRIBUTED_WORKER_TTL = 30
+# Close once no worker has had work for this long (seconds).
+DISTRIBUTED_IDLE_CLOSE = 5
+# The worker that finishes a crawl clears its dupefilter, so the next run starts afresh.
+DISTRIBUTED_CLEAR_ON_FINISH = True
+
+# --- scheduled crawls: state, duplicates, raw responses (docs/scheduling.md) ----
+# The state store remembers what earlier runs emitted: a run then emits only new
+# and changed articles, and sends conditional requests for known ones. Off for a
+# plain `scrapy crawl` (every article emitted); `python -m crawler.run_all` turns it on.
+STATE_ENABLED = False
+# sqlite:///relative/to/project.db, sqlite:////absolute.db, or redis://host:port/db
+STATE_URI = "sqlite:///state/crawl-state.db"
+CONDITIONAL_ENABLED = True  # If-None-Match / If-Modified-Since for known articles
+DEDUP_ENABLED = True
+DEDUP_DROP_DUPLICATES = False  # True: records marked dup_of are left out of the feed
+DEDUP_NEAR_DISTANCE = 3  # simhash bits: at most this many differ = near duplicate
+DEDUP_MIRROR_SPAM_SCORE = 0.5  # a copy with this spam score or more is a mirror copy
+# Every JSONL line is fsync'ed before the state store counts it as emitted.
+FEED_EXPORTERS = {"jsonl": "crawler.state.feed.DurableJsonLinesExporter"}
+FEED_FSYNC = True
+# Raw responses in WARC files (for `python -m crawler.reclean`); beside the feed by default.
+WARC_ENABLED = False
+WARC_DIR = ""
+WARC_MAX_SIZE = 1024 ** 3
 
 # --- output -----------------------------------------------------------------
 FEED_EXPORT_ENCODING = "utf-8"
@@ -113,3 +155,26 @@ SUMMARY_ENABLED = True
 SUMMARY_URI = ""
 
 LOG_LEVEL = "INFO"
+
+# --- a hostile web (docs/hostile.md) -------------------------------------------
+# Loopback, private, link-local and metadata addresses are refused unless allowed
+# (start URLs' hosts always are): hosts and CIDR networks, comma-separated.
+ADDRESS_GUARD_ENABLED = True
+ADDRESS_ALLOW_HOSTS = ""
+ADDRESS_ALLOW_NETWORKS = ""
+ADDRESS_RESOLVER = ""  # import path of a host -> [addresses] callable; empty = the system resolver
+# Retries of 5xx/429: exponential backoff from RETRY_BACKOFF_BASE seconds, honouring
+# Retry-After, never waiting more than RETRY_BACKOFF_MAX (a longer Retry-After: not retried now).
+RETRY_BACKOFF_ENABLED = True
+RETRY_BACKOFF_BASE = 1.0
+RETRY_BACKOFF_MAX = 60.0
+REDIRECT_MAX_TIMES = 10  # longer chains end as an error record
+REDIRECT_LOOP_ENABLED = True
+# Crawler traps: canonical URLs (session ids, tracking parameters out) and bounds.
+URL_POLICY_ENABLED = True
+URL_POLICY_MAX_LENGTH = 1024
+URL_POLICY_MAX_PATH_DEPTH = 16
+URL_POLICY_MAX_SEGMENT_REPEATS = 2
+DEPTH_LIMIT = 1000  # links from a start URL (pagination counts: long lists stay reachable)
+# Seconds to clean one page before it becomes an error record (stage "timeout"); 0 = no limit.
+CLEAN_TIMEOUT = 60

@@ -20,6 +20,7 @@ from scrapy.exceptions import NotConfigured
 from crawler.feeds import beside_feed, main_feed_path
 from crawler.items import ArticleRecord
 from crawler.pipelines.errors import ErrorRecorded
+from crawler.state.summary import incremental_block
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +93,7 @@ class CrawlSummary:
             "cleaning": dict(sorted(self.cleaning.items())),
             "feed": str(main_feed_path(self.crawler.settings, spider)),
             "errors_file": getattr(spider, "errors_path", None),
+            **incremental_block(stats),
         }
 
     def spider_closed(self, spider, reason: str) -> None:
@@ -104,6 +106,8 @@ class CrawlSummary:
         ]
         lines += [f"    {n} x {r}" for r, n in s["errors_by_reason"].items()]
         lines.append(f"  cleaning: {s['cleaning'] or 'nothing changed'}")
+        if "incremental" in s:
+            lines.append(f"  incremental: {s['incremental']['verdict']}")
         logger.info("\n".join(lines))
         path = beside_feed(self.crawler.settings, spider, ".summary.json", "SUMMARY_URI")
         try:

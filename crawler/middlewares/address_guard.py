@@ -150,7 +150,7 @@ def start_urls_of(spider) -> list[str]:
     return urls
 
 
-async def current_policy() -> AddressPolicy | None:
+def current_policy() -> AddressPolicy | None:
     """The policy of the running crawl (start URLs and `-a allow_hosts` included),
     for the browser's request filter (crawler/browser.py)."""
     return _active_policy

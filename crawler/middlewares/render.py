@@ -68,15 +68,21 @@ def is_true(value: Any) -> bool:
     return str(value).strip().lower() in TRUE_WORDS if value is not None else False
 
 
-def shell_reason(body: bytes, status: int = 200) -> str | None:
+def shell_reason(body: str | bytes, status: int = 200) -> str | None:
     """Why a page looks like it needs a browser to show its content, or None.
 
-    Pure: the response's status and (decompressed) body only.
+    Pure: the response's status and (decompressed) body only; bytes are read as
+    UTF-8, else GB18030 (only markup and the amount of text matter here).
     """
+    if isinstance(body, bytes):
+        try:
+            body = body.decode("utf-8")
+        except UnicodeDecodeError:
+            body = body.decode("gb18030", errors="replace")
     head = body[:200_000].lower()
     if status in CHALLENGE_STATUSES:
         for marker, name in CHALLENGE_MARKERS:
-            if marker.encode() in head:
+            if marker in head:
                 return name
     if status != 200 or not body.strip():
         return None
@@ -185,7 +191,9 @@ class RenderMiddleware:
         if (self.replay or not self.config.auto_detect or request.meta.get("site") is None
                 or request.meta.get("playwright") or request.meta.get("render_attempted")):
             return response
-        reason = shell_reason(response.body, response.status)
+        if not isinstance(response, TextResponse):
+            return response  # not a page (an image, a PDF): nothing a browser would add
+        reason = shell_reason(response.text, response.status)
         if reason is None:
             return response
         logger.info("%s looks like a page built by script (%s): rendering it", response.url, reason)

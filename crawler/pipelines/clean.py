@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+from functools import partial
 from typing import Any
 
 from scrapy.exceptions import NotConfigured
@@ -23,23 +24,27 @@ from crawler.provenance import provenance
 logger = logging.getLogger(__name__)
 
 
-def clean_item(item: PageItem) -> dict[str, Any]:
+def clean_item(item: PageItem, timeout: float = 0.0) -> dict[str, Any]:
     """Clean every page of the item and merge them. Returns the record dict, or
     {"__error__": (stage, reason)} when cleaning failed. Runs in a worker process
-    when CLEAN_WORKERS > 0, so it takes and returns plain picklable values."""
+    when CLEAN_WORKERS > 0, so it takes and returns plain picklable values.
+    `timeout` (CLEAN_TIMEOUT) bounds the whole item: see crawler/clean_timeout.py."""
     try:
         from cleaners import CleanError, clean_page, merge_parts
     except ImportError as exc:  # the library itself is broken: every page fails alike
         return {"__error__": ("clean", f"cleaners library unavailable: {exc}")}
+    from crawler.clean_timeout import time_limit
+
     try:
-        records = []
-        for part in [item.page, *item.parts]:
-            kwargs: dict[str, Any] = {"headers": part.headers, "site_type": item.site_type}
-            if item.content_xpath:
-                kwargs["content_xpath"] = item.content_xpath
-            records.append(clean_page(part.body, part.final_url, **kwargs))
-        record = merge_parts(records) if len(records) > 1 else records[0]
-        return record.to_dict()
+        with time_limit(timeout, item.page.final_url):
+            records = []
+            for part in [item.page, *item.parts]:
+                kwargs: dict[str, Any] = {"headers": part.headers, "site_type": item.site_type}
+                if item.content_xpath:
+                    kwargs["content_xpath"] = item.content_xpath
+                records.append(clean_page(part.body, part.final_url, **kwargs))
+            record = merge_parts(records) if len(records) > 1 else records[0]
+            return record.to_dict()
     except CleanError as exc:
         return {"__error__": (exc.stage, exc.reason)}
     except Exception as exc:  # a bug in the cleaner must not stop the crawl
@@ -80,6 +85,7 @@ class CleanPipeline:
         self.stats = crawler.stats
         self.workers = crawler.settings.getint("CLEAN_WORKERS", os.cpu_count() or 1)
         self.pool: CleaningPool | None = None
+        self.timeout = crawler.settings.getfloat("CLEAN_TIMEOUT", 0)  # seconds per item, 0 = none
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -87,7 +93,8 @@ class CleanPipeline:
 
     def open_spider(self) -> None:
         if self.workers > 0:
-            self.pool = CleaningPool(clean_item, self.workers, on_broken=worker_died)
+            self.pool = CleaningPool(partial(clean_item, timeout=self.timeout), self.workers,
+                                     on_broken=worker_died)
 
     def close_spider(self) -> None:
         if self.pool is not None:
@@ -99,7 +106,7 @@ class CleanPipeline:
         if self.pool is not None:
             cleaned = await self.pool.run(item)
         else:
-            cleaned = clean_item(item)
+            cleaned = clean_item(item, self.timeout)
         out = to_record(item, cleaned)
         if isinstance(out, ErrorRecord):
             self.stats.inc_value(f"errors/{out['error']}")

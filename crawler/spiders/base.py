@@ -402,6 +402,8 @@ class BaseSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure) -> Iterable[Any]:
         request = failure.request
+        if getattr(failure.value, "record", True) is False:
+            return []  # a refusal that loses no article: counted where it was refused
         site = self.site_of(request)
         stage, reason = describe_failure(failure)
         logger.warning("%s: %s (%s)", request.url, reason, stage)
@@ -428,6 +430,8 @@ def describe_failure(failure: Failure) -> tuple[str, str]:
     name = type(exc).__name__
     if isinstance(exc, IgnoreRequest):
         msg = str(exc) or name
+        if getattr(exc, "stage", None):  # typed refusals name their stage (refused, redirect)
+            return exc.stage, msg
         return ("robots" if "robots" in msg.lower() else "fetch"), msg
     response = getattr(exc, "response", None)
     if response is not None:

@@ -32,6 +32,8 @@ def mutated_page(draw):
     """A real page with a slice cut out, bytes flipped, or markup spliced in."""
     body = bytearray(draw(st.sampled_from(SEED_PAGES)).body)
     for _ in range(draw(st.integers(1, 4))):
+        if not body:
+            break
         kind = draw(st.sampled_from(["cut", "flip", "insert", "truncate"]))
         pos = draw(st.integers(0, max(len(body) - 1, 0)))
         if kind == "cut":

@@ -37,6 +37,10 @@ FAST = {
     "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
     "LOG_LEVEL": "INFO",
     "DOWNLOAD_TIMEOUT": "20",
+    "RETRY_BACKOFF_BASE": "0.05",
+    # Clean in the crawler's process: a pool per subprocess crawl costs more than
+    # it saves on a few pages (test_output covers the pool).
+    "CLEAN_WORKERS": "0",
 }
 
 

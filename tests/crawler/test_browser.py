@@ -33,7 +33,8 @@ site_type = "provincial_portal"
 start_urls = ["{server.base}/tzgg/index.html"]
 needs_browser = true
 """, encoding="utf-8")
-        plain = crawl("provincial_portal", args={"site": "js_site"}, settings={"SITES_REGISTRY": str(registry)})
+        plain = crawl("provincial_portal", args={"site": "js_site"},
+                      settings={"SITES_REGISTRY": str(registry), "BROWSER_ENABLED": "0"})
         rendered = crawl("provincial_portal", args={"site": "js_site"},
                          settings={"SITES_REGISTRY": str(registry), "BROWSER_ENABLED": "1"})
     # Without the browser the list has no links: a counted error, and a warning.

@@ -15,7 +15,7 @@ def test_default_output_paths(tmp_path):
     out = tmp_path / "output" / "%(name)s" / "%(time)s.jsonl"
     r = run_crawl("university_party", tmp_path, output=None,
                   settings={"REPLAY_DIR": str(FIXTURES), "CRAWLER_OUTPUT": str(out),
-                            "CRAWL_ID": "test-run-1"})
+                            "CRAWL_ID": "test-run-1", "CLEAN_WORKERS": "2"})
     assert r.returncode == 0, r.log[-2000:]
     files = sorted(p.name for p in (tmp_path / "output" / "university_party").iterdir())
     assert len(files) == 3, files

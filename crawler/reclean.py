@@ -1,0 +1,187 @@
+"""Clean a WARC file again, into JSONL, without the network.
+
+    python -m crawler.reclean output/provincial_portal/2026-01-01T00-00-00Z.warc.gz -o reclean.jsonl
+
+Every HTML response of the file that was an article page (the crawler's
+`WARC-X-Page-Kind: article`; in a WARC from elsewhere, every HTML response) is
+run through `cleaners.clean_page` with the site type and content XPath recorded
+beside it; the later pages of a split article (`WARC-X-Part-Of`) are merged into
+their first page as in the crawl. Each record carries the provenance the WARC
+holds (url, final_url, site, site_type, fetched_at, http) and `warc` pointing
+back to its response record. Pages that fail to clean are reported on stderr
+(and with --errors FILE as error records). Without -o the records go to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from warcio.archiveiterator import ArchiveIterator
+
+from crawler.responses import HTML_TYPES, MAYBE_HTML_TYPES, looks_like_html, media_type
+from crawler.warc import (
+    FIELD_CONTENT_XPATH,
+    FIELD_KIND,
+    FIELD_PART_OF,
+    FIELD_REQUESTED_URL,
+    FIELD_SITE,
+    FIELD_SITE_TYPE,
+)
+
+
+@dataclass
+class WarcPage:
+    url: str
+    requested_url: str
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    fetched_at: str
+    kind: str | None
+    site: str | None
+    site_type: str | None
+    content_xpath: str | None
+    part_of: str | None
+    file: str
+    offset: int
+    length: int
+    parts: list["WarcPage"] = field(default_factory=list)
+
+
+def read_pages(path: Path) -> Iterator[WarcPage]:
+    """Every response record of the file, in order, with where it lies."""
+    with open(path, "rb") as fh:
+        it = ArchiveIterator(fh)
+        for record in it:
+            if record.rec_type != "response" or record.http_headers is None:
+                continue
+            h = record.rec_headers
+            headers: dict[str, str] = {}
+            for name, value in record.http_headers.headers:
+                headers.setdefault(name, value)
+            body = record.content_stream().read()
+            offset = it.get_record_offset()
+            it.read_to_end()  # so the length is known
+            status = int((record.http_headers.get_statuscode() or "0"))
+            yield WarcPage(
+                url=h.get_header("WARC-Target-URI"),
+                requested_url=h.get_header(FIELD_REQUESTED_URL) or h.get_header("WARC-Target-URI"),
+                status=status, headers=headers, body=body,
+                fetched_at=_utc_z(h.get_header("WARC-Date")),
+                kind=h.get_header(FIELD_KIND), site=h.get_header(FIELD_SITE),
+                site_type=h.get_header(FIELD_SITE_TYPE), content_xpath=h.get_header(FIELD_CONTENT_XPATH),
+                part_of=h.get_header(FIELD_PART_OF), file=str(path), offset=offset,
+                length=it.get_record_length(),
+            )
+
+
+def _utc_z(date: str | None) -> str:
+    if not date:
+        return ""
+    return date[:19] + "Z"  # WARC/1.1 dates may carry microseconds; records use seconds
+
+
+def is_html(page: WarcPage) -> bool:
+    ctype = media_type(next((v for k, v in page.headers.items() if k.lower() == "content-type"), ""))
+    return 200 <= page.status < 300 and (ctype in HTML_TYPES or (ctype in MAYBE_HTML_TYPES and looks_like_html(page.body)))
+
+
+def articles(pages: Iterator[WarcPage]) -> list[WarcPage]:
+    """Article pages with their later parts attached, in the order of the file."""
+    firsts: dict[str, WarcPage] = {}
+    order: list[WarcPage] = []
+    crawler_warc = False
+    pending_parts: list[WarcPage] = []
+    for page in pages:
+        if page.kind:
+            crawler_warc = True
+        if not is_html(page):
+            continue
+        if page.kind == "article_part" and page.part_of:
+            pending_parts.append(page)
+        elif page.kind in ("article", None) or not crawler_warc:
+            firsts[page.url] = page
+            order.append(page)
+    for part in pending_parts:
+        if part.part_of in firsts:
+            firsts[part.part_of].parts.append(part)
+    if crawler_warc:
+        order = [p for p in order if p.kind == "article"]
+    return order
+
+
+def header(headers: dict[str, str], name: str) -> str | None:
+    return next((v for k, v in headers.items() if k.lower() == name.lower()), None)
+
+
+def clean(page: WarcPage) -> dict[str, Any]:
+    from cleaners import CleanError, clean_page, merge_parts
+
+    try:
+        records = []
+        for part in [page, *page.parts]:
+            kwargs: dict[str, Any] = {"headers": part.headers, "site_type": page.site_type
+                                      if page.site_type and page.site_type != "generic" else None}
+            if page.content_xpath:
+                kwargs["content_xpath"] = page.content_xpath
+            records.append(clean_page(part.body, part.url, **kwargs))
+        record = (merge_parts(records) if len(records) > 1 else records[0]).to_dict()
+    except CleanError as exc:
+        return {"error": exc.stage, "reason": exc.reason, "url": page.requested_url, "final_url": page.url,
+                "site": page.site, "site_type": page.site_type, "fetched_at": page.fetched_at}
+    record.update({
+        "url": page.requested_url,
+        "final_url": page.url,
+        "site": page.site,
+        "fetched_at": page.fetched_at,
+        "http": {"status": page.status, "content_type": header(page.headers, "Content-Type"),
+                 "etag": header(page.headers, "ETag"), "last_modified": header(page.headers, "Last-Modified")},
+        "warc": {"file": page.file, "offset": page.offset, "length": page.length},
+    })
+    if page.site_type:
+        record["site_type"] = page.site_type
+    return record
+
+
+def reclean(path: Path) -> Iterator[dict[str, Any]]:
+    for page in articles(read_pages(path)):
+        yield clean(page)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m crawler.reclean", description=__doc__.split("\n\n")[0])
+    parser.add_argument("warc", nargs="+", type=Path, help="WARC file(s) written by the crawler (WARC_ENABLED)")
+    parser.add_argument("-o", "--output", type=Path, help="JSONL file to write (default: stdout)")
+    parser.add_argument("--errors", type=Path, help="JSONL file for the pages that failed to clean")
+    args = parser.parse_args(argv)
+    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+    errs = open(args.errors, "w", encoding="utf-8") if args.errors else None
+    n_ok = n_err = 0
+    try:
+        for path in args.warc:
+            for record in reclean(path):
+                line = json.dumps(record, ensure_ascii=False) + "\n"
+                if "error" in record:
+                    n_err += 1
+                    print(f"{record['url']}: {record['reason']} ({record['error']})", file=sys.stderr)
+                    if errs:
+                        errs.write(line)
+                else:
+                    n_ok += 1
+                    out.write(line)
+    finally:
+        if args.output:
+            out.close()
+        if errs:
+            errs.close()
+    print(f"reclean: {n_ok} records, {n_err} errors", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
