@@ -22,9 +22,11 @@ ALWAYS_DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object
 HIDDEN_XPATH = ("//body//*[@hidden or contains(translate(@style, ' ABCDEFGHIJKLMNOPQRSTUVWXYZ',"
                 " 'abcdefghijklmnopqrstuvwxyz'), 'display:none') or contains(translate(@style,"
                 " ' ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), 'visibility:hidden')]")
-# Judged removals must leave at least this share of the page's prose;
+# Judged removals must leave at least this share of the page's prose, and
+# none may hold more than MAX_BLOCK_PROSE of it;
 # hidden blocks may hold at most this share of it.
-MIN_PROSE_KEPT = 0.5
+MIN_PROSE_KEPT = 0.3
+MAX_BLOCK_PROSE = 0.25
 MAX_HIDDEN_SHARE = 0.5
 # A sidebar container holds at most this share of the page's text and is mostly links.
 SIDEBAR_MAX_SHARE = 0.35
@@ -75,7 +77,8 @@ def prune_tree(root, profile: Profile) -> tuple[dict[str, int], str]:
 
     judged = _outermost(_sidebars(body, stats, total) + _breadcrumbs(body, stats) + _link_lists(stats, total)
                         + _profile_nodes(root, profile))
-    judged = [el for el in judged if not _inside(el, hidden_ids)]
+    # A block holding much of the page's prose may be the article itself: keep it.
+    judged = [el for el in judged if not _inside(el, hidden_ids) and _prose(stats, el) <= MAX_BLOCK_PROSE * prose]
     if judged and sum(_prose(stats, el) for el in judged) <= (1 - MIN_PROSE_KEPT) * prose:
         for el in judged:
             _remove_keep_tail(el)

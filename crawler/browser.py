@@ -39,6 +39,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
+from scrapy_playwright.page import PageMethod
+
 from crawler.security import ALLOWED_SCHEMES, AddressPolicy
 
 logger = logging.getLogger(__name__)
@@ -216,8 +219,6 @@ async def settle(page, timeout_ms: float) -> None:
 
 def render_meta(config: BrowserConfig, reason: str) -> dict[str, Any]:
     """Request meta that makes scrapy-playwright render a request."""
-    from scrapy_playwright.page import PageMethod
-
     return {
         "playwright": True,
         "render_reason": reason,
@@ -226,13 +227,7 @@ def render_meta(config: BrowserConfig, reason: str) -> dict[str, Any]:
     }
 
 
-def _load_handler_base():
-    from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
-
-    return ScrapyPlaywrightDownloadHandler
-
-
-class BrowserDownloadHandler(_load_handler_base()):
+class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
     """scrapy-playwright's handler, started on the first rendered request and
     with the project's request filter and context options."""
 

@@ -125,7 +125,7 @@ class WarcWriterMiddleware:
     def __init__(self, crawler: Any):
         settings = crawler.settings
         if not settings.getbool("WARC_ENABLED", False):
-            raise NotConfigured("WARC_ENABLED is off")
+            raise NotConfigured  # off by default: no warning
         self.crawler = crawler
         self.stats = crawler.stats
         self.max_size = settings.getint("WARC_MAX_SIZE", 1024 ** 3)
@@ -194,7 +194,7 @@ class WarcPointerPipeline:
 
     def __init__(self, crawler: Any):
         if not crawler.settings.getbool("WARC_ENABLED", False):
-            raise NotConfigured("WARC_ENABLED is off")
+            raise NotConfigured  # off by default: no warning
         self.crawler = crawler
         self.stats = crawler.stats
 

@@ -37,7 +37,7 @@ class ConditionalRequestMiddleware:
             raise NotConfigured("CONDITIONAL_ENABLED is off")
         self.state = state_for(crawler)
         if self.state is None:
-            raise NotConfigured("STATE_ENABLED is off")
+            raise NotConfigured  # off by default: no warning
         self.stats = crawler.stats
 
     @classmethod

@@ -73,7 +73,7 @@ class DedupPipeline:
             raise NotConfigured("DEDUP_ENABLED is off")
         self.state = state_for(crawler)
         if self.state is None:
-            raise NotConfigured("STATE_ENABLED is off: every record is emitted")
+            raise NotConfigured  # off by default: no warning
         self.stats = crawler.stats
         self.drop_duplicates = settings.getbool("DEDUP_DROP_DUPLICATES", False)
 
