@@ -168,7 +168,7 @@ BAD_CONTENT_SETTINGS = {"CLEAN_WORKERS": "0", "CLEAN_TIMEOUT": "20", "DOWNLOAD_T
                         "RETRY_TIMES": "0", "CONCURRENT_REQUESTS": "16"}
 
 
-def bad_content(server: fs.FaultServer) -> list[Fault]:
+def bad_content(server: fs.FaultServer, nested: int = 0) -> list[Fault]:
     faults: list[Fault] = []
     text = article_html("内容很乱的文章", "2024-03-12")
 
@@ -187,8 +187,9 @@ def bad_content(server: fs.FaultServer) -> list[Fault]:
     line = article_html("一行十兆的文章", "2024-03-12").replace("\n", " ")
     pad = ("<span>" + "教育" * 40 + "</span>") * (10 * 1024 * 1024 // 250)
     add(2006, "10 MB single-line page", line.replace("</body>", pad + "</body>").encode("utf-8"))
-    nest = "<div>" * 50000 + "<p>深层嵌套的正文。</p>" + "</div>" * 50000
-    add(2007, "deeply nested markup (50,000 levels)", text.replace("</body>", nest + "</body>").encode("utf-8"))
+    if nested:
+        nest = "<div>" * nested + "<p>深层嵌套的正文。</p>" + "</div>" * nested
+        add(2007, f"deeply nested markup ({nested:,} levels)", text.replace("</body>", nest + "</body>").encode("utf-8"))
     add(2008, "only a BOM and whitespace", b"\xef\xbb\xbf   \n\t ", expect="error")
     add(2009, "UTF-16 without BOM labelled utf-8", text.encode("utf-16-le"))
     return faults
@@ -228,6 +229,18 @@ def run_bad_content(tmp: Path) -> GroupResult:
         serve_list(server, faults)
         crawl = crawl_list(server, tmp, BAD_CONTENT_SETTINGS)
         return GroupResult("bad content", crawl, outcomes_of(crawl, server, faults), server)
+
+
+DEEP_NESTING = 300  # levels of <div>; libxml2 keeps about 256 of them
+
+
+def run_deep_nesting(tmp: Path, timeout: int = 30) -> GroupResult:
+    """Only the deeply nested page (it is the one that can hang the spider)."""
+    with fs.FaultServer() as server:
+        faults = [f for f in bad_content(server, nested=DEEP_NESTING) if f.n == 2007]
+        serve_list(server, faults)
+        crawl = crawl_list(server, tmp, BAD_CONTENT_SETTINGS, timeout=timeout)
+        return GroupResult("deep nesting", crawl, outcomes_of(crawl, server, faults), server)
 
 
 def run_address_guard(tmp: Path, allow_second: bool = False) -> GroupResult:
