@@ -9,8 +9,8 @@ to the next, so machine noise (other processes on the shared cores, CPU
 frequency, cache) hits both alike. One warm-up call of each is not timed.
 
 Prints pages/s for both, the ratio (our time per page / trafilatura's; the
-target is <= 1.5), per-stage timings when the record exposes them
-(`record.extra["timings"]` or `record.timings`: {stage: seconds}), and memory:
+target is <= 1.5), per-stage timings (clean_page's `timings=` dict, summed
+over the pages), and memory:
 the tracemalloc peak of each extractor over the pages (a separate, untimed
 pass: tracemalloc slows Python down) and the process's ru_maxrss.
 
@@ -20,6 +20,7 @@ Not a test: timings depend on the machine. Keep runs modest on shared cores.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import resource
 import statistics
@@ -75,8 +76,11 @@ def spread(pages: list, n: int | None) -> list:
     return [pages[int(i * len(pages) / n)] for i in range(n)]
 
 
+rec_timings: dict[int, dict[str, float]] = {}  # id(record) -> clean_page(timings=...) of that call
+
+
 def _stage_timings(rec) -> dict[str, float] | None:
-    t = getattr(rec, "timings", None)
+    t = rec_timings.pop(id(rec), None) or getattr(rec, "timings", None)
     if t is None:
         extra = getattr(rec, "extra", None)
         if isinstance(extra, dict):
@@ -110,11 +114,20 @@ def main(argv: list[str] | None = None) -> int:
     bodies = [p.body() for p in pages]  # read once, outside the timed calls
     total_mb = sum(map(len, bodies)) / 1e6
 
+    takes_timings = "timings" in inspect.signature(ours).parameters
+
     def run_ours(i: int):
+        timings: dict[str, float] = {}
         try:
-            return ours(bodies[i], pages[i].url)
+            if takes_timings:
+                rec = ours(bodies[i], pages[i].url, timings=timings)
+            else:
+                rec = ours(bodies[i], pages[i].url)
         except clean_error:
             return None
+        if timings:
+            rec_timings[id(rec)] = timings
+        return rec
 
     def run_traf(i: int):
         try:

@@ -177,7 +177,7 @@ class WarcWriterMiddleware:
             logger.error("cannot write WARC record for %s: %s", response.url, exc)
             return response
         self.stats.inc_value("warc/responses")
-        if meta.get("kind") == "article":
+        if meta.get("kind") == "article" and 200 <= response.status < 300:
             self.locations[response.url] = {"file": file, "offset": offset, "length": length}
         return response
 
