@@ -184,6 +184,9 @@ def _dedup(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
+EMPTY_BRACKETS_RE = re.compile(r"[(（【\[]\s*[·・•\-|/\s]*\s*[)）】\]]")
+
+
 def remove_spam(text: str) -> tuple[str, list[str], int]:
     """Remove injected brand tags; return (text, signals, tags removed).
 
@@ -200,6 +203,9 @@ def remove_spam(text: str) -> tuple[str, list[str], int]:
         total += count
         if not count:
             break
+    if total:
+        # What a removed tag leaves around it: "(·)", "（）".
+        text = EMPTY_BRACKETS_RE.sub("", text)
     signals += ["term:" + t for t in _TERMS_RE.findall(text)]
     return text, _dedup(signals), total
 

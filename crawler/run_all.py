@@ -18,7 +18,8 @@ mirror, generic), `official` (every site that is not a mirror) or `mirrors`.
 
 The state store is on (STATE_ENABLED=1): a run emits only new and changed
 articles (docs/scheduling.md). `-s STATE_ENABLED=0` emits everything, as
-`scrapy crawl` does by default. `-s NAME=VALUE` sets any Scrapy setting.
+`scrapy crawl` does by default; so does an offline replay (REPLAY_DIR) unless
+`-s STATE_ENABLED=1` is given too. `-s NAME=VALUE` sets any Scrapy setting.
 Exit status: 0 when every crawl finished, 1 when one failed, 2 on bad arguments.
 """
 
@@ -91,7 +92,8 @@ def build_settings(pairs: list[str]) -> Any:
         settings.set(name.strip(), value, priority="cmdline")
         given.add(name.strip())
     if "STATE_ENABLED" not in given:
-        settings.set("STATE_ENABLED", True, priority="cmdline")
+        # A scheduled job is incremental; an offline replay (the demo) emits everything every time.
+        settings.set("STATE_ENABLED", not settings.get("REPLAY_DIR"), priority="cmdline")
     if "CRAWLER_OUTPUT" not in given and "FEEDS" not in given:
         settings.set("CRAWLER_OUTPUT", RUN_ALL_OUTPUT, priority="cmdline")
     return settings

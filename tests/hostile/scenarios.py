@@ -318,3 +318,123 @@ def dump(group: GroupResult) -> str:
     return json.dumps({"problems": group.problems(), "errors": group.crawl.errors,
                        "records": [r.get("url") for r in group.crawl.records],
                        "log_tail": group.crawl.log[-3000:]}, ensure_ascii=False, indent=1)
+
+
+# --- infinite link spaces ------------------------------------------------------------
+
+def _nav(title: str, href: str) -> str:
+    return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}</title></head><body>'
+            f'<h2>{title}</h2><ul><li><a href="{href}">下一页</a></li></ul></body></html>')
+
+
+def run_traps(tmp: Path, depth_limit: int = 25) -> GroupResult:
+    """Calendar pages, session ids in URLs, ever-deeper paths and an endless
+    pager, crawled by the generic spider with no depth of its own."""
+    import re as _re
+
+    with fs.FaultServer() as server:
+        def dynamic(path: str) -> fs.Behaviour | None:
+            if m := _re.match(r"/cal/\?month=(\d{4})-(\d{2})$", path):
+                y, mth = int(m.group(1)), int(m.group(2)) + 1
+                y, mth = (y + 1, 1) if mth > 12 else (y, mth)
+                return fs.page(_nav("日历", f"/cal/?month={y:04d}-{mth:02d}"))
+            if path.startswith("/sess/"):
+                return fs.page(_nav("会话", f"/sess/index.html;jsessionid={random.getrandbits(64):x}"
+                                            f"?PHPSESSID={random.getrandbits(32):x}"))
+            if path.startswith("/deep/"):
+                return fs.page(_nav("越来越深", "x/"))
+            if path.startswith("/deeper/"):
+                n = path.count("/")
+                return fs.page(_nav("更深", f"d{n}/"))
+            if m := _re.match(r"/pages/\?page=(\d+)$", path):
+                return fs.page(_nav("无尽分页", f"/pages/?page={int(m.group(1)) + 1}"))
+            return None
+
+        server.routes = _DynamicRoutes(dynamic)
+        from datetime import date
+
+        starts = [f"/cal/?month={date.today().year}-07", "/sess/index.html", "/deep/", "/deeper/", "/pages/?page=1"]
+        crawl = run_crawl("generic", tmp, args={"start_urls": ",".join(server.url(s) for s in starts)},
+                          settings={"GENERIC_MAX_DEPTH": "100000", "DEPTH_LIMIT": str(depth_limit),
+                                    "CLEAN_WORKERS": "0", "ADDRESS_ALLOW_HOSTS": "127.0.0.1",
+                                    "CONCURRENT_REQUESTS": "16"}, timeout=180)
+        hits = Counter()
+        for path, n in server.hits.items():
+            hits[path.split("/")[1]] += n
+        return GroupResult("link traps", crawl, [], server, {"hits_by_trap": dict(hits),
+                                                            "stats": stats_from_log(crawl.log)})
+
+
+class _DynamicRoutes(dict):
+    def __init__(self, make):
+        super().__init__()
+        self.make = make
+
+    def get(self, path, default=None):
+        return self.make(path) or default
+
+
+# --- kill -9 at random moments -----------------------------------------------------------
+
+def run_kill_loop(tmp: Path, iterations: int = 3, seed: int = 1, max_wait: float = 3.0) -> dict:
+    """Crawl a local site with the state store on, SIGKILL the crawl at a random
+    moment `iterations` times, then let one run finish. Returns what every feed
+    holds: each article must be there exactly once and every line must parse."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from tests.crawler.conftest import ROOT
+    from tests.incremental.site import LocalSite, article_text, crawl_command, env
+
+    articles = range(3001, 3021)
+
+    rnd = random.Random(seed)
+    site = LocalSite()
+    for n in articles:
+        site.set_article(n, f"第{n}号简报", article_text(n))
+    site.publish()
+    site.delay = 0.2
+    state = tmp / "state.db"
+    feeds: list[Path] = []
+    kills = 0
+    with site:
+        args = {"start_urls": site.url(site.LIST_PATH)}
+        for i in range(iterations):
+            feed = tmp / f"run{i}.jsonl"
+            feeds.append(feed)
+            proc = subprocess.Popen(crawl_command("provincial_portal", feed, state, args=args,
+                                                  settings={"CONCURRENT_REQUESTS_PER_DOMAIN": "2"}),
+                                    cwd=ROOT, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                    start_new_session=True)
+            try:
+                time.sleep(rnd.uniform(0.5, max_wait))
+                if proc.poll() is None:
+                    os.kill(proc.pid, signal.SIGKILL)
+                    kills += 1
+            finally:
+                proc.kill()
+                proc.wait(timeout=30)
+        site.delay = 0
+        final = tmp / "final.jsonl"
+        feeds.append(final)
+        done = subprocess.run(crawl_command("provincial_portal", final, state, args=args), cwd=ROOT, env=env(),
+                              capture_output=True, text=True, timeout=180)
+        expected = {site.url(site.article_path(n)) for n in articles}
+    torn = 0
+    urls: Counter = Counter()
+    for feed in feeds:
+        if not feed.exists():
+            continue
+        for line in feed.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            try:
+                urls[json.loads(line)["url"]] += 1
+            except (ValueError, KeyError):
+                torn += 1
+    return {"iterations": iterations, "kills": kills, "final_returncode": done.returncode,
+            "expected": len(expected), "emitted": len(set(urls) & expected),
+            "lost": len(expected - set(urls)), "duplicated": sum(1 for c in urls.values() if c > 1),
+            "torn_lines": torn, "unexpected": len(set(urls) - expected), "log_tail": done.stderr[-2000:]}
