@@ -83,6 +83,10 @@ CAPTION_LINE_RULES: list[Rule] = [
     Rule(r"Photo by\b.{0,120}", 140, True),
     Rule(r"(?:Photo|Picture|Image)s?\s*/\s*\S.{0,80}", 100),
     Rule(r"(?:Photo|Picture|Image) (?:source|credit)s?\s*[:：].{0,80}", 100),
+    Rule(r"[(\[]\s*(?:Photo|Picture|Image)s?\s*(?:/|by|:)\s*[^)\]]{1,80}[)\]]", 100),
+    # 示意图 / 记者某某摄, machine-translated
+    Rule(r"(?:Schematic diagram|Schematic|Illustration)\s*[:：].{0,200}", 220, True),
+    Rule(r".{0,60}\b(?:reporter|correspondent|photographer)\s+\S+(?:\s+\S+){0,2}\s+(?:photo|photographed|shot)\.?", 110),
 ]
 
 # Loose English rules: only for English text, where "Source:" on its own line is a credit.

@@ -183,8 +183,9 @@ class FaultServer:
             self.hit_times[path].append(time.monotonic())
             behaviour = self.routes.get(path) or page(b"", 404, {"Content-Type": "text/html"})
             await asyncio.wait_for(behaviour(Conn(self, path, reader, writer)), 60)
-        except (asyncio.TimeoutError, asyncio.IncompleteReadError, ConnectionError, OSError, IndexError):
-            pass
+        except (asyncio.TimeoutError, asyncio.IncompleteReadError, asyncio.CancelledError, ConnectionError,
+                OSError, IndexError):
+            pass  # stalled behaviours are cancelled at shutdown; clients hang up
         finally:
             try:
                 writer.close()

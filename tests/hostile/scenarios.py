@@ -51,7 +51,8 @@ class Outcome:
     @property
     def result(self) -> str:
         if self.records and not self.errors:
-            return "recovered" if self.fault.expect == "record" and self.fault.kind != "control" else "record"
+            retried_or_moved = self.hits > 1 or bool(self.records[0].get("redirect_urls"))
+            return "recovered" if retried_or_moved else "record"
         if self.errors and not self.records:
             return "refused" if self.errors[0].get("error") == "refused" else "error record"
         return "lost" if not self.records and not self.errors else "duplicated"

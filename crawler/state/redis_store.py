@@ -1,0 +1,238 @@
+"""The state store in Redis, for many crawler processes on many hosts.
+
+Same interface and the same decision function as the SQLite store. Each
+decision is an optimistic transaction: WATCH every key the decision reads (the
+article, its claim, the content-hash entry, the four simhash bands), decide,
+then MULTI/EXEC the writes; if another process changed any watched key in
+between, EXEC fails and the decision is made again on the new data. So two
+processes never both claim the same article.
+
+A claim expires after STATE_CLAIM_TTL seconds (`?claim_ttl=` in the URI,
+default 6 hours): a process that died on another host cannot block its
+articles forever. Keys live under a prefix (`?prefix=`, default `edunews:state`):
+
+    <prefix>:art:<id>          hash: the last emitted version
+    <prefix>:url:<url>         article id fetched from that URL (conditional requests)
+    <prefix>:claim:<id>        hash: run_id, content_sha256 (with a TTL)
+    <prefix>:runclaims:<run>   set of the ids a run claimed
+    <prefix>:content:<sha256>  hash: id, seq, mirror of the first record with that content
+    <prefix>:band:<i>:<value>  hash: id -> "seq|mirror|simhash" (simhash band index)
+    <prefix>:bandsof:<id>      set of the band keys an id is in
+    <prefix>:seq               arrival counter
+    <prefix>:runs              hash: run id -> JSON of the run
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+
+import redis
+
+from crawler.state.store import (
+    NEAR_DISTANCE,
+    Article,
+    Claim,
+    Decision,
+    IndexEntry,
+    Run,
+    StateStore,
+    article_from_record,
+    bands,
+    classify,
+    record_urls,
+)
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_PREFIX = "edunews:state"
+DEFAULT_CLAIM_TTL = 6 * 3600
+MAX_RETRIES = 200
+
+_RELEASE = """
+if redis.call('HGET', KEYS[1], 'run_id') == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+def _s(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+class RedisStateStore(StateStore):
+    def __init__(self, uri: str, client: redis.Redis | None = None):
+        parts = urlsplit(uri)
+        query = parse_qs(parts.query)
+        self.prefix = query.pop("prefix", [DEFAULT_PREFIX])[0]
+        self.claim_ttl = int(query.pop("claim_ttl", [DEFAULT_CLAIM_TTL])[0])
+        clean = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query, doseq=True), ""))
+        self.uri = uri
+        self.r = client or redis.Redis.from_url(clean)
+        self.r.ping()
+        self._release = self.r.register_script(_RELEASE)
+
+    def k(self, *parts: Any) -> str:
+        return ":".join([self.prefix, *map(str, parts)])
+
+    # --- reading ---------------------------------------------------------------------
+
+    def _article(self, conn: Any, article_id: str) -> Article | None:
+        h = conn.hgetall(self.k("art", article_id))
+        if not h:
+            return None
+        d = {_s(k): _s(v) for k, v in h.items()}
+        return Article(id=article_id, content_sha256=d["content_sha256"], simhash=d.get("simhash") or None,
+                       version=int(d["version"]), url=d.get("url") or None, etag=d.get("etag") or None,
+                       last_modified=d.get("last_modified") or None, emitted_at=d.get("emitted_at") or None,
+                       last_fetch=d.get("last_fetch") or None)
+
+    def get(self, article_id: str) -> Article | None:
+        return self._article(self.r, article_id)
+
+    def count(self) -> int:
+        return sum(1 for _ in self.r.scan_iter(match=self.k("art", "*"), count=1000))
+
+    # --- deciding ---------------------------------------------------------------------
+
+    def claim(self, record: dict, run_id: str, mirror_like: bool = False,
+              near_distance: int = NEAR_DISTANCE) -> Decision:
+        rid, sha, simhash = record["id"], record["content_sha256"], record.get("simhash")
+        art_key, claim_key, content_key = self.k("art", rid), self.k("claim", rid), self.k("content", sha)
+        band_keys = [self.k("band", i, v) for i, v in enumerate(bands(simhash))] if simhash else []
+        bandsof_key = self.k("bandsof", rid)
+        seq = self.r.incr(self.k("seq"))  # arrival order; gaps are harmless
+        with self.r.pipeline() as pipe:
+            for _ in range(MAX_RETRIES):
+                try:
+                    pipe.watch(art_key, claim_key, content_key, bandsof_key, *band_keys)
+                    current = self._article(pipe, rid)
+                    c = pipe.hgetall(claim_key)
+                    claim = Claim(rid, _s(c[b"run_id"]), _s(c[b"content_sha256"])) if c else None
+                    f = pipe.hgetall(content_key)
+                    first = IndexEntry(_s(f[b"id"]), int(f[b"seq"]), f[b"mirror"] == b"1") if f else None
+                    near = []
+                    for key in band_keys:
+                        for member, value in pipe.hgetall(key).items():
+                            s, m, h = _s(value).split("|")
+                            near.append(IndexEntry(_s(member), int(s), m == "1", h))
+                    old_bands = [_s(b) for b in pipe.smembers(bandsof_key)]
+                    decision, take_over = classify(record, run_id, mirror_like, current, claim, first, near,
+                                                   near_distance)
+                    if not decision.emit:
+                        pipe.unwatch()
+                        return decision
+                    mirror = "1" if mirror_like else "0"
+                    pipe.multi()
+                    pipe.hset(claim_key, mapping={"run_id": run_id, "content_sha256": sha})
+                    pipe.expire(claim_key, self.claim_ttl)
+                    pipe.sadd(self.k("runclaims", run_id), rid)
+                    pipe.expire(self.k("runclaims", run_id), self.claim_ttl)
+                    if first is None or take_over:
+                        pipe.hset(content_key, mapping={"id": rid, "seq": seq, "mirror": mirror})
+                    if simhash:
+                        for key in old_bands:
+                            pipe.hdel(key, rid)
+                        pipe.delete(bandsof_key)
+                        for key in band_keys:
+                            pipe.hset(key, rid, f"{seq}|{mirror}|{simhash}")
+                            pipe.sadd(bandsof_key, key)
+                    pipe.execute()
+                    return decision
+                except redis.WatchError:
+                    continue
+        raise RuntimeError(f"state store: no decision for {rid} after {MAX_RETRIES} tries (contention)")
+
+    def commit(self, record: dict, emitted_at: str) -> bool:
+        article = article_from_record(record, emitted_at)
+        art_key, claim_key = self.k("art", article.id), self.k("claim", article.id)
+        with self.r.pipeline() as pipe:
+            for _ in range(MAX_RETRIES):
+                try:
+                    pipe.watch(art_key, claim_key)
+                    current = self._article(pipe, article.id)
+                    c = pipe.hgetall(claim_key)
+                    ours = bool(c) and _s(c.get(b"content_sha256")) == article.content_sha256
+                    stale = current is not None and (current.content_sha256 == article.content_sha256
+                                                     or current.version > article.version)
+                    pipe.multi()
+                    if ours:
+                        pipe.delete(claim_key)
+                        pipe.srem(self.k("runclaims", _s(c[b"run_id"])), article.id)
+                    if not stale:
+                        pipe.delete(art_key)
+                        pipe.hset(art_key, mapping={
+                            k: v for k, v in {
+                                "content_sha256": article.content_sha256, "simhash": article.simhash,
+                                "version": article.version, "url": article.url, "etag": article.etag,
+                                "last_modified": article.last_modified, "emitted_at": article.emitted_at,
+                                "last_fetch": article.last_fetch}.items() if v is not None})
+                        for url in record_urls(record):
+                            pipe.set(self.k("url", url), article.id)
+                    pipe.execute()
+                    return not stale
+                except redis.WatchError:
+                    continue
+        raise RuntimeError(f"state store: cannot commit {article.id} (contention)")
+
+    def release_claims(self, run_id: str) -> int:
+        key = self.k("runclaims", run_id)
+        released = 0
+        for rid in self.r.smembers(key):
+            released += int(self._release(keys=[self.k("claim", _s(rid))], args=[run_id]))
+        self.r.delete(key)
+        return released
+
+    # --- conditional requests ----------------------------------------------------------
+
+    def validators(self, url: str) -> tuple[str | None, str | None] | None:
+        rid = self.r.get(self.k("url", url))
+        if rid is None:
+            return None
+        etag, lm = self.r.hmget(self.k("art", _s(rid)), "etag", "last_modified")
+        if not etag and not lm:
+            return None
+        return _s(etag), _s(lm)
+
+    def touch(self, url: str, when: str) -> None:
+        rid = self.r.get(self.k("url", url))
+        if rid is not None and self.r.exists(self.k("art", _s(rid))):
+            self.r.hset(self.k("art", _s(rid)), "last_fetch", when)
+
+    # --- runs ----------------------------------------------------------------------------
+
+    def _save_run(self, run_id: str, data: dict) -> None:
+        self.r.hset(self.k("runs"), run_id, json.dumps(data))
+
+    def _load_run(self, run_id: str) -> dict | None:
+        raw = self.r.hget(self.k("runs"), run_id)
+        return json.loads(raw) if raw else None
+
+    def open_run(self, run: Run) -> None:
+        from crawler.provenance import utc_now_iso
+
+        self._save_run(run.run_id, {"host": run.host, "pid": run.pid, "proc_start": run.proc_start,
+                                    "started": utc_now_iso(), "closed": None, "files": []})
+
+    def add_run_file(self, run_id: str, path: str) -> None:
+        data = self._load_run(run_id)
+        if data is not None and path not in data["files"]:
+            data["files"].append(path)
+            self._save_run(run_id, data)
+
+    def close_run(self, run_id: str) -> None:
+        # A closed run is of no further use: forget it (keeps the hash small).
+        self.r.hdel(self.k("runs"), run_id)
+
+    def open_runs(self) -> list[Run]:
+        out = []
+        for run_id, raw in self.r.hgetall(self.k("runs")).items():
+            d = json.loads(raw)
+            out.append(Run(_s(run_id), d["host"], int(d["pid"]), d.get("proc_start") or "", d.get("files", [])))
+        return out
+
+    def close(self) -> None:
+        self.r.close()
