@@ -65,53 +65,39 @@ def _chars(s: str) -> int:
     return len("".join(s.split()))
 
 
-def _block_text(el) -> tuple[int, int]:
-    """(non-link chars, link chars) under an element, skipping scripts and the like."""
-    text = links = 0
-    for node in el.iter():
-        if not isinstance(node.tag, str):
-            continue
-        if node.tag in _NEVER_TEXT or any(
-            isinstance(a.tag, str) and a.tag in _NEVER_TEXT for a in node.iterancestors()
-        ):
-            continue
-        in_link = node.tag == "a" or any(a.tag == "a" for a in node.iterancestors())
-        n = _chars(node.text or "")
-        if in_link:
-            links += n
-        else:
-            text += n
-        tail = _chars(node.tail or "") if node is not el else 0
-        parent_link = any(a.tag == "a" for a in node.iterancestors())
-        if parent_link:
-            links += tail
-        else:
-            text += tail
-    return text, links
-
-
-def _excluded(el) -> bool:
-    for node in (el, *el.iterancestors()):
-        if not isinstance(node.tag, str):
-            continue
-        if node.tag in _NEVER_TEXT or node.get("hidden") is not None:
-            return True
-        if _HIDDEN_STYLE.search(node.get("style") or ""):
-            return True
-        if node is el and _NOT_BODY.search(f"{node.get('class') or ''} {node.get('id') or ''}"):
-            return True
-    return False
-
-
 def main_block_chars(response: TextResponse) -> int:
-    """Non-link text of the largest block whose links are few: an article's body."""
+    """Non-link text of the largest block whose links are few: an article's body.
+
+    One pass down marks what is never shown (scripts, hidden blocks), one pass
+    up sums each element's text and link text from its children's: linear in
+    the size of the page however deep its markup is nested.
+    """
+    nodes = [n for n in response.selector.root.iter() if isinstance(n.tag, str)]
+    hidden = set()
+    for node in nodes:
+        parent = node.getparent()
+        if ((parent is not None and parent in hidden) or node.tag in _NEVER_TEXT
+                or node.get("hidden") is not None or _HIDDEN_STYLE.search(node.get("style") or "")):
+            hidden.add(node)
+    sums: dict = {}  # element -> (non-link chars, link chars)
     best = 0
-    root = response.selector.root
-    for el in root.iter(*_BLOCK_TAGS):
-        if _excluded(el):
+    for node in reversed(nodes):  # reversed pre-order: children before parents
+        if node in hidden:
             continue
-        text, links = _block_text(el)
-        if text > best and links <= MAX_BLOCK_LINK_DENSITY * (text + links):
+        own = _chars(node.text or "")
+        text = links = 0
+        for child in node:
+            child_text, child_links = sums.get(child, (0, 0))
+            text += child_text
+            links += child_links
+            own += _chars(child.tail or "")
+        if node.tag == "a":
+            text, links = 0, links + text + own
+        else:
+            text += own
+        sums[node] = (text, links)
+        if (node.tag in _BLOCK_TAGS and text > best and links <= MAX_BLOCK_LINK_DENSITY * (text + links)
+                and not _NOT_BODY.search(f"{node.get('class') or ''} {node.get('id') or ''}")):
             best = text
     return best
 

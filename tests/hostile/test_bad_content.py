@@ -28,9 +28,6 @@ def test_readable_text_survives(bad_content, n):
         assert o.errors[0]["error"] in ("decode", "parse", "extract", "timeout", "content"), o.errors
 
 
-@pytest.mark.xfail(strict=True, reason="crawler/classify.py main_block_chars walks every block's subtree and "
-                   "every node's ancestors: cubic in nesting depth, 250 nested <div> take ~17 s and 50,000 never end in the spider "
-                   "(outside CLEAN_TIMEOUT)")
 def test_deeply_nested_markup_does_not_hang_the_spider(tmp_path):
     try:
         g = scenarios.run_deep_nesting(tmp_path, timeout=30)
