@@ -170,40 +170,17 @@ class RequestFilter:
             self.stats.inc_value(key)
 
 
-def policy_from_settings(settings, start_urls: list[str] = ()) -> AddressPolicy:
-    """The address policy as the address guard builds it (start URLs' hosts allowed)."""
-    def names(*keys: str) -> list[str]:
-        return [v for key in keys for v in settings.getlist(key) if v.strip()]
-
-    policy = AddressPolicy.from_lists(names("ADDRESS_ALLOW_HOSTS", "ADDRESS_ALLOWED_HOSTS"),
-                                      names("ADDRESS_ALLOW_NETWORKS", "ADDRESS_ALLOWED_NETWORKS"))
-    for url in start_urls:
-        policy.allow_url(url)
-    return policy
-
-
 def crawl_policy(crawler) -> AddressPolicy | None:
     """This crawl's address policy: the address guard's when it runs; None when
     the user switched the guard off (ADDRESS_GUARD_ENABLED)."""
-    try:
-        from crawler.middlewares.address_guard import current_policy
-    except ImportError:
-        current_policy = None
-    policy = current_policy() if current_policy else None
+    from crawler.middlewares.address_guard import build_policy, current_policy
+
+    policy = current_policy()
     if policy is not None:
         return policy
     if not crawler.settings.getbool("ADDRESS_GUARD_ENABLED", True):
         return None
-    policy = policy_from_settings(crawler.settings, spider_start_urls(crawler.spider))
-    for host in str(getattr(crawler.spider, "allow_hosts", None) or "").split(","):
-        if host.strip():
-            policy.allowed_hosts.add(host.strip().lower())
-    return policy
-
-
-def spider_start_urls(spider) -> list[str]:
-    sites = getattr(spider, "sites", None) or {}
-    return [url for site in sites.values() for url in site.start_urls]
+    return build_policy(crawler.settings, crawler.spider)
 
 
 async def settle(page, timeout_ms: float) -> None:

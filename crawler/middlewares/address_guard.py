@@ -29,8 +29,7 @@ The browser's own requests (sub-resources, frames, script navigations) are
 filtered by the same AddressPolicy in crawler/browser.py; `current_policy()`
 hands it this crawl's policy.
 
-Settings: ADDRESS_GUARD_ENABLED (True), ADDRESS_ALLOW_HOSTS, ADDRESS_ALLOW_NETWORKS
-(also read under the names ADDRESS_ALLOWED_HOSTS / ADDRESS_ALLOWED_NETWORKS),
+Settings: ADDRESS_GUARD_ENABLED (True), ADDRESS_ALLOW_HOSTS, ADDRESS_ALLOW_NETWORKS,
 ADDRESS_RESOLVER (import path of a `host -> [addresses]` callable; empty = the
 system resolver). Off in REPLAY_DIR mode: nothing touches the network there.
 """
@@ -100,13 +99,7 @@ class AddressGuardMiddleware:
             raise NotConfigured("ADDRESS_GUARD_ENABLED is off")
         if settings.get("REPLAY_DIR"):
             raise NotConfigured("replaying saved responses: nothing touches the network")
-        resolver_path = settings.get("ADDRESS_RESOLVER")
-        resolver = load_object(resolver_path) if resolver_path else system_resolver
-        policy = AddressPolicy.from_lists(split_list(settings.get("ADDRESS_ALLOW_HOSTS"))
-                                          + split_list(settings.get("ADDRESS_ALLOWED_HOSTS")),
-                                          split_list(settings.get("ADDRESS_ALLOW_NETWORKS"))
-                                          + split_list(settings.get("ADDRESS_ALLOWED_NETWORKS")),
-                                          caching_resolver(resolver))
+        policy = build_policy(settings)
         mw = cls(crawler, policy)
         crawler.signals.connect(mw.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
@@ -115,10 +108,7 @@ class AddressGuardMiddleware:
     def spider_opened(self, spider) -> None:
         """The user's own start URLs and `-a allow_hosts` are allowed."""
         global _active_policy
-        for host in split_list(getattr(spider, "allow_hosts", None)):
-            self.policy.allowed_hosts.add(normalise_host(host))
-        for url in start_urls_of(spider):
-            self.policy.allow_url(url)
+        allow_spider(self.policy, spider)
         _active_policy = self.policy
         logger.info("address guard: private and loopback addresses refused except hosts %s, networks %s",
                     sorted(self.policy.allowed_hosts), [str(n) for n in self.policy.allowed_networks])
@@ -141,6 +131,27 @@ class AddressGuardMiddleware:
         self.stats.inc_value(f"address_guard/refused/{kind}")
         logger.warning("refused %s (%s): %s", request.url, kind, reason)
         raise AddressRefused(request.url, reason, record=record)
+
+
+def build_policy(settings, spider=None) -> AddressPolicy:
+    """The crawl's address policy from its settings (and the spider's own start URLs
+    and `-a allow_hosts`, when given); the browser's request filter uses the same."""
+    resolver_path = settings.get("ADDRESS_RESOLVER")
+    resolver = load_object(resolver_path) if resolver_path else system_resolver
+    policy = AddressPolicy.from_lists(split_list(settings.get("ADDRESS_ALLOW_HOSTS")),
+                                      split_list(settings.get("ADDRESS_ALLOW_NETWORKS")),
+                                      caching_resolver(resolver))
+    if spider is not None:
+        allow_spider(policy, spider)
+    return policy
+
+
+def allow_spider(policy: AddressPolicy, spider) -> None:
+    """The user's own start URLs and `-a allow_hosts` are allowed."""
+    for host in split_list(getattr(spider, "allow_hosts", None)):
+        policy.allowed_hosts.add(normalise_host(host))
+    for url in start_urls_of(spider):
+        policy.allow_url(url)
 
 
 def start_urls_of(spider) -> list[str]:
