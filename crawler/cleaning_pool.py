@@ -14,6 +14,10 @@ it would block Twisted's event loop for every page. `CleaningPool` runs
 - A worker that dies (killed, out of memory) breaks the whole executor
   (`BrokenProcessPool`): the pages it held come back as error records and
   a fresh executor takes the next pages.
+- A page still not cleaned after `hard_timeout` seconds (stuck in a C call
+  that the in-worker time limit cannot interrupt) becomes an error record and
+  its executor is killed and replaced; the other pages that executor held are
+  cleaned again in the new one.
 - At most two pages per worker are handed to the executor at a time; the rest
   wait in the event loop. Memory stays bounded, and an unclean exit (a second
   Ctrl-C stops the reactor at once) waits for a few pages at most, not for
@@ -60,13 +64,16 @@ def mp_context() -> multiprocessing.context.BaseContext:
 class CleaningPool:
     """A process pool for one function; `await pool.run(arg)` from the event loop."""
 
-    def __init__(self, func: Callable[[Any], Any], workers: int, on_broken: Callable[[Any, BaseException], Any]):
+    def __init__(self, func: Callable[[Any], Any], workers: int, on_broken: Callable[[Any, BaseException], Any],
+                 hard_timeout: float = 0.0):
         if workers < 1:
             raise ValueError("a cleaning pool needs at least one worker")
         self.func = func
         self.workers = workers
-        self.on_broken = on_broken  # result to return for an argument whose worker died
+        self.on_broken = on_broken  # result for an argument whose worker died (or hung: TimeoutError)
+        self.hard_timeout = hard_timeout  # seconds; 0 = wait for ever
         self.rebuilds = 0
+        self._killed: set[int] = set()  # ids of executors killed on purpose
         self._executor: ProcessPoolExecutor | None = None
         self._closed = False
         self._slots: asyncio.Semaphore | None = None  # made in the running loop
@@ -113,14 +120,27 @@ class CleaningPool:
         """The function's result for `arg`, computed in a worker; awaiting never blocks the loop."""
         if self._slots is None:
             self._slots = asyncio.Semaphore(2 * self.workers)
-        async with self._slots:
-            executor = self._get_executor()
-            try:
-                future = executor.submit(self.func, arg)
-                return await asyncio.wrap_future(future)
-            except BrokenProcessPool as exc:
-                self._rebuild(executor)
-                return self.on_broken(arg, exc)
+        for attempt in (1, 2):
+            async with self._slots:
+                executor = self._get_executor()
+                try:
+                    future = asyncio.wrap_future(executor.submit(self.func, arg))
+                    if self.hard_timeout > 0:
+                        return await asyncio.wait_for(future, self.hard_timeout)
+                    return await future
+                except asyncio.TimeoutError:
+                    logger.error("cleaning took over %.0f s: replacing the cleaning processes", self.hard_timeout)
+                    self._killed.add(id(executor))
+                    for p in list((getattr(executor, "_processes", None) or {}).values()):
+                        p.kill()
+                    self._rebuild(executor)
+                    return self.on_broken(arg, TimeoutError(f"not done in {self.hard_timeout} s"))
+                except BrokenProcessPool as exc:
+                    self._rebuild(executor)
+                    if id(executor) in self._killed and attempt == 1:
+                        continue  # broken by a hung neighbour, not by this page: once more
+                    return self.on_broken(arg, exc)
+        raise AssertionError("unreachable")
 
 
 def _shutdown(executor: ProcessPoolExecutor, timeout: float) -> None:

@@ -34,14 +34,17 @@ scrapy-redis 0.9.1 with Scrapy 2.19 — what was checked and what is replaced he
 - its dupefilter computes its own fingerprint (sha1 of method, canonical URL
   and body), ignoring REQUEST_FINGERPRINTER: `FingerprintDupeFilter` uses the
   crawler's request fingerprinter, so Redis and Scrapy agree on "the same request";
-- its `RedisSpider` seeds through the sync `start_requests()`; our spiders use
-  the async `start()`, whose requests go through this scheduler (deduplicated
-  across workers), and pushed URLs are read by the scheduler itself, so no
-  spider has to inherit from `RedisSpider`;
+- its `RedisSpider` seeds through the sync `start_requests()`, which Scrapy 2.19
+  never calls any more (only the async `start()`): a RedisSpider gets its first
+  URLs only from its spider_idle handler. Our spiders keep their async
+  `start()`, whose requests go through this scheduler (deduplicated across
+  workers), and pushed URLs are read by the scheduler itself, so no spider has
+  to inherit from `RedisSpider`;
 - requests are serialised with `Request.to_dict(spider=...)` (callbacks and
   errbacks by name, meta pickled): works as is for our spiders; a request naming a
   site the receiving worker does not know gets that site resolved from the registry;
-- its scheduler passes `spider=` to stats calls (deprecated): not done here.
+- its scheduler passes `spider=` to stats calls and calls `spider.log()`, both
+  deprecated in Scrapy 2.19: not done here.
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ from typing import IO, Any
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, DropItem, NotConfigured
 from scrapy.extensions.feedexport import FileFeedStorage
+from scrapy.utils.misc import load_object
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
 from twisted.internet import task
@@ -179,7 +183,15 @@ class LeasingScheduler(RedisScheduler):
     # --- lifecycle ---------------------------------------------------------------------
 
     def open(self, spider):
-        super().open(spider)
+        # scrapy-redis' open() without its spider.log() call (deprecated in Scrapy 2.19)
+        self.spider = spider
+        self.queue = load_object(self.queue_cls)(server=self.server, spider=spider,
+                                                 key=self.queue_key % {"spider": spider.name},
+                                                 serializer=self.serializer)
+        if not self.df:
+            self.df = load_object(self.dupefilter_cls).from_spider(spider)
+        if self.flush_on_start:
+            self.flush()
         self.start_key = self.start_key % {"name": spider.name}
         self._pop = self.server.register_script(POP_AND_LEASE)
         self._reclaim = self.server.register_script(RECLAIM)

@@ -49,6 +49,14 @@ def die_on_empty(item: PageItem) -> dict:
     return clean_item(item)
 
 
+def hang_on_empty(item: PageItem) -> dict:
+    """A cleaner stuck where no alarm reaches it (signals ignored, asleep for long)."""
+    if not item.page.body:
+        signal.signal(signal.SIGALRM, signal.SIG_IGN)
+        time.sleep(60)
+    return clean_item(item)
+
+
 def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -99,6 +107,24 @@ def test_a_dead_worker_costs_its_page_and_the_pool_is_rebuilt():
     finally:
         pool.close()
     assert after == [clean_item(i) for i in items]
+
+
+def test_a_hung_page_becomes_a_timeout_error_and_its_neighbours_are_cleaned_again():
+    items = fixture_items()[:3]
+    pool = CleaningPool(hang_on_empty, workers=2, on_broken=worker_died, hard_timeout=3)
+
+    async def together():
+        return await asyncio.gather(pool.run(error_item()), *(pool.run(i) for i in items))
+
+    started = time.monotonic()
+    try:
+        hung, *others = asyncio.run(together())
+    finally:
+        pool.close()
+    assert time.monotonic() - started < 30
+    assert hung == {"__error__": ("timeout", "cleaning did not finish (process replaced)")}
+    assert others == [clean_item(i) for i in items]
+    assert pool.rebuilds >= 1
 
 
 def test_close_leaves_no_worker_processes():

@@ -53,7 +53,10 @@ def clean_item(item: PageItem, timeout: float = 0.0) -> dict[str, Any]:
 
 
 def worker_died(item: PageItem, exc: BaseException) -> dict[str, Any]:
-    """The result for a page whose cleaning process died (killed, out of memory)."""
+    """The result for a page whose cleaning process died (killed, out of memory) or hung."""
+    if isinstance(exc, TimeoutError):
+        logger.error("cleaning %s never finished: its process was replaced", item.page.final_url)
+        return {"__error__": ("timeout", "cleaning did not finish (process replaced)")}
     logger.error("cleaning worker died on %s: %s", item.page.final_url, exc)
     return {"__error__": ("clean", f"cleaning worker died: {type(exc).__name__}"[:500])}
 
@@ -93,8 +96,9 @@ class CleanPipeline:
 
     def open_spider(self) -> None:
         if self.workers > 0:
+            # the in-worker limit interrupts Python code; hard_timeout also ends a stuck C call
             self.pool = CleaningPool(partial(clean_item, timeout=self.timeout), self.workers,
-                                     on_broken=worker_died)
+                                     on_broken=worker_died, hard_timeout=2 * self.timeout + 10 if self.timeout else 0)
 
     def close_spider(self) -> None:
         if self.pool is not None:
