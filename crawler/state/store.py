@@ -33,6 +33,8 @@ import socket
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
+from cleaners.fingerprint import hamming_distance
+
 # Relative SQLite paths are taken from here, not from the current directory,
 # so a cron job started elsewhere finds the same state file.
 PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -110,10 +112,6 @@ def bands(simhash: str) -> list[int]:
     return [(value >> (BAND_BITS * (BANDS - 1 - i))) & mask for i in range(BANDS)]
 
 
-def hamming(a: str, b: str) -> int:
-    return bin(int(a, 16) ^ int(b, 16)).count("1")
-
-
 def classify(record: dict, run_id: str, mirror_like: bool, current: Article | None,
              claim: Claim | None, first_exact: IndexEntry | None,
              near: list[IndexEntry], near_distance: int = NEAR_DISTANCE) -> tuple[Decision, bool]:
@@ -138,7 +136,7 @@ def classify(record: dict, run_id: str, mirror_like: bool, current: Article | No
     else:
         simhash = record.get("simhash")
         close = [e for e in near if e.id != rid and simhash and e.simhash
-                 and hamming(simhash, e.simhash) <= near_distance]
+                 and hamming_distance(simhash, e.simhash) <= near_distance]
         if close:
             target, kind = min(close, key=lambda e: e.seq), "near"
     if target is None:
@@ -294,6 +292,6 @@ def open_store(uri: str) -> StateStore:
 
 __all__ = [
     "Article", "Claim", "Decision", "IndexEntry", "Run", "StateStore", "open_store", "classify",
-    "bands", "hamming", "article_from_record", "record_urls", "run_is_alive", "this_process",
+    "bands", "article_from_record", "record_urls", "run_is_alive", "this_process",
     "NEAR_DISTANCE", "OUTCOMES",
 ]
