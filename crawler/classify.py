@@ -149,8 +149,27 @@ def classify(f: PageFeatures) -> str:
     return "other"
 
 
+def article_link_led_to_list(response: TextResponse, links: list[Anchor], extra_article_patterns=()) -> bool:
+    """clearly_not_article for a page reached by an article link, cheapest test
+    first: a page with a block of body text is never "clearly not an article",
+    so the full features (a few times dearer) are computed only for the rest."""
+    root = response.selector.root
+    if hasattr(root, "xpath") and root.xpath(BODY_TEXT_NODE_XPATH):
+        return False  # one run of prose outside links and scripts: a body block, found by libxml2
+    if main_block_chars(response) >= CLEARLY_NOT_ARTICLE_MAX_BLOCK:
+        return False
+    return clearly_not_article(features(response, links, extra_article_patterns))
+
+
+CLEARLY_NOT_ARTICLE_MAX_BLOCK = 50
+BODY_TEXT_NODE_XPATH = (
+    f"boolean(//body//text()[string-length(normalize-space()) >= {CLEARLY_NOT_ARTICLE_MAX_BLOCK}]"
+    "[not(ancestor::a or ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)])")
+
+
 def clearly_not_article(f: PageFeatures) -> bool:
     """A page reached by an article link that is plainly a list or a menu: no
     block of body text at all, and links to several articles. Conservative on
     purpose: a short article with heavy sidebars still has its body block."""
-    return f.main_block_chars < 50 and f.paragraph_chars < 100 and f.article_links >= 3
+    return (f.main_block_chars < CLEARLY_NOT_ARTICLE_MAX_BLOCK and f.paragraph_chars < 100
+            and f.article_links >= 3)

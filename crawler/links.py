@@ -73,21 +73,23 @@ def anchors(response: TextResponse, scope_xpaths: tuple[str, ...] = ()) -> list[
     base_href = response.xpath("//base/@href").get()
     if base_href:
         base = urljoin(response.url, base_href.strip())
+    # lxml elements, not parsel Selectors: a page has hundreds of links, and a
+    # Selector per link costs more than the rest of the page's handling.
     if scope_xpaths:
         nodes = [a for xp in scope_xpaths for scope in response.xpath(xp)
-                 for a in scope.xpath("descendant-or-self::a[@href]")]
+                 if hasattr(scope.root, "xpath") for a in scope.root.xpath("descendant-or-self::a[@href]")]
     else:
-        nodes = response.xpath("//a[@href]")
+        nodes = response.selector.root.xpath("//a[@href]")
     for a in nodes:
-        href = (a.attrib.get("href") or "").strip()
+        href = (a.get("href") or "").strip()
         if not href or href.startswith("#") or NON_HTTP.match(href):
             continue
         url = urldefrag(urljoin(base, href))[0]
         if not url.startswith(("http://", "https://")):
             continue
-        text = " ".join("".join(a.xpath(".//text()").getall()).split())
+        text = " ".join(a.text_content().split())
         if not text:
-            text = (a.attrib.get("title") or "").strip()
+            text = (a.get("title") or "").strip()
         key = (url, text)
         if key not in seen:
             seen.add(key)

@@ -26,6 +26,9 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_DELAY = 1.0
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
+# Scrapy starts this many tasks for every callback's output, however short; our
+# callbacks yield one item or a page of links, so 100 (the default) is waste.
+CONCURRENT_ITEMS = 16
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 20 * 1024 * 1024  # 20 MiB: no news page is bigger
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
@@ -131,7 +134,7 @@ DEDUP_ENABLED = True
 DEDUP_DROP_DUPLICATES = False  # True: records marked dup_of are left out of the feed
 DEDUP_NEAR_DISTANCE = 3  # simhash bits: at most this many differ = near duplicate
 DEDUP_MIRROR_SPAM_SCORE = 0.5  # a copy with this spam score or more is a mirror copy
-# Every JSONL line is fsync'ed before the state store counts it as emitted.
+# With the state store on, every JSONL line is fsync'ed before the store counts it as emitted.
 FEED_EXPORTERS = {"jsonl": "crawler.state.feed.DurableJsonLinesExporter"}
 FEED_FSYNC = True
 # Raw responses in WARC files (for `python -m crawler.reclean`); beside the feed by default.

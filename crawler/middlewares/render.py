@@ -86,6 +86,8 @@ def shell_reason(body: str | bytes, status: int = 200) -> str | None:
                 return name
     if status != 200 or not body.strip():
         return None
+    if _rough_text_chars(body) > ROUGH_TEXT_ENOUGH:
+        return None  # plenty of text outside scripts: no shell, and no need to parse it
     try:
         tree = lxml_html.document_fromstring(body)
     except (ValueError, lxml_html.etree.ParserError):
@@ -97,12 +99,10 @@ def shell_reason(body: str | bytes, status: int = 200) -> str | None:
     # (an app bundle behind an empty <div id="app"> is the typical shell).
     script_chars = sum(len(s.text_content()) for s in tree.iter("script"))
     script_chars += EXTERNAL_SCRIPT_WEIGHT * sum(1 for s in root.iter("script") if s.get("src"))
-    for noscript in root.iter("noscript"):
-        if NOSCRIPT_ENABLE_JS.search(noscript.text_content()):
-            visible = _visible_text(root)
-            if len(visible) < MOSTLY_SCRIPT_MAX_TEXT:
-                return "noscript asks for JavaScript"
+    asks_for_js = any(NOSCRIPT_ENABLE_JS.search(n.text_content()) for n in root.iter("noscript"))
     visible = _visible_text(root)
+    if asks_for_js and len(visible) < MOSTLY_SCRIPT_MAX_TEXT:
+        return "noscript asks for JavaScript"
     if len(visible) < SHELL_MAX_TEXT and script_chars >= SHELL_SCRIPT_RATIO * max(len(visible), 20):
         return f"script shell ({len(visible)} chars of text, {script_chars} of script)"
     if len(visible) < MOSTLY_SCRIPT_MAX_TEXT:
@@ -112,24 +112,46 @@ def shell_reason(body: str | bytes, status: int = 200) -> str | None:
     return None
 
 
+# Markup whose text is never shown, and tags: what a regex can strip without parsing.
+_HIDDEN_MARKUP = re.compile(r"<(script|style|noscript|template)\b.*?</\1\s*>|<!--.*?-->", re.I | re.S)
+_TAG = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+|&nbsp;")
+# Twice the most text a shell may show: a page over it is never one (every page
+# is checked, and most are articles with thousands of characters).
+ROUGH_TEXT_ENOUGH = 2 * MOSTLY_SCRIPT_MAX_TEXT
+
+
+def _rough_text_chars(body: str) -> int:
+    """Characters outside scripts, styles, comments and tags: an upper bound of the visible text."""
+    return len(_SPACE.sub("", _TAG.sub("", _HIDDEN_MARKUP.sub("", body))))
+
+
 def _visible_text(root) -> str:
-    parts: list[str] = []
-    for el in root.iter():
-        if not isinstance(el.tag, str) or el.tag in _INVISIBLE_TAGS:
-            continue
-        if el.text and not _inside_invisible(el):
-            parts.append(el.text)
-        if el.tail and el.getparent() is not None and not _inside_invisible(el.getparent()):
-            parts.append(el.tail)
-    return re.sub(r"\s+", "", "".join(parts))
+    """The page's visible text, spaces removed. Strips the invisible elements
+    from this middleware's own parse of the page (nothing else uses that tree)."""
+    lxml_html.etree.strip_elements(root, *_INVISIBLE_TAGS, with_tail=False)
+    return re.sub(r"\s+", "", root.text_content())
 
 
-def _inside_invisible(el) -> bool:
-    while el is not None:
-        if isinstance(el.tag, str) and el.tag in _INVISIBLE_TAGS:
-            return True
-        el = el.getparent()
-    return False
+# Every shell rule needs less than MOSTLY_SCRIPT_MAX_TEXT of visible text: a page
+# with one run of text that long, or with enough runs of a sentence's length to
+# add up to it, is never a shell.
+_SHOWN_TEXT = "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
+PROSE_RUNS = 20
+PROSE_XPATH = (
+    f"boolean({_SHOWN_TEXT}[string-length(normalize-space()) >= {MOSTLY_SCRIPT_MAX_TEXT}])"
+    f" or count({_SHOWN_TEXT}[string-length(normalize-space()) >= {MOSTLY_SCRIPT_MAX_TEXT // PROSE_RUNS}])"
+    f" >= {PROSE_RUNS}")
+
+
+def has_prose(response: TextResponse) -> bool:
+    """True when the page plainly shows text of its own: the common case, settled in
+    libxml2 on the tree the spider parses anyway (Scrapy caches it on the response)."""
+    try:
+        root = response.selector.root
+        return bool(hasattr(root, "xpath") and root.xpath(PROSE_XPATH))
+    except (ValueError, TypeError, AttributeError):
+        return False
 
 
 def is_rendered(response: Response) -> bool:
@@ -193,6 +215,8 @@ class RenderMiddleware:
             return response
         if not isinstance(response, TextResponse):
             return response  # not a page (an image, a PDF): nothing a browser would add
+        if response.status == 200 and has_prose(response):
+            return response
         reason = shell_reason(response.text, response.status)
         if reason is None:
             return response

@@ -2,7 +2,9 @@
 an article split over several pages), or an ErrorRecord when cleaning fails.
 
 Settings:
-- CLEAN_ENABLED (default True): switch the pipeline off.
+- CLEAN_ENABLED (default True): False fetches without cleaning (raw-fetch runs,
+  benchmarks): pages are counted (`pages/not_cleaned`) and dropped, since a
+  page of raw bytes is no record.
 - CLEAN_WORKERS (default: one per core): clean in a pool of this many
   processes (crawler/cleaning_pool.py), so the reactor keeps downloading while
   pages are cleaned; 0 cleans in the crawler's own process.
@@ -15,7 +17,7 @@ import os
 from functools import partial
 from typing import Any
 
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import DropItem
 
 from crawler.cleaning_pool import CleaningPool
 from crawler.items import ArticleRecord, ErrorRecord, PageItem
@@ -81,10 +83,18 @@ def error_for(item: PageItem, stage: str, reason: str) -> ErrorRecord:
     return rec
 
 
+class NotCleaned(DropItem):
+    """Cleaning is switched off: the page was fetched and counted, there is no record."""
+
+    def __init__(self, url: str):
+        super().__init__(f"not cleaned (CLEAN_ENABLED is off): {url}", log_level="DEBUG")
+
+
 class CleanPipeline:
     def __init__(self, crawler):
-        if not crawler.settings.getbool("CLEAN_ENABLED", True):
-            raise NotConfigured("CLEAN_ENABLED is off")
+        self.enabled = crawler.settings.getbool("CLEAN_ENABLED", True)
+        if not self.enabled:
+            logger.warning("CLEAN_ENABLED is off: pages are fetched and counted, no records are written")
         self.stats = crawler.stats
         self.workers = crawler.settings.getint("CLEAN_WORKERS", os.cpu_count() or 1)
         self.pool: CleaningPool | None = None
@@ -95,7 +105,7 @@ class CleanPipeline:
         return cls(crawler)
 
     def open_spider(self) -> None:
-        if self.workers > 0:
+        if self.enabled and self.workers > 0:
             # the in-worker limit interrupts Python code; hard_timeout also ends a stuck C call
             self.pool = CleaningPool(partial(clean_item, timeout=self.timeout), self.workers,
                                      on_broken=worker_died, hard_timeout=2 * self.timeout + 10 if self.timeout else 0)
@@ -107,6 +117,9 @@ class CleanPipeline:
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, PageItem):
             return item
+        if not self.enabled:
+            self.stats.inc_value("pages/not_cleaned")
+            raise NotCleaned(item.page.url)
         if self.pool is not None:
             cleaned = await self.pool.run(item)
         else:

@@ -29,7 +29,7 @@ from twisted.python.failure import Failure
 
 from crawler import PROJECT_NAME, PROJECT_VERSION
 from crawler.feeds import default_feeds
-from crawler.classify import clearly_not_article, features
+from crawler.classify import article_link_led_to_list
 from crawler.items import ErrorRecord, PageItem, PagePart
 from crawler.links import (
     Anchor,
@@ -324,7 +324,7 @@ class BaseSpider(scrapy.Spider):
         state = response.meta.get("article")
         html = as_html(response)
         links = [a for a in anchors(html) if self.in_domain(a.url)]
-        if state is None and clearly_not_article(features(html, links, site.article_url_patterns)):
+        if state is None and article_link_led_to_list(html, links, site.article_url_patterns):
             # An article link that led to a list or a menu: never emitted as an article.
             self.count("pages/not_article")
             yield self.error_from_response("discover", "article link led to a list page, not an article",

@@ -4,7 +4,8 @@ Registered as the exporter for the `jsonl` format (FEED_EXPORTERS), so every
 JSONL feed (the default output/<spider>/<run>.jsonl, `-o`, `-O`) is written
 through it. For each record it
 1. writes the whole line with one write() and flushes it,
-2. fsyncs the file (FEED_FSYNC, default on), so the line survives the process,
+2. fsyncs the file (FEED_FSYNC, default on, when the state store is on), so the
+   line survives a crash of the machine too,
 3. only then commits the record in the state store (STATE_ENABLED).
 
 A process killed between 1 and 2 may leave a torn last line: the next run cuts
@@ -35,7 +36,11 @@ class DurableJsonLinesExporter(JsonLinesItemExporter):
     def __init__(self, file: Any, crawler: Any = None, **kwargs: Any):
         super().__init__(file, **kwargs)
         self.state = state_for(crawler) if crawler is not None else None
-        self.fsync = crawler.settings.getbool("FEED_FSYNC", True) if crawler is not None else True
+        # fsync is what makes "on disk before the store counts it" true; without a
+        # store, a flushed write already survives the process being killed, and
+        # an fsync per line would only block the reactor.
+        self.fsync = (crawler.settings.getbool("FEED_FSYNC", True) if crawler is not None else True) \
+            and self.state is not None
         self.stats = crawler.stats if crawler is not None else None
         self._fileno = _fileno(file)
         name = getattr(file, "name", None)
