@@ -22,8 +22,9 @@ What the `DistributedCrawl` add-on (in ADDONS) switches on when REDIS_URL is set
   scheduled run re-reads the list pages), unless DISTRIBUTED_CLEAR_ON_FINISH
   is off.
 - exactly once per crawl (`EmitOncePipeline`): an article id is emitted by one
-  worker only (`<spider>:emitted`, SADD), even when a reclaimed request is
-  fetched again or two URLs lead to one article.
+  worker only (`<spider>:emitted`, SADD by the JSONL exporter right before the
+  write), even when a reclaimed request is fetched again or two URLs lead to
+  one article.
 - the incremental state store in Redis too (STATE_URI = REDIS_URL unless set).
 - feeds written through unbuffered files (`FlushingFileFeedStorage`): a killed
   worker's feed holds every line it emitted.
@@ -385,7 +386,15 @@ def start_request(spider, data: bytes | str):
 
 
 class EmitOncePipeline:
-    """In a distributed crawl, each article id is emitted by one worker only."""
+    """In a distributed crawl, each article id is emitted by one worker only.
+
+    The claim (SADD to `<spider>:emitted`) is made by the JSONL exporter right
+    before it writes the line (`claim`, called from crawler/state/feed.py), with
+    no await between the two: claimed in the pipeline, an article would wait
+    there for later pipelines and the feed while other items pass, and a worker
+    killed in that wait would leave articles claimed that no feed holds. Here
+    the pipeline only drops what another worker has already emitted.
+    """
 
     def __init__(self, crawler):
         if not crawler.settings.get("REDIS_URL"):
@@ -402,15 +411,25 @@ class EmitOncePipeline:
 
     def open_spider(self) -> None:
         self.key = EMITTED_KEY % {"spider": self.crawler.spider.name}
+        self.crawler.emit_once = self  # the exporter claims through it
 
     def process_item(self, item: Any) -> Any:
-        if not isinstance(item, ArticleRecord) or not item.get("id"):
-            return item
-        if self.server.sadd(self.key, item["id"]) == 0:
-            self.crawler.stats.inc_value("distributed/duplicate_article")
-            raise DropItem(f"article {item['id']} already emitted by a worker of this crawl",
-                           log_level="DEBUG")
+        if isinstance(item, ArticleRecord) and item.get("id") and self.server.sismember(self.key, item["id"]):
+            self._duplicate(item)
         return item
+
+    def claim(self, item: Any) -> bool:
+        """True if this worker may write `item`: no worker of this crawl has yet."""
+        if not isinstance(item, ArticleRecord) or not item.get("id"):
+            return True
+        if self.server.sadd(self.key, item["id"]) == 1:
+            return True
+        self.crawler.stats.inc_value("distributed/duplicate_article")
+        return False
+
+    def _duplicate(self, item: Any) -> None:
+        self.crawler.stats.inc_value("distributed/duplicate_article")
+        raise DropItem(f"article {item['id']} already emitted by a worker of this crawl", log_level="DEBUG")
 
 
 class FlushingFileFeedStorage(FileFeedStorage):

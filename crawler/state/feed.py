@@ -42,6 +42,7 @@ class DurableJsonLinesExporter(JsonLinesItemExporter):
         self.fsync = (crawler.settings.getbool("FEED_FSYNC", True) if crawler is not None else True) \
             and self.state is not None
         self.stats = crawler.stats if crawler is not None else None
+        self.crawler = crawler
         self._fileno = _fileno(file)
         name = getattr(file, "name", None)
         if self.state is not None:
@@ -56,6 +57,9 @@ class DurableJsonLinesExporter(JsonLinesItemExporter):
         return cls(file, *args, crawler=crawler, **kwargs)
 
     def export_item(self, item: Any) -> None:
+        guard = getattr(self.crawler, "emit_once", None)  # distributed crawls: one worker per article
+        if guard is not None and not guard.claim(item):
+            return
         itemdict = dict(self.get_serialized_fields(item))
         line = self.encoder.encode(itemdict) + "\n"
         self.file.write(to_bytes(line, self.encoding))  # one write of the whole line
