@@ -18,8 +18,10 @@ from __future__ import annotations
 import json
 import re
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+
+from tests.local_http import LoopbackServer
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ROOT / "fixtures" / "sites" / "gxxk_party" / "pages"
@@ -116,23 +118,17 @@ document.addEventListener("DOMContentLoaded", function () {{
 </script></body></html>"""
 
 
-class LocalSite:
+class LocalSite(LoopbackServer):
     def __init__(self) -> None:
         self.routes: dict[str, tuple[int, str, bytes]] = {}
         self.requests: list[str] = []
         self.held = {"/never.js"}
         self._release = threading.Event()
-        self._httpd: ThreadingHTTPServer | None = None
 
     @property
     def base(self) -> str:
-        assert self._httpd is not None
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        return f"http://127.0.0.1:{self.port}"
 
-    @property
-    def port(self) -> int:
-        assert self._httpd is not None
-        return self._httpd.server_address[1]
 
     def add(self, path: str, body: bytes | str, content_type: str = HTML, status: int = 200) -> None:
         self.routes[path] = (status, content_type, body.encode("utf-8") if isinstance(body, str) else body)
@@ -180,9 +176,7 @@ class LocalSite:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        self.serve(Handler)
         self.build()
         return self
 
@@ -191,13 +185,5 @@ class LocalSite:
 
     def stop(self) -> None:
         self.release()
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
+        super().stop()
 
-    def __enter__(self) -> LocalSite:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()

@@ -24,18 +24,18 @@ import datetime
 import socketserver
 import ssl
 import tempfile
-import threading
 import time
 from functools import cache
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 from crawler.saved import SavedResponse, SavedStore
+from tests.local_http import LoopbackServer
 
 _HOP_HEADERS = {"content-length", "transfer-encoding", "connection", "keep-alive"}
 
 
-class FixtureServer:
+class FixtureServer(LoopbackServer):
     def __init__(self, store: SavedStore | None = None, direct_base: str | None = None,
                  rewrite: bool = False):
         self.store = store or SavedStore([])
@@ -43,8 +43,6 @@ class FixtureServer:
         self.rewrite = rewrite
         self.requests: list[str] = []
         self.delays: dict[str, float] = {}  # URL -> seconds to wait before answering
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     @classmethod
     def from_dir(cls, root: str | Path, **kwargs) -> "FixtureServer":
@@ -64,8 +62,7 @@ class FixtureServer:
 
     @property
     def base(self) -> str:
-        assert self._httpd is not None, "server not started"
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        return f"http://127.0.0.1:{self.port}"
 
     @property
     def proxy(self) -> str:
@@ -102,31 +99,8 @@ class FixtureServer:
                 self.tunnel = f"https://{host}" + (f":{port}" if port not in ("", "443") else "")
                 self.close_connection = False
 
-        class Server(ThreadingHTTPServer):
-            def handle_error(self, request, client_address) -> None:
-                # A client that hangs up early (a cancelled download) is not news.
-                import sys
-
-                if not isinstance(sys.exc_info()[1], (ConnectionError, ssl.SSLError)):
-                    super().handle_error(request, client_address)
-
-        self._httpd = Server(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-        self._thread.start()
+        self.serve(Handler)
         return self
-
-    def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
-
-    def __enter__(self) -> "FixtureServer":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
     # --- answering ---------------------------------------------------------------
 

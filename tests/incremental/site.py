@@ -20,8 +20,10 @@ import sys
 import threading
 import time
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+
+from tests.local_http import LoopbackServer
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -71,7 +73,7 @@ class Page:
         self.modified = int(modified)
 
 
-class LocalSite:
+class LocalSite(LoopbackServer):
     """`articles`: n -> (title, paragraphs). Pages are rebuilt by `publish()`."""
 
     LIST_PATH = "/news/index.html"
@@ -83,7 +85,6 @@ class LocalSite:
         self.delay = 0.0
         self.requests: list[tuple[str, str, int]] = []  # (path, conditional header, status)
         self.lock = threading.Lock()
-        self._httpd: ThreadingHTTPServer | None = None
         self._clock = time.time() - 86400
 
     @staticmethod
@@ -107,8 +108,7 @@ class LocalSite:
 
     @property
     def base(self) -> str:
-        assert self._httpd is not None
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        return f"http://127.0.0.1:{self.port}"
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -147,26 +147,8 @@ class LocalSite:
                 if status != 304:
                     self.wfile.write(body)
 
-        class Server(ThreadingHTTPServer):
-            def handle_error(self, request, client_address) -> None:
-                pass  # a client killed mid-response (the SIGKILL test): not news
-
-        self._httpd = Server(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        self.serve(Handler)
         return self
-
-    def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
-
-    def __enter__(self) -> "LocalSite":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
 
 FAST = {
