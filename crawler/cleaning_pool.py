@@ -18,7 +18,7 @@ it would block Twisted's event loop for every page. `CleaningPool` runs
   that the in-worker time limit cannot interrupt) becomes an error record and
   its executor is killed and replaced; the other pages that executor held are
   cleaned again in the new one.
-- At most two pages per worker are handed to the executor at a time; the rest
+- At most PAGES_PER_WORKER (4) pages per worker are handed to the executor at a time; the rest
   wait in the event loop. Memory stays bounded, and an unclean exit (a second
   Ctrl-C stops the reactor at once) waits for a few pages at most, not for
   every page queued.
@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 import signal
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -42,9 +43,23 @@ logger = logging.getLogger(__name__)
 PRELOAD = ["cleaners", "crawler.pipelines.clean"]
 
 
+# Workers run below the crawler's own priority: the crawler feeds them, and with
+# one worker per core there are more busy processes than cores; a crawler that
+# waits for CPU leaves the workers waiting for pages.
+WORKER_NICENESS = 5
+# Pages handed to the processes at a time, per worker: enough that a worker
+# never waits for the crawler to give it the next page, few enough to bound memory.
+PAGES_PER_WORKER = 4
+
+
 def _init_worker() -> None:
-    """Runs once in each worker: ignore Ctrl-C, import and warm up the cleaners."""
+    """Runs once in each worker: ignore Ctrl-C, yield the CPU to the crawler,
+    import and warm up the cleaners."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        os.nice(WORKER_NICENESS)
+    except OSError:
+        pass
     try:
         import cleaners  # noqa: F401  (imports lxml, trafilatura, OpenCC once)
         import crawler.pipelines.clean  # noqa: F401
@@ -119,7 +134,7 @@ class CleaningPool:
     async def run(self, arg: Any) -> Any:
         """The function's result for `arg`, computed in a worker; awaiting never blocks the loop."""
         if self._slots is None:
-            self._slots = asyncio.Semaphore(2 * self.workers)
+            self._slots = asyncio.Semaphore(PAGES_PER_WORKER * self.workers)
         for attempt in (1, 2):
             async with self._slots:
                 executor = self._get_executor()
