@@ -1,4 +1,10 @@
-"""JSON Schema validators for the records (schemas in cleaners/schema/)."""
+"""JSON Schema validators for the records (schemas in cleaners/schema/).
+
+The schemas refer to each other by `$id` (crawl-record.schema.json is
+record.schema.json plus the crawler's provenance); another directory of
+schemas with the same names can be given, e.g. by the crawler's
+VALIDATE_SCHEMA_DIR setting.
+"""
 
 from __future__ import annotations
 
@@ -6,30 +12,50 @@ import json
 from functools import cache
 from pathlib import Path
 
-from jsonschema import Draft202012Validator
+from jsonschema import validators
+from jsonschema.exceptions import best_match
 from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
 
 SCHEMA_DIR = Path(__file__).parent / "schema"
-SCHEMAS = ("record", "crawl-record", "error")
 
 
 @cache
-def _registry() -> Registry:
+def schema_registry(schema_dir: Path = SCHEMA_DIR) -> Registry:
+    """Every *.schema.json of the directory, under its file name and its $id."""
     resources = []
-    for name in SCHEMAS:
-        schema = json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text("utf-8"))
-        resources.append((schema["$id"], Resource.from_contents(schema)))
+    for path in sorted(Path(schema_dir).glob("*.schema.json")):
+        contents = json.loads(path.read_text(encoding="utf-8"))
+        resource = Resource.from_contents(contents, default_specification=DRAFT202012)
+        resources.append((path.name, resource))
+        if contents.get("$id") and contents["$id"] != path.name:
+            resources.append((contents["$id"], resource))
     return Registry().with_resources(resources)
 
 
 @cache
-def validator(name: str) -> Draft202012Validator:
-    """`record` (the cleaner's output), `crawl-record` (what the crawler emits) or `error`."""
-    schema = _registry().get_or_retrieve(f"{name}.schema.json").value.contents
-    return Draft202012Validator(schema, registry=_registry())
+def validator(name: str, schema_dir: Path = SCHEMA_DIR):
+    """`record` (the cleaner's output), `crawl-record` (what the crawler emits) or `error`.
+
+    Raises FileNotFoundError when the directory has no such schema."""
+    path = Path(schema_dir) / f"{name}.schema.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    cls = validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema, registry=schema_registry(Path(schema_dir)), format_checker=cls.FORMAT_CHECKER)
 
 
-def validation_errors(record: dict, name: str) -> list[str]:
+def validation_errors(record: dict, name: str, schema_dir: Path = SCHEMA_DIR) -> list[str]:
     """Human-readable problems, empty when the record is valid."""
-    return [f"{'/'.join(map(str, e.absolute_path)) or '(record)'}: {e.message}"
-            for e in sorted(validator(name).iter_errors(record), key=lambda e: list(e.absolute_path))]
+    return [_describe(e) for e in sorted(validator(name, Path(schema_dir)).iter_errors(record),
+                                         key=lambda e: list(e.absolute_path))]
+
+
+def first_error(record: dict, name: str, schema_dir: Path = SCHEMA_DIR) -> str | None:
+    """The most relevant problem, or None when the record is valid."""
+    error = best_match(validator(name, Path(schema_dir)).iter_errors(record))
+    return None if error is None else _describe(error)[:500]
+
+
+def _describe(error) -> str:
+    return f"{'/'.join(map(str, error.absolute_path)) or '(record)'}: {error.message}"

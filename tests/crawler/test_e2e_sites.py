@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from crawler.pipelines.validate import error_validator, record_validator
+from cleaners.validation import validator
 from tests.crawler.conftest import FIXTURES
 from tests.crawler.fixture_server import FixtureServer
 from tests.crawler.golden import check_golden
@@ -45,8 +45,8 @@ SPLIT = {"http://www.sdjky.cn/gzdt/202101/t20210108_1235.html": [
     "http://www.sdjky.cn/gzdt/202101/t20210108_1235_1.html",
 ]}
 
-RECORD_VALIDATOR = record_validator()
-ERROR_VALIDATOR = error_validator()
+RECORD_VALIDATOR = validator("crawl-record")
+ERROR_VALIDATOR = validator("error")
 
 
 def schema_problems(records: list[dict], errors: list[dict]) -> list[str]:

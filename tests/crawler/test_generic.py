@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from crawler.pipelines.validate import record_validator
+from cleaners.validation import validator
 from tests.crawler.conftest import FIXTURES
 from tests.crawler.fixture_server import FixtureServer
 from tests.crawler.sites import UNSEEN_ARTICLES, UNSEEN_BASE, add_unseen_site
@@ -26,7 +26,7 @@ def test_generic_on_a_small_unseen_site(crawl):
         assert rec["title"] == UNSEEN_ARTICLES[rec["url"][len(base):]]
         assert rec["site"] == base.split("//", 1)[1]
         assert rec["spider"] == "generic"
-        assert list(record_validator().iter_errors(rec)) == []
+        assert list(validator("crawl-record").iter_errors(rec)) == []
     split = next(rec for rec in r.records if rec["url"].endswith("c45a1003/page.htm"))
     assert split["part_urls"] == [base + "/news/2024/0315/c45a1003/page.htm",
                                   base + "/news/2024/0315/c45a1003/page_2.htm"]
@@ -58,6 +58,6 @@ def test_generic_on_fixture_sites_under_another_address(crawl, site, base, start
     assert not any("index" in u or "ShowClass" in u or "/zzgz/" in u for u in urls)
     for rec in r.records:
         assert rec["title"] and rec["text"]
-        assert list(record_validator().iter_errors(rec)) == []
+        assert list(validator("crawl-record").iter_errors(rec)) == []
     # Links to pages the saved site does not have are 404s: counted error records.
     assert all(e["error"] == "http" for e in r.errors)

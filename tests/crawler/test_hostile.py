@@ -9,7 +9,7 @@ import socket
 
 import pytest
 
-from crawler.pipelines.validate import error_validator, record_validator
+from cleaners.validation import validator
 from tests.crawler.fixture_server import FixtureServer
 from tests.crawler.sites import HOSTILE_BASE, add_hostile_site
 
@@ -43,9 +43,9 @@ def test_crawl_finishes_and_only_articles_are_emitted(hostile_crawl):
     assert r.returncode == 0, r.log[-3000:]
     assert sorted(rec["url"] for rec in r.records) == [f"{A}t20240312_1001.html", f"{A}t20240312_1004.html"]
     assert not any("error" in rec for rec in r.records)
-    validator = record_validator()
+    schema = validator("crawl-record")
     for rec in r.records:
-        assert list(validator.iter_errors(rec)) == []
+        assert list(schema.iter_errors(rec)) == []
 
 
 @pytest.mark.slow
@@ -78,7 +78,7 @@ def test_each_failure_is_an_error_record(hostile_crawl, url, stage, reason):
     assert err is not None, f"no error record for {url}: {json.dumps(hostile_crawl.errors, ensure_ascii=False)}"
     assert (err["error"], err["reason"]) == (stage, reason)
     assert err["spider"] == "provincial_portal" and err["crawl_id"] == hostile_crawl.summary["crawl_id"]
-    assert list(error_validator().iter_errors(err)) == []
+    assert list(validator("error").iter_errors(err)) == []
 
 
 @pytest.mark.slow

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.pipelines.validate import record_validator
+from cleaners.validation import validator
 from tests.incremental.site import LocalSite, Page, article_text, crawl_command, read_jsonl, run, summary_of
 
-VALIDATOR = record_validator()
+VALIDATOR = validator("crawl-record")
 
 
 def schema_problems(records: list[dict]) -> list[str]:
