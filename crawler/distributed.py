@@ -411,10 +411,21 @@ class EmitOncePipeline:
 
     def open_spider(self) -> None:
         self.key = EMITTED_KEY % {"spider": self.crawler.spider.name}
-        self.crawler.emit_once = self  # the exporter claims through it
+        # Another feed format (`-o x.csv`, say) has no claiming exporter: then the
+        # claim is made here, for every feed, with the wider window described above.
+        feeds = self.crawler.settings.getdict("FEEDS")
+        self.claim_here = bool(feeds) and any(
+            (opts or {}).get("format") != "jsonl" for opts in feeds.values())
+        self.crawler.emit_once = None if self.claim_here else self  # the JSONL exporter claims through it
 
     def process_item(self, item: Any) -> Any:
-        if isinstance(item, ArticleRecord) and item.get("id") and self.server.sismember(self.key, item["id"]):
+        if not isinstance(item, ArticleRecord) or not item.get("id"):
+            return item
+        if self.claim_here:
+            if not self.claim(item):
+                raise DropItem(f"article {item['id']} already emitted by a worker of this crawl",
+                               log_level="DEBUG")
+        elif self.server.sismember(self.key, item["id"]):
             self._duplicate(item)
         return item
 
