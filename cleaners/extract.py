@@ -8,6 +8,8 @@ container we trust the container's own text.
 
 from __future__ import annotations
 
+from copy import deepcopy
+
 import lxml.html
 import trafilatura
 from lxml import etree
@@ -56,10 +58,8 @@ def find_container(root, content_xpaths=()) -> object | None:
 
 
 def _largest(nodes):
-    best = max(nodes, key=text_length, default=None)
-    if best is not None and text_length(best) >= MIN_CONTAINER_CHARS:
-        return best
-    return None
+    size, best = max(((text_length(n), n) for n in nodes), key=lambda pair: pair[0], default=(0, None))
+    return best if size >= MIN_CONTAINER_CHARS else None
 
 
 def extract_text(root, url: str, content_xpaths=()) -> tuple[str, str]:
@@ -83,8 +83,6 @@ def extract_text(root, url: str, content_xpaths=()) -> tuple[str, str]:
 
 
 def _detached_copy(el):
-    from copy import deepcopy
-
     clone = deepcopy(el)
     clone.tail = None
     return clone

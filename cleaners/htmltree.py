@@ -21,11 +21,6 @@ XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 # closes the element and shows the CSS as text.
 SELF_CLOSED_STYLE = re.compile(r"<style\b([^>]*?)/\s*>(?=.*?</style)", re.I | re.S)
 
-# Elements whose text is never shown to a reader.
-INVISIBLE_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "embed",
-                  "svg", "canvas", "head", "title", "meta", "link", "button", "select", "option",
-                  "textarea", "input")
-
 # Elements that start a new line in a text dump of the page.
 BLOCK_TAGS = frozenset("""address article aside blockquote body br center dd details dialog dir div dl dt
 fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr html li main menu nav ol p pre

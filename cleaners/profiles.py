@@ -8,7 +8,7 @@ holds what every family shares, and the others add to it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 SITE_TYPES = ("provincial_portal", "quality_education", "university_party", "mirror", "generic")
@@ -67,7 +67,6 @@ class Profile:
     name: str
     content_xpaths: tuple[str, ...] = ()  # tried before the shared CONTENT_IDS / CONTENT_CLASSES
     prune_xpaths: tuple[str, ...] = ()
-    extra: dict = field(default_factory=dict)
 
 
 PROFILES: dict[str, Profile] = {

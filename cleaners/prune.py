@@ -75,7 +75,7 @@ def prune_tree(root, profile: Profile) -> tuple[dict[str, int], str]:
     else:
         hidden_ids = set()
 
-    judged = _outermost(_sidebars(body, stats, total) + _breadcrumbs(body, stats) + _link_lists(stats, total)
+    judged = _outermost(_sidebars(stats, total) + _breadcrumbs(stats) + _link_lists(stats, total)
                         + _profile_nodes(root, profile))
     # A block holding much of the page's prose may be the article itself: keep it.
     judged = [el for el in judged if not _inside(el, hidden_ids) and _prose(stats, el) <= MAX_BLOCK_PROSE * prose]
@@ -120,7 +120,7 @@ def _link_lists(stats, total: int) -> list:
             and linked >= LINK_LIST_MIN_DENSITY * text and text <= LINK_LIST_MAX_CHARS_PER_LINK * links]
 
 
-def _sidebars(body, stats, total: int) -> list:
+def _sidebars(stats, total: int) -> list:
     found = []
     for el in stats:
         own = (el.text or "").strip()
@@ -151,7 +151,7 @@ def _sidebar_container(heading, stats, total: int):
     return best
 
 
-def _breadcrumbs(body, stats) -> list:
+def _breadcrumbs(stats) -> list:
     found = []
     for el in stats:
         if not (el.text and BREADCRUMB_PATTERN.match(el.text)):
