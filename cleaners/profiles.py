@@ -80,8 +80,10 @@ PROFILES: dict[str, Profile] = {
     "quality_education": Profile(
         "quality_education",
         prune_xpaths=(
-            # PowerEasy search box and its widgets
-            "//form[.//input[@name='keyword' or @name='Keyword']]",
+            # PowerEasy search box and its widgets (matched by the form itself: its
+            # inputs are gone by now, prune.drop_invisible removes them first)
+            "//form[contains(translate(@action, 'SEARCH', 'search'), 'search')"
+            " or contains(translate(@name, 'SEARCH', 'search'), 'search')]",
         )),
     "university_party": Profile(
         "university_party",
