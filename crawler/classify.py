@@ -149,6 +149,13 @@ def classify(f: PageFeatures) -> str:
     return "other"
 
 
+# Body text an article has at the least: one run of it is enough to rule out a list page.
+CLEARLY_NOT_ARTICLE_MAX_BLOCK = 50
+BODY_TEXT_NODE_XPATH = (
+    f"boolean(//body//text()[string-length(normalize-space()) >= {CLEARLY_NOT_ARTICLE_MAX_BLOCK}]"
+    "[not(ancestor::a or ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)])")
+
+
 def article_link_led_to_list(response: TextResponse, links: list[Anchor], extra_article_patterns=()) -> bool:
     """clearly_not_article for a page reached by an article link, cheapest test
     first: a page with a block of body text is never "clearly not an article",
@@ -159,12 +166,6 @@ def article_link_led_to_list(response: TextResponse, links: list[Anchor], extra_
     if main_block_chars(response) >= CLEARLY_NOT_ARTICLE_MAX_BLOCK:
         return False
     return clearly_not_article(features(response, links, extra_article_patterns))
-
-
-CLEARLY_NOT_ARTICLE_MAX_BLOCK = 50
-BODY_TEXT_NODE_XPATH = (
-    f"boolean(//body//text()[string-length(normalize-space()) >= {CLEARLY_NOT_ARTICLE_MAX_BLOCK}]"
-    "[not(ancestor::a or ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)])")
 
 
 def clearly_not_article(f: PageFeatures) -> bool:

@@ -16,7 +16,7 @@ from typing import Any
 
 from scrapy.exceptions import NotConfigured
 
-from cleaners.validation import SCHEMA_DIR, first_error, validator
+from cleaners.validation import SCHEMA_DIR, first_error
 from crawler.items import ArticleRecord, ErrorRecord
 
 logger = logging.getLogger(__name__)
