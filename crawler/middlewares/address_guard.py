@@ -4,8 +4,10 @@ A link on a crawled page, a redirect, or a host name that resolves to a
 loopback, private, link-local or metadata address (see crawler/security.py) is
 refused before anything is sent, unless the user allowed it:
 
-- the hosts of the start URLs (the user named them),
-- `-a allow_hosts=host[,host...]` or `-s ADDRESS_ALLOW_HOSTS=host,...`,
+- the origins of the start URLs (the user named them): their scheme, host and
+  port only, so a start URL on 127.0.0.1:8000 does not open 127.0.0.1:6379,
+- `-a allow_hosts=host[,host...]` or `-s ADDRESS_ALLOW_HOSTS=host,...` (a host on
+  any port; `host:port` for one port),
 - `-s ADDRESS_ALLOW_NETWORKS=10.0.0.0/8,...`.
 
 Every request passes here, redirects included: RedirectMiddleware answers a 3xx
@@ -46,7 +48,7 @@ from scrapy.utils.asyncio import run_in_thread
 from scrapy.utils.misc import load_object
 
 from crawler.links import looks_like_article_url
-from crawler.security import AddressPolicy, caching_resolver, normalise_host, system_resolver
+from crawler.security import AddressPolicy, caching_resolver, system_resolver
 
 logger = logging.getLogger(__name__)
 
@@ -110,8 +112,7 @@ class AddressGuardMiddleware:
         global _active_policy
         allow_spider(self.policy, spider)
         _active_policy = self.policy
-        logger.info("address guard: private and loopback addresses refused except hosts %s, networks %s",
-                    sorted(self.policy.allowed_hosts), [str(n) for n in self.policy.allowed_networks])
+        logger.info("address guard: private and loopback addresses refused except %s", self.policy.describe())
 
     def spider_closed(self, spider) -> None:
         global _active_policy
@@ -147,9 +148,9 @@ def build_policy(settings, spider=None) -> AddressPolicy:
 
 
 def allow_spider(policy: AddressPolicy, spider) -> None:
-    """The user's own start URLs and `-a allow_hosts` are allowed."""
+    """The origins of the user's own start URLs and `-a allow_hosts` are allowed."""
     for host in split_list(getattr(spider, "allow_hosts", None)):
-        policy.allowed_hosts.add(normalise_host(host))
+        policy.allow_host(host)
     for url in start_urls_of(spider):
         policy.allow_url(url)
 
