@@ -42,6 +42,7 @@ from urllib.parse import urlsplit
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from scrapy_playwright.page import PageMethod
 
+from crawler.browser_proxy import PolicyProxy
 from crawler.security import ALLOWED_SCHEMES, AddressPolicy
 
 logger = logging.getLogger(__name__)
@@ -49,7 +50,10 @@ logger = logging.getLogger(__name__)
 DEFAULT_EXECUTABLE = "/usr/bin/chromium"
 HANDLER = "crawler.browser.BrowserDownloadHandler"
 # --disable-background-networking & co: Chromium's own calls home would be
-# refused by a closed network and only slow the pages down.
+# refused by a closed network and only slow the pages down. The rest make the
+# policy proxy (crawler/browser_proxy.py) the browser's only way out: no name
+# resolution of its own (a name is resolved, and judged, by the proxy), no UDP
+# that bypasses the proxy (WebRTC, QUIC), no hyperlink-auditing pings.
 CHROMIUM_ARGS = (
     "--no-sandbox",
     "--disable-gpu",
@@ -59,6 +63,12 @@ CHROMIUM_ARGS = (
     "--disable-component-update",
     "--disable-sync",
     "--disable-dev-shm-usage",
+    "--no-pings",
+    "--disable-domain-reliability",
+    "--disable-client-side-phishing-detection",
+    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+    "--webrtc-ip-handling-policy=disable_non_proxied_udp",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
 )
 BLOCKED_RESOURCE_TYPES = ("image", "font", "media")
 # Every browser context: no downloads, no service workers caching across pages.
@@ -215,6 +225,9 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
         self._started = False
         self._start_lock = asyncio.Lock()
         self._filter: RequestFilter | None = None
+        self._proxy: PolicyProxy | None = None  # pages' connections
+        self._own_traffic_proxy: PolicyProxy | None = None  # the browser's own: all refused
+        self._proxy_url = ""
         self.abort_request = self._abort
 
     async def _maybe_launch_in_thread(self) -> None:
@@ -233,8 +246,24 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
         async with self._start_lock:
             if not self._started:
                 logger.info("starting the browser (%s) for the first rendered page", self.browser_config.executable)
+                # Pages' connections (every browser context's) go through the policy proxy;
+                # the browser's own (updates, sign-in, autofill...) through one that refuses
+                # everything. Loopback included: Playwright then drops Chromium's implicit bypass.
+                self._proxy = PolicyProxy(lambda: crawl_policy(self._crawler_ref), self.stats)
+                self._own_traffic_proxy = PolicyProxy(None, self.stats)
+                self._proxy_url = await self._proxy.start()
+                deny_url = await self._own_traffic_proxy.start()
+                self.config.launch_options = {**self.config.launch_options, "proxy": {"server": deny_url}}
                 await self._launch()
                 self._started = True
+
+    async def _close(self) -> None:
+        try:
+            await super()._close()
+        finally:
+            for proxy in (self._proxy, self._own_traffic_proxy):
+                if proxy is not None:
+                    await proxy.close()
 
     async def _download_request(self, request, spider=None):
         await self._ensure_started()
@@ -242,8 +271,8 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
         return await super()._download_request(request, spider)
 
     async def _create_browser_context(self, name, context_kwargs, spider=None):
-        # No downloads and no service workers, whatever a request's meta asks for.
-        kwargs = {**(context_kwargs or {}), **CONTEXT_OPTIONS}
+        # No downloads, no service workers, and the policy proxy, whatever a request's meta asks for.
+        kwargs = {**(context_kwargs or {}), **CONTEXT_OPTIONS, "proxy": {"server": self._proxy_url}}
         kwargs.pop("user_data_dir", None)  # no persistent profiles
         return await super()._create_browser_context(name, kwargs, spider)
 

@@ -238,20 +238,28 @@ class AddressPolicy:
     def endpoint_refusal(self, host: str, port: int, scheme: str | None = None) -> str | None:
         """Why a connection to host:port may not be opened, or None when it may.
         `scheme` None (a tunnel, whose scheme is unknown) matches an origin of any scheme."""
+        return self.vet(host, port, scheme)[0]
+
+    def vet(self, host: str, port: int, scheme: str | None = None) -> tuple[str | None, list[str]]:
+        """(why host:port is refused or None, the addresses that were judged).
+
+        Whoever connects after a vet should connect to those addresses, not resolve
+        the name again (a second answer could differ). An empty list with no
+        refusal: connect by name (a name the user allowed, or one that does not resolve)."""
         host = normalise_host(host)
         if not host:
-            return "no host"
-        if self._allowed(scheme, host, port):
-            return None
+            return "no host", []
         literal = literal_address(host)
+        if self._allowed(scheme, host, port):
+            return None, [literal] if literal else []
         if literal is not None:
             addresses = [literal]
         elif _is_local_name(host):
-            return f"{host} names this machine (loopback)"
+            return f"{host} names this machine (loopback)", []
         else:
             addresses = self.resolver(host)
             if not addresses:
-                return None  # unresolvable: the download fails on its own, nothing is reached
+                return None, []  # unresolvable: the download fails on its own, nothing is reached
         for address in addresses:
             if self._allowed(scheme, normalise_host(address), port) or self._in_allowed_network(address):
                 continue
@@ -259,8 +267,8 @@ class AddressPolicy:
             if reason:
                 where = f"{reason} (allowed there: only the start URLs' origins)" if self._origin_host(address) \
                     else reason
-                return f"{host} -> {where}" if address != host else where
-        return None
+                return (f"{host} -> {where}" if address != host else where), []
+        return None, list(addresses)
 
     def _allowed(self, scheme: str | None, host: str, port: int | None) -> bool:
         if host in self.allowed_hosts or (host, port) in self.allowed_endpoints:
