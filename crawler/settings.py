@@ -82,6 +82,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.retry_after.BackoffRetryMiddleware": 550,
     "crawler.middlewares.conditional.ConditionalRequestMiddleware": 585,
     "crawler.warc.WarcWriterMiddleware": 575,
+    # Scrapy's cookies, bounded and with the offline public suffix list (a hostile web below).
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+    "crawler.middlewares.cookies.BoundedCookiesMiddleware": 700,
 }
 SPIDER_MIDDLEWARES = {
     "crawler.middlewares.spider_errors.SpiderErrorMiddleware": 950,
@@ -179,5 +182,12 @@ URL_POLICY_MAX_LENGTH = 1024
 URL_POLICY_MAX_PATH_DEPTH = 16
 URL_POLICY_MAX_SEGMENT_REPEATS = 2
 DEPTH_LIMIT = 1000  # links from a start URL (pagination counts: long lists stay reachable)
+# Cookies (crawler/middlewares/cookies.py): bytes of name+value per cookie, cookies per
+# site (registrable domain) and per jar; beyond them a cookie is refused. Request headers
+# are kept under REQUEST_HEADERS_MAX_SIZE bytes by leaving out cookies that do not fit.
+COOKIES_MAX_SIZE = 4096
+COOKIES_MAX_PER_SITE = 50
+COOKIES_MAX_TOTAL = 1000
+REQUEST_HEADERS_MAX_SIZE = 8192
 # Seconds to clean one page before it becomes an error record (stage "timeout"); 0 = no limit.
 CLEAN_TIMEOUT = 60
