@@ -5,13 +5,15 @@
 
 Faults injected by kind against local servers on 127.0.0.1/127.0.0.2, what
 became of each (recovered, record, error record, refused), articles expected vs
-emitted, lost and duplicated; then the fuzz run over clean_page and the kill -9
-loop. Exit status 1 when anything was lost, duplicated, crashed or torn.
+emitted, lost and duplicated; the security scenarios (another port of the start
+host, the browser's connections, a cookie storm, attempts to reach beyond
+loopback); then the fuzz run over clean_page and the kill -9 loop. Exit status 1 when anything was lost, duplicated, crashed or torn.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import tempfile
@@ -23,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.hostile import scenarios  # noqa: E402
+from tests.hostile import security_scenarios as security  # noqa: E402
 
 
 def fuzz(examples: int, seed: int) -> dict:
@@ -60,6 +63,10 @@ def main() -> int:
     examples, kills = (50, 3) if opts.quick else (500, 10)
     tmp = Path(tempfile.mkdtemp(prefix="hostile-"))
     started = time.monotonic()
+    # Every crawl below runs with the tests' network guard (through sitecustomize.py).
+    guard_log = tmp / "netguard.log"
+    guard_log.touch()
+    os.environ["EDUNEWS_NETGUARD_LOG"] = str(guard_log)
 
     groups = [scenarios.run_server_faults(tmp / "faults"), scenarios.run_bad_content(tmp / "content"),
               scenarios.run_address_guard(tmp / "guard")]
@@ -88,6 +95,8 @@ def main() -> int:
           "canonicalised:", stats.get("url_policy/canonicalised", 0),
           "over DEPTH_LIMIT:", stats.get("depth/request_ignored_count", 0))
 
+    sec = security_report(tmp, guard_log)
+
     f = fuzz(examples, opts.seed)
     print(f"\nfuzz clean_page: {f['examples']} pages, outcomes {f['outcomes']}, crashes {len(f['crashes'])}, "
           f"slowest {f['slowest_s']} s (limit {f['limit_s']} s)")
@@ -100,8 +109,48 @@ def main() -> int:
           f"duplicated {k['duplicated']}, torn lines {k['torn_lines']}")
     print(f"\n{time.monotonic() - started:.0f} s; work files in {tmp}")
     bad = (totals["lost"] or totals["duplicated"] or problems or f["crashes"] or k["lost"] or k["duplicated"]
-           or k["torn_lines"] or groups[2].extra["second_hits"])
+           or k["torn_lines"] or groups[2].extra["second_hits"] or sec)
     return 1 if bad else 0
+
+
+def security_report(tmp: Path, guard_log: Path) -> list[str]:
+    """The other port of the start host, the browser's connections, a cookie storm, and
+    any attempt of a crawl to reach beyond loopback (tests/netguard.py, active in the
+    crawls this report starts). Returns what went wrong."""
+    bad = []
+    port = security.run_other_port(tmp / "port")
+    print(f"\nstart host, another port: {port['other_port_hits']} connections reached it; "
+          f"refused {len(port['refused'])} of {len(port['expected_refused'])}")
+    if port["other_port_hits"] or port["refused"] != port["expected_refused"]:
+        bad.append("another port of the start host")
+    from tests.browser.conftest import HAVE_CHROMIUM
+
+    if HAVE_CHROMIUM:
+        from tests.browser.probe import run_browser_probe
+
+        probe = run_browser_probe(tmp / "browser")
+        reached = {s.host: dict(s.hits) for s in (probe["other_host"], probe["other_port"]) if s.reached}
+        print(f"browser (over 40 ways to open a connection): 127.0.0.2 reached {probe['other_host'].reached}, "
+              f"another local port reached {probe['other_port'].reached}; "
+              f"refused by the proxy {probe['stats'].get('browser/proxy/refused', 0)}, "
+              f"browser's own calls home refused {probe['stats'].get('browser/proxy/refused/browser_own', 0)}")
+        if reached or not probe["crawl"].records:
+            bad.append(f"browser: {reached or 'no record'}")
+    else:
+        print("browser: skipped (no system Chromium)")
+    storm = security.run_cookie_storm(tmp / "cookies")
+    print(f"cookie storm ({security.STORM} x {security.COOKIE_BYTES} B): articles expected {storm['expected']}, "
+          f"emitted {storm['emitted']}, HTTP 431 {storm['answered_431']}; largest request headers "
+          f"{storm['max_header_bytes']} B; cookies refused {storm['stats'].get('cookies/refused/per_site', 0)} "
+          f"(per site) + {storm['stats'].get('cookies/refused/size', 0)} (size)")
+    if storm["emitted"] != storm["expected"]:
+        bad.append("cookie storm")
+    attempts = [line for line in guard_log.read_text().splitlines() if line.strip()]
+    print(f"attempts to reach beyond loopback (lookups, connections): {len(attempts)}")
+    bad.extend(attempts)
+    for b in bad:
+        print("PROBLEM", b)
+    return bad
 
 
 if __name__ == "__main__":

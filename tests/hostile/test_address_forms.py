@@ -13,10 +13,8 @@ from __future__ import annotations
 import pytest
 
 from crawler.security import AddressPolicy, blocked_reason, parse_host_entry
-from tests.crawler.conftest import run_crawl
-from tests.crawler.sites import list_html
-from tests.hostile import fault_server as fs
-from tests.hostile.scenarios import LIST_PATH, article_path, good, stats_from_log
+from tests.hostile.scenarios import stats_from_log
+from tests.hostile.security_scenarios import run_other_port
 
 
 def no_dns(host: str) -> list[str]:
@@ -90,24 +88,10 @@ def test_the_user_allows_more_hosts_ports_and_networks():
 @pytest.mark.slow
 @pytest.mark.timeout(200)
 def test_a_crawl_started_on_one_port_does_not_reach_another_port_of_its_host(tmp_path):
-    """A start URL on 127.0.0.1:A; its page links (and redirects) to 127.0.0.1:B, a
-    stand-in for a local Redis or admin port: B must see no connection at all."""
-    with fs.FaultServer("127.0.0.1") as a, fs.FaultServer("127.0.0.1") as b:
-        b.route(article_path(3102), good("另一个端口上的文章"))
-        b.route(article_path(3103), good("重定向到另一个端口"))
-        a.route(article_path(3101), good("起始端口上的文章"))
-        a.route(article_path(3103), fs.redirect(b.url(article_path(3103))))
-        a.route(LIST_PATH, fs.page(list_html("新闻中心", [
-            (article_path(3101), "起始端口上的文章"),
-            (b.url(article_path(3102)), "另一个端口上的文章"),
-            (article_path(3103), "重定向到另一个端口"),
-        ])))
-        crawl = run_crawl("provincial_portal", tmp_path, args={"start_urls": a.url(LIST_PATH)},
-                          settings={"CLEAN_WORKERS": "0"}, timeout=120)
-        assert crawl.returncode == 0, crawl.log[-3000:]
-        assert sum(b.hits.values()) == 0, f"the other port was contacted: {dict(b.hits)}"
-        assert [r["url"] for r in crawl.records] == [a.url(article_path(3101))]
-        refused = sorted(e["url"] for e in crawl.errors if e["error"] == "refused")
-        # the redirect refused is reported under the URL that was asked for
-        assert refused == sorted([b.url(article_path(3102)), a.url(article_path(3103))]), crawl.errors
-        assert stats_from_log(crawl.log).get("address_guard/refused") == 2
+    g = run_other_port(tmp_path)
+    crawl = g["crawl"]
+    assert crawl.returncode == 0, crawl.log[-3000:]
+    assert g["other_port_hits"] == 0, "the other port was contacted"
+    assert g["records"] == g["expected_records"]
+    assert g["refused"] == g["expected_refused"], crawl.errors
+    assert stats_from_log(crawl.log).get("address_guard/refused") == 2
