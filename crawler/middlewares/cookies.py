@@ -12,7 +12,8 @@ COOKIES_ENABLED / COOKIES_DEBUG) with:
 
 - the public suffix list of the installed tldextract (its bundled snapshot; no
   download, no cache directory);
-- per cookie at most COOKIES_MAX_SIZE bytes of name and value (browsers: 4096);
+- per cookie at most COOKIES_MAX_SIZE bytes of name and value (browsers: 4096),
+  and a Path or Domain of at most 1024;
 - per site (registrable domain, so sub-domains share the allowance) at most
   COOKIES_MAX_PER_SITE cookies, per jar at most COOKIES_MAX_TOTAL: a cookie
   beyond them is refused; the ones a site set first (its session) stay;
@@ -36,6 +37,8 @@ from tldextract import TLDExtract
 
 logger = logging.getLogger(__name__)
 
+# Browsers ignore a Path or Domain attribute longer than this (RFC 6265bis).
+MAX_ATTRIBUTE = 1024
 # The bundled snapshot only: no URL to fetch, no cache to write.
 _SUFFIXES = TLDExtract(cache_dir=None, suffix_list_urls=(), fallback_to_snapshot=True,
                        include_psl_private_domains=True)
@@ -102,7 +105,8 @@ class BoundedCookiesMiddleware(CookiesMiddleware):
 
     def _refusal(self, cookie, jar) -> str | None:
         """Why a cookie is not kept (a bound it would cross), or None."""
-        if len(cookie.name or "") + len(cookie.value or "") > self.max_size:
+        if len(cookie.name or "") + len(cookie.value or "") > self.max_size \
+                or len(cookie.path or "") > MAX_ATTRIBUTE or len(cookie.domain or "") > MAX_ATTRIBUTE:
             return "size"
         site = site_of(cookie.domain)
         key = (cookie.domain, cookie.path, cookie.name)

@@ -56,3 +56,68 @@ def test_the_network_guard_refuses_and_reports_a_lookup_in_a_subprocess(tmp_path
     assert "lookup" in out.stdout and "connect" in out.stdout
     lines = log.read_text().splitlines()
     assert len(lines) == 2 and "publicsuffix.org" in lines[0] and "192.0.2.1" in lines[1], lines
+
+
+# --- the bounds, one by one (no crawl) -------------------------------------------------
+
+def _middleware(**settings):
+    from scrapy.utils.test import get_crawler
+
+    from crawler.middlewares.cookies import BoundedCookiesMiddleware
+
+    crawler = get_crawler(settings_dict=settings)
+    crawler.stats.open_spider()
+    return crawler, BoundedCookiesMiddleware.from_crawler(crawler)
+
+
+def _receive(mw, url: str, *cookies: str) -> None:
+    from scrapy.http import Headers, Request, Response
+
+    headers = Headers()
+    for c in cookies:
+        headers.appendlist("Set-Cookie", c)
+    mw.process_response(Request(url), Response(url, headers=headers))
+
+
+def _sent(mw, url: str) -> bytes:
+    from scrapy.http import Request
+
+    request = Request(url)
+    mw.process_request(request)
+    return request.headers.get(b"Cookie") or b""
+
+
+def test_cookie_size_and_attribute_bounds():
+    crawler, mw = _middleware(COOKIES_MAX_SIZE="100")
+    _receive(mw, "http://www.example.edu.cn/", "ok=1", f"big={'x' * 200}", f"p=1; Path=/{'a' * 2000}")
+    assert _sent(mw, "http://www.example.edu.cn/") == b"ok=1"
+    assert crawler.stats.get_value("cookies/refused/size") == 2
+
+
+def test_sub_domains_share_their_site_allowance_and_replacements_do_not_count():
+    crawler, mw = _middleware(COOKIES_MAX_PER_SITE="3", COOKIES_MAX_TOTAL="5")
+    _receive(mw, "http://a.example.edu.cn/", "a1=1; Domain=a.example.edu.cn", "a2=1; Domain=example.edu.cn")
+    _receive(mw, "http://b.example.edu.cn/", "b1=1", "b2=1")  # the site's third and fourth
+    _receive(mw, "http://a.example.edu.cn/", "a1=2; Domain=a.example.edu.cn")  # a replacement
+    assert crawler.stats.get_value("cookies/refused/per_site") == 1
+    assert b"a1=2" in _sent(mw, "http://a.example.edu.cn/")
+    _receive(mw, "http://other.gov.cn/", "o1=1", "o2=1", "o3=1")  # the jar's total: 5
+    assert crawler.stats.get_value("cookies/refused/total") == 1
+
+
+def test_request_headers_are_capped_keeping_the_cookies_that_fit():
+    crawler, mw = _middleware(REQUEST_HEADERS_MAX_SIZE="2048")
+    _receive(mw, "http://www.example.edu.cn/", *(f"big{i}={'x' * 900}; Path=/news/" for i in range(5)), "sid=42")
+    sent = _sent(mw, "http://www.example.edu.cn/news/a.html")
+    assert len(sent) < 2048 and b"sid=42" in sent  # the longer-path storm comes first; the session still goes
+    assert crawler.stats.get_value("cookies/trimmed") == 3  # two of 900 bytes fit in 2 KB, three do not
+
+
+def test_public_suffixes_come_from_the_bundled_list():
+    from crawler.middlewares.cookies import is_public_suffix, site_of
+
+    assert is_public_suffix("edu.cn") and is_public_suffix("gov.cn") and not is_public_suffix("moe.gov.cn")
+    assert site_of("www.moe.gov.cn") == "moe.gov.cn" and site_of("127.0.0.1") == "127.0.0.1"
+    crawler, mw = _middleware()
+    _receive(mw, "http://www.example.edu.cn/", "tracker=1; Domain=edu.cn")  # a supercookie: dropped
+    assert _sent(mw, "http://other.edu.cn/") == b""
