@@ -12,7 +12,8 @@ judged (no second DNS lookup that could answer otherwise).
 - `CONNECT host:port` (https, wss, and ws through a proxy): judged as an endpoint
   (an origin of either scheme on that host and port allows it), then tunnelled.
 - `GET http://host:port/path` (plain http): judged as that URL, forwarded with
-  `Connection: close`, so one proxy connection carries one request to one server.
+  `Connection: close` both ways, so one proxy connection carries one request to
+  one server.
 - Refused: `403` with the reason, counted as `browser/proxy/refused`.
 
 The browser's own traffic (update checks, sign-in, autofill: Chromium calls them
@@ -109,6 +110,11 @@ class PolicyProxy:
                 if parts.query:
                     path += "?" + parts.query
                 upstream.write(forwarded_head(method, path.encode("latin-1"), version, headers))
+                await upstream.drain()
+                # The answer's head says "close" too, so the browser never sends a request
+                # for another server down this connection.
+                answer_head = await asyncio.wait_for(up_reader.readuntil(b"\r\n\r\n"), HEAD_TIMEOUT)
+                writer.write(closing_head(answer_head))
             await pipe_both(reader, writer, up_reader, upstream)
         except ProxyRefusal as exc:
             self._count("browser/proxy/refused" if exc.status == 403 else f"browser/proxy/{exc.status}")
@@ -180,6 +186,13 @@ def forwarded_head(method: bytes, path: bytes, version: bytes, headers: list[tup
     kept = [(k, v) for k, v in headers if k.lower() not in HOP_BY_HOP]
     lines = [b" ".join((method, path, version))] + [k + b": " + v for k, v in kept] + [b"Connection: close"]
     return b"\r\n".join(lines) + b"\r\n\r\n"
+
+
+def closing_head(head: bytes) -> bytes:
+    """A response head with its hop-by-hop headers replaced by `Connection: close`."""
+    lines = head[:-4].split(b"\r\n")
+    kept = [line for line in lines[1:] if line.partition(b":")[0].strip().lower() not in HOP_BY_HOP]
+    return b"\r\n".join([lines[0], *kept, b"Connection: close", b"Proxy-Connection: close"]) + b"\r\n\r\n"
 
 
 async def answer(writer: asyncio.StreamWriter, status: int, reason: str) -> None:
