@@ -62,3 +62,15 @@ def test_the_browsers_own_traffic_is_refused():
                                              b"GET http://update.googleapis.com/service HTTP/1.1\r\n\r\n"])
         assert all(a.startswith(b"HTTP/1.1 403") for a in refused + services)
         assert sink.reached == 0
+
+
+def test_the_proxy_connects_to_the_address_it_judged_not_to_a_second_answer():
+    """DNS rebinding: the first answer is allowed, a second one would not be. The proxy
+    asks once and connects to that answer (the name is unknown to the system resolver,
+    so any second lookup would fail the connection)."""
+    with Sink("127.0.0.1") as allowed, Sink("127.0.0.2") as forbidden:
+        answers = iter([["127.0.0.1"], ["127.0.0.2"], ["127.0.0.2"]])
+        policy = AddressPolicy.from_lists(networks=["127.0.0.1/32"], resolver=lambda host: next(answers))
+        [answer] = _run(lambda: policy, [f"CONNECT rebind.test:{allowed.port} HTTP/1.1\r\n\r\n".encode()])
+        assert answer.startswith(b"HTTP/1.1 200")
+        assert allowed.hits["tcp"] == 1 and forbidden.reached == 0
