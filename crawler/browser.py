@@ -12,6 +12,10 @@ Inside the browser:
 - images, fonts and media are not loaded; neither is anything that is not
   http(s) (file://, ftp:, chrome:, ...) nor any address the crawl's
   `AddressPolicy` refuses (loopback and private networks the user did not allow);
+- whatever opens a connection (a script, a WebSocket, a popup, a worker, the
+  favicon, WebRTC...), it goes through crawler/browser_proxy.py, which asks the
+  same policy: pages' contexts use the policy proxy, the browser itself one
+  that refuses everything; Chromium resolves no names and sends no UDP itself;
 - downloads are refused (`accept_downloads=False`), service workers blocked;
 - navigation has a timeout (BROWSER_PAGE_TIMEOUT); after the load event the page
   gets up to BROWSER_SETTLE_TIMEOUT for its scripts' requests to go quiet;
@@ -156,7 +160,8 @@ class RequestFilter:
     """Which of the browser's own requests to abort: the static rules plus the address policy.
 
     A page's scripts, frames and fetches must not reach the crawler's own network
-    any more than its links may.
+    any more than its links may. This aborts what Playwright's routing sees, early
+    and counted; the guarantee for every connection is the proxy (browser_proxy.py).
     """
 
     def __init__(self, config: BrowserConfig, policy: AddressPolicy | None, stats=None):

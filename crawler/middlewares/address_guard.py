@@ -27,9 +27,9 @@ answers a public address to the first lookup and a private one to the second
 (DNS rebinding) is not caught; neither is a name resolved by an HTTP proxy. Run
 crawlers where the network itself also keeps them out of private ranges.
 
-The browser's own requests (sub-resources, frames, script navigations) are
-filtered by the same AddressPolicy in crawler/browser.py; `current_policy()`
-hands it this crawl's policy.
+Every connection the browser opens is judged by the same AddressPolicy, in the
+proxy Chromium has to go through (crawler/browser_proxy.py, which also closes
+DNS rebinding for the browser); `current_policy()` hands it this crawl's policy.
 
 Settings: ADDRESS_GUARD_ENABLED (True), ADDRESS_ALLOW_HOSTS, ADDRESS_ALLOW_NETWORKS,
 ADDRESS_RESOLVER (import path of a `host -> [addresses]` callable; empty = the
