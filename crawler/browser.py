@@ -47,6 +47,7 @@ from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from scrapy_playwright.page import PageMethod
 
 from crawler.browser_proxy import PolicyProxy
+from crawler.middlewares.address_guard import crawl_policy
 from crawler.security import ALLOWED_SCHEMES, AddressPolicy
 
 logger = logging.getLogger(__name__)
@@ -183,19 +184,6 @@ class RequestFilter:
     def _count(self, key: str) -> None:
         if self.stats is not None:
             self.stats.inc_value(key)
-
-
-def crawl_policy(crawler) -> AddressPolicy | None:
-    """This crawl's address policy: the address guard's when it runs; None when
-    the user switched the guard off (ADDRESS_GUARD_ENABLED)."""
-    from crawler.middlewares.address_guard import build_policy, current_policy
-
-    policy = current_policy()
-    if policy is not None:
-        return policy
-    if not crawler.settings.getbool("ADDRESS_GUARD_ENABLED", True):
-        return None
-    return build_policy(crawler.settings, crawler.spider)
 
 
 async def settle(page, timeout_ms: float) -> None:

@@ -29,7 +29,8 @@ crawlers where the network itself also keeps them out of private ranges.
 
 Every connection the browser opens is judged by the same AddressPolicy, in the
 proxy Chromium has to go through (crawler/browser_proxy.py, which also closes
-DNS rebinding for the browser); `current_policy()` hands it this crawl's policy.
+DNS rebinding for the browser); `crawl_policy(crawler)` hands it this crawl's
+policy (one per crawler: `python -m crawler.run_all` runs several at once).
 
 Settings: ADDRESS_GUARD_ENABLED (True), ADDRESS_ALLOW_HOSTS, ADDRESS_ALLOW_NETWORKS,
 ADDRESS_RESOLVER (import path of a `host -> [addresses]` callable; empty = the
@@ -40,6 +41,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
@@ -55,8 +57,9 @@ logger = logging.getLogger(__name__)
 # Request kinds whose refusal loses an article (and so becomes an error record).
 ARTICLE_KINDS = ("article", "article_part")
 
-# The policy of the running crawl, for the browser's request filter.
-_active_policy: AddressPolicy | None = None
+# The policy of each running crawler, for its browser (several crawlers share a
+# process under run_all, each with its own start URLs).
+_policies: WeakKeyDictionary = WeakKeyDictionary()
 
 
 class AddressRefused(IgnoreRequest):
@@ -109,15 +112,12 @@ class AddressGuardMiddleware:
 
     def spider_opened(self, spider) -> None:
         """The user's own start URLs and `-a allow_hosts` are allowed."""
-        global _active_policy
         allow_spider(self.policy, spider)
-        _active_policy = self.policy
+        _policies[self.crawler] = self.policy
         logger.info("address guard: private and loopback addresses refused except %s", self.policy.describe())
 
     def spider_closed(self, spider) -> None:
-        global _active_policy
-        if _active_policy is self.policy:
-            _active_policy = None
+        _policies.pop(self.crawler, None)
 
     async def process_request(self, request: Request) -> None:
         if self.policy.needs_resolver(request.url):
@@ -162,7 +162,13 @@ def start_urls_of(spider) -> list[str]:
     return urls
 
 
-def current_policy() -> AddressPolicy | None:
-    """The policy of the running crawl (start URLs and `-a allow_hosts` included),
-    for the browser's request filter (crawler/browser.py)."""
-    return _active_policy
+def crawl_policy(crawler) -> AddressPolicy | None:
+    """This crawler's address policy (start URLs and `-a allow_hosts` included), for
+    its browser: the guard's while it runs, else built from the settings; None when
+    the user switched the guard off (ADDRESS_GUARD_ENABLED)."""
+    policy = _policies.get(crawler)
+    if policy is not None:
+        return policy
+    if not crawler.settings.getbool("ADDRESS_GUARD_ENABLED", True):
+        return None
+    return build_policy(crawler.settings, crawler.spider)

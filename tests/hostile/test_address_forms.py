@@ -95,3 +95,26 @@ def test_a_crawl_started_on_one_port_does_not_reach_another_port_of_its_host(tmp
     assert g["records"] == g["expected_records"]
     assert g["refused"] == g["expected_refused"], crawl.errors
     assert stats_from_log(crawl.log).get("address_guard/refused") == 2
+
+
+def test_each_crawler_in_a_process_has_its_own_policy():
+    """run_all runs several crawlers at once: each one's browser must get its own
+    start URLs' origins, not those of the crawler opened last."""
+    from types import SimpleNamespace
+
+    from scrapy.utils.test import get_crawler
+
+    from crawler.middlewares.address_guard import AddressGuardMiddleware, crawl_policy
+
+    guards = []
+    for port in (8001, 8002):
+        crawler = get_crawler(settings_dict={"ADDRESS_RESOLVER": "tests.hostile.test_address_forms.no_dns"})
+        guard = AddressGuardMiddleware.from_crawler(crawler)
+        guard.spider_opened(SimpleNamespace(start_urls=[f"http://127.0.0.1:{port}/"]))
+        guards.append((crawler, guard))
+    (first, _), (second, _) = guards
+    assert crawl_policy(first).refusal("http://127.0.0.1:8001/a") is None
+    assert crawl_policy(first).refusal("http://127.0.0.1:8002/a")
+    assert crawl_policy(second).refusal("http://127.0.0.1:8002/a") is None
+    guards[0][1].spider_closed(None)
+    assert crawl_policy(second).refusal("http://127.0.0.1:8002/a") is None
