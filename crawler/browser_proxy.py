@@ -113,7 +113,10 @@ class PolicyProxy:
                 await upstream.drain()
                 # The answer's head says "close" too, so the browser never sends a request
                 # for another server down this connection.
-                answer_head = await asyncio.wait_for(up_reader.readuntil(b"\r\n\r\n"), HEAD_TIMEOUT)
+                try:
+                    answer_head = await asyncio.wait_for(up_reader.readuntil(b"\r\n\r\n"), HEAD_TIMEOUT)
+                except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, asyncio.TimeoutError) as exc:
+                    raise ProxyRefusal(502, f"{url}: no answer head from the server ({type(exc).__name__})")
                 writer.write(closing_head(answer_head))
             await pipe_both(reader, writer, up_reader, upstream)
         except ProxyRefusal as exc:
