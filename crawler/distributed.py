@@ -67,6 +67,7 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
 from twisted.internet import task
 
+from crawler.feeds import is_durable_feed
 from crawler.items import ArticleRecord
 
 logger = logging.getLogger(__name__)
@@ -415,7 +416,7 @@ class EmitOncePipeline:
         # claim is made here, for every feed, with the wider window described above.
         feeds = self.crawler.settings.getdict("FEEDS")
         self.claim_here = bool(feeds) and any(
-            (opts or {}).get("format") != "jsonl" for opts in feeds.values())
+            not is_durable_feed(self.crawler.settings, opts) for opts in feeds.values())
         self.crawler.emit_once = None if self.claim_here else self  # the JSONL exporter claims through it
 
     def process_item(self, item: Any) -> Any:

@@ -135,7 +135,12 @@ DEDUP_DROP_DUPLICATES = False  # True: records marked dup_of are left out of the
 DEDUP_NEAR_DISTANCE = 3  # simhash bits: at most this many differ = near duplicate
 DEDUP_MIRROR_SPAM_SCORE = 0.5  # a copy with this spam score or more is a mirror copy
 # With the state store on, every JSONL line is fsync'ed before the store counts it as emitted.
-FEED_EXPORTERS = {"jsonl": "crawler.state.feed.DurableJsonLinesExporter"}
+# Every name of the JSON-lines format (Scrapyd's items_dir asks for "jsonlines") gets it.
+FEED_EXPORTERS = {
+    "jsonl": "crawler.state.feed.DurableJsonLinesExporter",
+    "jsonlines": "crawler.state.feed.DurableJsonLinesExporter",
+    "jl": "crawler.state.feed.DurableJsonLinesExporter",
+}
 FEED_FSYNC = True
 # Raw responses in WARC files (for `python -m crawler.reclean`); beside the feed by default.
 WARC_ENABLED = False
