@@ -97,7 +97,7 @@ def beside_feed(settings: Any, spider: Any, suffix: str, override_setting: str) 
         return Path(_format(str(override), spider))
     feed = main_feed_path(settings, spider)
     name = feed.name
-    for ext in (".jsonl", ".jl", ".json", ".csv", ".xml"):
+    for ext in (".jsonl", ".jl", ".json", ".csv", ".xml", ".parquet"):
         if name.endswith(ext):
             name = name[: -len(ext)]
             break

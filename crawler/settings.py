@@ -140,6 +140,9 @@ FEED_EXPORTERS = {
     "jsonl": "crawler.state.feed.DurableJsonLinesExporter",
     "jsonlines": "crawler.state.feed.DurableJsonLinesExporter",
     "jl": "crawler.state.feed.DurableJsonLinesExporter",
+    # Every record field in every row, nested values as JSON (crawler/exporters.py).
+    "csv": "crawler.exporters.CsvRecordExporter",
+    "parquet": "crawler.exporters.ParquetRecordExporter",
 }
 FEED_FSYNC = True
 # Raw responses in WARC files (for `python -m crawler.reclean`); beside the feed by default.
