@@ -95,6 +95,9 @@ class AddressPolicy:
     allowed_hosts: set[str] = field(default_factory=set)
     allowed_networks: list = field(default_factory=list)
     resolver: Resolver = system_resolver
+    # Exact URLs of other schemes that the user typed (a file:// start URL, `scrapy shell FILE`);
+    # the same scheme found on a crawled page is still refused.
+    allowed_urls: set[str] = field(default_factory=set)
 
     @classmethod
     def from_lists(cls, hosts: Iterable[str] = (), networks: Iterable[str] = (),
@@ -103,14 +106,21 @@ class AddressPolicy:
                    [ipaddress.ip_network(n, strict=False) for n in networks if n], resolver)
 
     def allow_url(self, url: str) -> None:
-        """Explicitly allow the host of a URL the user gave (a start URL)."""
-        host = normalise_host(urlsplit(url).hostname or "")
+        """Explicitly allow what a URL the user gave names (a start URL): its host, or,
+        for a scheme that is not fetched from hosts (file://), that exact URL."""
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in ALLOWED_SCHEMES:
+            self.allowed_urls.add(url)
+            return
+        host = normalise_host(parts.hostname or "")
         if host:
             self.allowed_hosts.add(host)
 
     def needs_resolver(self, url: str) -> bool:
         """Whether `refusal(url)` would ask the resolver (DNS: slow, so callers
         may run it off the event loop)."""
+        if url in self.allowed_urls:
+            return False
         try:
             host = normalise_host(urlsplit(url).hostname or "")
         except ValueError:
@@ -120,6 +130,8 @@ class AddressPolicy:
 
     def refusal(self, url: str) -> str | None:
         """Why `url` may not be fetched, or None when it may."""
+        if url in self.allowed_urls:
+            return None
         try:
             parts = urlsplit(url)
             host = normalise_host(parts.hostname or "")

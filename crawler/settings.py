@@ -13,9 +13,11 @@ import os
 
 from crawler import PROJECT_NAME, PROJECT_URL, PROJECT_VERSION
 
-BOT_NAME = "crawler"
+BOT_NAME = PROJECT_NAME  # "edunews-crawler": in the log's first line and Scrapy's telnet/stats
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
+# `scrapy runall`, `scrapy reclean`, and `scrapy shell` / `scrapy check` fitted to the project.
+COMMANDS_MODULE = "crawler.commands"
 
 # --- politeness -------------------------------------------------------------
 ROBOTSTXT_OBEY = True
@@ -173,6 +175,8 @@ LOG_LEVEL = "INFO"
 ADDRESS_GUARD_ENABLED = True
 ADDRESS_ALLOW_HOSTS = ""
 ADDRESS_ALLOW_NETWORKS = ""
+# Exact URLs the user typed (any scheme, file:// too), e.g. the URL given to `scrapy shell`.
+ADDRESS_ALLOW_URLS = ""
 ADDRESS_RESOLVER = ""  # import path of a host -> [addresses] callable; empty = the system resolver
 # Retries of 5xx/429: exponential backoff from RETRY_BACKOFF_BASE seconds, honouring
 # Retry-After, never waiting more than RETRY_BACKOFF_MAX (a longer Retry-After: not retried now).
