@@ -25,6 +25,9 @@ FIXTURES = ROOT / "fixtures"
 SITES = {"sdjky": "provincial_portal", "mirror_en": "mirror"}
 
 pytestmark = pytest.mark.slow
+# `datasets` must never reach the hub: the feeds are local files.
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
 def crawl_to(tmp: Path, ext: str) -> dict[str, tuple[Path, str]]:
