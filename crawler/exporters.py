@@ -103,6 +103,13 @@ def _json_columns() -> set[str]:
     return {name for name, spec in record_properties().items() if _arrow_type(spec) is None}
 
 
+def _position(file: Any) -> int:
+    try:
+        return file.tell()
+    except (AttributeError, OSError, ValueError):
+        return 0
+
+
 class ParquetRecordExporter(BaseItemExporter):
     """Parquet with arrow_schema(); rows are written in row groups of `batch_size`."""
 
@@ -110,6 +117,10 @@ class ParquetRecordExporter(BaseItemExporter):
         super().__init__(dont_fail=True, **kwargs)
         import pyarrow.parquet as pq
 
+        if _position(file):
+            # `-o` appends; a Parquet file cannot take rows after its footer.
+            raise ValueError(f"cannot append to the Parquet file {getattr(file, 'name', file)!r}: "
+                             "use -O (overwrite) or a new file name")
         self.file = file
         self.schema = arrow_schema()
         self.json_columns = _json_columns()

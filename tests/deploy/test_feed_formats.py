@@ -107,3 +107,13 @@ def test_csv_feed_keeps_every_field_and_writes_nested_ones_as_json(tmp_path):
             assert row["title"] == record["title"] and row["text"] == record["text"]
             assert row["source"] == (record["source"] or "")
             assert "{'" not in "".join(row.values())  # no Python repr anywhere
+
+
+def test_parquet_refuses_to_append_to_an_existing_file(tmp_path):
+    from crawler.exporters import ParquetRecordExporter
+
+    path = tmp_path / "old.parquet"
+    path.write_bytes(b"PAR1 an earlier feed PAR1")
+    with open(path, "ab") as fh, pytest.raises(ValueError, match="use -O"):
+        ParquetRecordExporter(fh)
+    assert path.read_bytes() == b"PAR1 an earlier feed PAR1"
