@@ -43,8 +43,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
-from scrapy_playwright.page import PageMethod
+try:
+    from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
+    from scrapy_playwright.page import PageMethod
+except ImportError:  # the [browser] extra is not installed: pages are never rendered
+    ScrapyPlaywrightDownloadHandler = object
+    PageMethod = None
+PLAYWRIGHT_INSTALLED = PageMethod is not None
 
 from crawler.browser_proxy import PolicyProxy
 from crawler.middlewares.address_guard import crawl_policy
@@ -115,8 +120,8 @@ class BrowserConfig:
 
     @property
     def available(self) -> bool:
-        """Pages can be rendered: enabled, and the executable is there."""
-        return self.enabled and self.executable_found
+        """Pages can be rendered: enabled, scrapy-playwright installed, and the executable is there."""
+        return self.enabled and PLAYWRIGHT_INSTALLED and self.executable_found
 
     def launch_options(self) -> dict[str, Any]:
         return {"executable_path": self.executable, "headless": True, "args": list(CHROMIUM_ARGS)}
@@ -140,6 +145,10 @@ def install(settings) -> BrowserConfig:
     """
     config = BrowserConfig.from_settings(settings)
     if not config.enabled:
+        return config
+    if not PLAYWRIGHT_INSTALLED:
+        logger.warning("scrapy-playwright is not installed (pip install 'edunews-crawler[browser]'): "
+                       "pages that need a browser are fetched without rendering")
         return config
     if not config.executable_found:
         logger.warning("browser executable %s not found (BROWSER_EXECUTABLE / CHROMIUM_PATH): "

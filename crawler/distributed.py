@@ -63,10 +63,14 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, DropItem, NotConfigured
 from scrapy.extensions.feedexport import FileFeedStorage
 from scrapy.utils.misc import load_object
-from scrapy_redis.dupefilter import RFPDupeFilter
-from scrapy_redis.scheduler import Scheduler as RedisScheduler
+try:
+    from scrapy_redis.dupefilter import RFPDupeFilter
+    from scrapy_redis.scheduler import Scheduler as RedisScheduler
+except ImportError:  # the [distributed] extra is not installed: REDIS_URL says so when set
+    RFPDupeFilter = RedisScheduler = None
 from twisted.internet import task
 
+from crawler.feeds import is_durable_feed
 from crawler.items import ArticleRecord
 
 logger = logging.getLogger(__name__)
@@ -114,6 +118,10 @@ class DistributedCrawl:
         url = settings.get("REDIS_URL")
         if not url:
             return
+        if RedisScheduler is None:
+            # Not NotConfigured: that would only warn, and the crawl would run alone.
+            raise ImportError("REDIS_URL is set but scrapy-redis is not installed: "
+                              "pip install 'edunews-crawler[distributed]'")
         prio = "addon"
         # The state store follows REDIS_URL unless STATE_URI was given as explicitly.
         if (settings.getpriority("STATE_URI") or 0) < settings.getpriority("REDIS_URL"):
@@ -129,7 +137,7 @@ class DistributedCrawl:
         settings.set_in_component_priority_dict("ITEM_PIPELINES", EmitOncePipeline, 850)
 
 
-class FingerprintDupeFilter(RFPDupeFilter):
+class FingerprintDupeFilter(RFPDupeFilter or object):
     """scrapy-redis' Redis set of seen requests, keyed by Scrapy's own
     REQUEST_FINGERPRINTER (scrapy-redis 0.9.1 hashes requests its own way)."""
 
@@ -148,7 +156,7 @@ class FingerprintDupeFilter(RFPDupeFilter):
         return self.fingerprinter.fingerprint(request).hex()
 
 
-class LeasingScheduler(RedisScheduler):
+class LeasingScheduler(RedisScheduler or object):
     """scrapy-redis' scheduler whose popped requests are leased, not lost."""
 
     def __init__(self, server, **kwargs: Any):
@@ -415,7 +423,7 @@ class EmitOncePipeline:
         # claim is made here, for every feed, with the wider window described above.
         feeds = self.crawler.settings.getdict("FEEDS")
         self.claim_here = bool(feeds) and any(
-            (opts or {}).get("format") != "jsonl" for opts in feeds.values())
+            not is_durable_feed(self.crawler.settings, opts) for opts in feeds.values())
         self.crawler.emit_once = None if self.claim_here else self  # the JSONL exporter claims through it
 
     def process_item(self, item: Any) -> Any:

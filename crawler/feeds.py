@@ -26,6 +26,21 @@ def default_feeds(settings: Any) -> dict[str, dict[str, Any]]:
     return {uri: {"format": "jsonl", "encoding": "utf-8", "overwrite": True}}
 
 
+def is_durable_feed(settings: Any, options: dict[str, Any] | None) -> bool:
+    """Whether a FEEDS entry is written by the crash-safe JSONL exporter (which
+    fsyncs each line and commits it in the state store), whatever the format is
+    called: `jsonl`, `jsonlines` (Scrapyd's items_dir), `jl`."""
+    from scrapy.utils.misc import load_object
+
+    from crawler.state.feed import DurableJsonLinesExporter
+
+    exporter = settings.getwithbase("FEED_EXPORTERS").get((options or {}).get("format"))
+    if exporter is None:
+        return False
+    exporter = load_object(exporter) if isinstance(exporter, str) else exporter
+    return isinstance(exporter, type) and issubclass(exporter, DurableJsonLinesExporter)
+
+
 def uri_params(params: dict[str, Any], spider: Any) -> dict[str, Any]:
     """FEED_URI_PARAMS: `%(time)s` is the run's start, the same for every file of the run."""
     run_time = getattr(spider, "run_time", None)
@@ -82,7 +97,7 @@ def beside_feed(settings: Any, spider: Any, suffix: str, override_setting: str) 
         return Path(_format(str(override), spider))
     feed = main_feed_path(settings, spider)
     name = feed.name
-    for ext in (".jsonl", ".jl", ".json", ".csv", ".xml"):
+    for ext in (".jsonl", ".jl", ".json", ".csv", ".xml", ".parquet"):
         if name.endswith(ext):
             name = name[: -len(ext)]
             break

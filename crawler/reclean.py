@@ -53,14 +53,28 @@ class WarcPage:
     parts: list["WarcPage"] = field(default_factory=list)
 
 
+def articles_marked_later(path: Path) -> set[str]:
+    """Response record ids that a later `metadata` record marks as articles (pages
+    of the generic and mirror spiders, classified after they were written)."""
+    marked = set()
+    with open(path, "rb") as fh:
+        for record in ArchiveIterator(fh):
+            h = record.rec_headers
+            if record.rec_type == "metadata" and h.get_header(FIELD_KIND) == "article":
+                marked.add(h.get_header("WARC-Refers-To"))
+    return marked
+
+
 def read_pages(path: Path) -> Iterator[WarcPage]:
     """Every response record of the file, in order, with where it lies."""
+    marked = articles_marked_later(path)
     with open(path, "rb") as fh:
         it = ArchiveIterator(fh)
         for record in it:
             if record.rec_type != "response" or record.http_headers is None:
                 continue
             h = record.rec_headers
+            kind = "article" if h.get_header("WARC-Record-ID") in marked else h.get_header(FIELD_KIND)
             headers: dict[str, str] = {}
             for name, value in record.http_headers.headers:
                 headers.setdefault(name, value)
@@ -73,7 +87,7 @@ def read_pages(path: Path) -> Iterator[WarcPage]:
                 requested_url=h.get_header(FIELD_REQUESTED_URL) or h.get_header("WARC-Target-URI"),
                 status=status, headers=headers, body=body,
                 fetched_at=_utc_z(h.get_header("WARC-Date")),
-                kind=h.get_header(FIELD_KIND), site=h.get_header(FIELD_SITE),
+                kind=kind, site=h.get_header(FIELD_SITE),
                 site_type=h.get_header(FIELD_SITE_TYPE), content_xpath=h.get_header(FIELD_CONTENT_XPATH),
                 part_of=h.get_header(FIELD_PART_OF), file=str(path), offset=offset,
                 length=it.get_record_length(),

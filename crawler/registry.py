@@ -13,10 +13,13 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from urllib.parse import urlparse
 
-DEFAULT_REGISTRY = Path(__file__).with_name("sites.toml")
+# The shipped registry, read as package data: it is a file in a checkout, a member
+# of the zip when the project runs from an egg (Scrapyd).
+DEFAULT_REGISTRY = resources.files("crawler") / "sites.toml"
 
 SITE_TYPES = ("provincial_portal", "quality_education", "university_party", "mirror", "generic")
 
@@ -110,20 +113,20 @@ def domains_of(urls: list[str] | tuple[str, ...]) -> list[str]:
 
 
 class Registry:
-    def __init__(self, sites: dict[str, Site], path: Path | None = None):
+    def __init__(self, sites: dict[str, Site], path: Path | str | None = None):
         self.sites = sites
         self.path = path
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> "Registry":
-        path = Path(path) if path else DEFAULT_REGISTRY
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
+        """The given TOML file, or the shipped one (package data, also inside an egg)."""
+        source = Path(path) if path else DEFAULT_REGISTRY
+        data = tomllib.loads(source.read_bytes().decode("utf-8"))
         sites_data = data.get("sites", {})
         if not isinstance(sites_data, dict):
             raise RegistryError("[sites] must be a table of tables")
         sites = {name: Site.from_dict(name, entry) for name, entry in sites_data.items()}
-        return cls(sites, path)
+        return cls(sites, source)
 
     def get(self, name: str) -> Site:
         try:

@@ -21,6 +21,11 @@ articles (docs/scheduling.md). `-s STATE_ENABLED=0` emits everything, as
 `scrapy crawl` does by default; so does an offline replay (REPLAY_DIR) unless
 `-s STATE_ENABLED=1` is given too. `-s NAME=VALUE` sets any Scrapy setting.
 Exit status: 0 when every crawl finished, 1 when one failed, 2 on bad arguments.
+
+The console shows one line per site as it ends and a totals table (sites,
+articles, errors by stage, where the files are: crawler.run_report); Scrapy's
+own log goes to `output/run_all-<time>.log`, or to the console with `-v`, or
+wherever `-s LOG_FILE=...` says.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import argparse
 import logging
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -53,6 +59,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                         help="a Scrapy setting (repeatable)")
     parser.add_argument("--list", action="store_true", help="print the sites and spiders, crawl nothing")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="Scrapy's log on the console too (by default it goes to a log file beside the output)")
     return parser.parse_args(argv)
 
 
@@ -79,7 +87,7 @@ def phases(sites: list[Any]) -> list[list[Any]]:
     return [p for p in (official, mirrors) if p]
 
 
-def build_settings(pairs: list[str]) -> Any:
+def build_settings(pairs: list[str], verbose: bool = True) -> Any:
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     from scrapy.utils.project import get_project_settings
 
@@ -96,13 +104,20 @@ def build_settings(pairs: list[str]) -> Any:
         settings.set("STATE_ENABLED", not settings.get("REPLAY_DIR"), priority="cmdline")
     if "CRAWLER_OUTPUT" not in given and "FEEDS" not in given:
         settings.set("CRAWLER_OUTPUT", RUN_ALL_OUTPUT, priority="cmdline")
+    if not verbose and "LOG_FILE" not in given:
+        # One page of console output: Scrapy's dumps (five per site) go to the log file.
+        from crawler.run_report import default_log_file
+
+        log_file = default_log_file(settings)
+        Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+        settings.set("LOG_FILE", log_file, priority="cmdline")
     return settings
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        settings = build_settings(args.set)
+        settings = build_settings(args.set, verbose=args.verbose or args.list)
         from crawler.registry import Registry
 
         registry = Registry.load(settings.get("SITES_REGISTRY") or None)
@@ -128,7 +143,10 @@ def main(argv: list[str] | None = None) -> int:
         install_reactor(settings["TWISTED_REACTOR"])
     from twisted.internet import reactor
 
+    from crawler.run_report import RunReport, result_of
+
     process = CrawlerProcess(settings)
+    report = RunReport(sum(len(p) for p in plan), settings.get("LOG_FILE") or None)
     failures: list[str] = []
     interrupted: list[bool] = []
 
@@ -142,7 +160,10 @@ def main(argv: list[str] | None = None) -> int:
                 for site in phase:
                     crawler = process.create_crawler(SPIDER_FOR_TYPE[site.site_type])
                     d = process.crawl(crawler, site=site.name)
-                    d.addErrback(lambda f, name=site.name: failures.append(f"{name}: {f.getErrorMessage()}"))
+                    d.addErrback(lambda f, name=site.name: failures.append(f"{name}: {f.getErrorMessage()}")
+                                 or f.getErrorMessage())
+                    d.addBoth(lambda failure, name=site.name, c=crawler: report.site_done(result_of(
+                        name, c.spidercls.name, c, failure if isinstance(failure, str) else "")))
                     crawls.append((site.name, crawler, d))
                 yield defer.DeferredList([d for _, _, d in crawls])
                 for name, crawler, _ in crawls:
@@ -156,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
 
     reactor.callWhenRunning(run_phases)
     process.start(stop_after_crawl=False)
+    report.totals()
     for failure in failures:
         print(f"run_all: crawl failed: {failure}", file=sys.stderr)
     return 1 if failures else 0

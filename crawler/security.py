@@ -175,6 +175,9 @@ class AddressPolicy:
     resolver: Resolver = system_resolver
     allowed_endpoints: set[tuple[str, int]] = field(default_factory=set)
     allowed_origins: set[Origin] = field(default_factory=set)
+    # Exact URLs of other schemes that the user typed (a file:// start URL, `scrapy shell FILE`);
+    # the same scheme found on a crawled page is still refused.
+    allowed_urls: set[str] = field(default_factory=set)
 
     @classmethod
     def from_lists(cls, hosts: Iterable[str] = (), networks: Iterable[str] = (),
@@ -195,7 +198,11 @@ class AddressPolicy:
             self.allowed_endpoints.add((host, port))
 
     def allow_url(self, url: str) -> None:
-        """Allow the origin of a URL the user gave (a start URL): its scheme, host and port."""
+        """Allow what a URL the user gave names (a start URL): its origin (scheme, host and
+        port), or, for a scheme that is not fetched from hosts (file://), that exact URL."""
+        if urlsplit(url).scheme.lower() not in ALLOWED_SCHEMES:
+            self.allowed_urls.add(url)
+            return
         try:
             origin = origin_of(url)
         except ValueError:
@@ -212,6 +219,8 @@ class AddressPolicy:
     def needs_resolver(self, url: str) -> bool:
         """Whether `refusal(url)` would ask the resolver (DNS: slow, so callers
         may run it off the event loop)."""
+        if url in self.allowed_urls:
+            return False
         try:
             origin = origin_of(url)
         except ValueError:
@@ -224,6 +233,8 @@ class AddressPolicy:
 
     def refusal(self, url: str) -> str | None:
         """Why `url` may not be fetched, or None when it may."""
+        if url in self.allowed_urls:
+            return None
         try:
             scheme = urlsplit(url).scheme.lower()
             origin = origin_of(url)

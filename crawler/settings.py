@@ -13,9 +13,11 @@ import os
 
 from crawler import PROJECT_NAME, PROJECT_URL, PROJECT_VERSION
 
-BOT_NAME = "crawler"
+BOT_NAME = PROJECT_NAME  # "edunews-crawler": in the log's first line and Scrapy's telnet/stats
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
+# `scrapy runall`, `scrapy reclean`, and `scrapy shell` / `scrapy check` fitted to the project.
+COMMANDS_MODULE = "crawler.commands"
 
 # --- politeness -------------------------------------------------------------
 ROBOTSTXT_OBEY = True
@@ -138,7 +140,15 @@ DEDUP_DROP_DUPLICATES = False  # True: records marked dup_of are left out of the
 DEDUP_NEAR_DISTANCE = 3  # simhash bits: at most this many differ = near duplicate
 DEDUP_MIRROR_SPAM_SCORE = 0.5  # a copy with this spam score or more is a mirror copy
 # With the state store on, every JSONL line is fsync'ed before the store counts it as emitted.
-FEED_EXPORTERS = {"jsonl": "crawler.state.feed.DurableJsonLinesExporter"}
+# Every name of the JSON-lines format (Scrapyd's items_dir asks for "jsonlines") gets it.
+FEED_EXPORTERS = {
+    "jsonl": "crawler.state.feed.DurableJsonLinesExporter",
+    "jsonlines": "crawler.state.feed.DurableJsonLinesExporter",
+    "jl": "crawler.state.feed.DurableJsonLinesExporter",
+    # Every record field in every row, nested values as JSON (crawler/exporters.py).
+    "csv": "crawler.exporters.CsvRecordExporter",
+    "parquet": "crawler.exporters.ParquetRecordExporter",
+}
 FEED_FSYNC = True
 # Raw responses in WARC files (for `python -m crawler.reclean`); beside the feed by default.
 WARC_ENABLED = False
@@ -168,6 +178,8 @@ LOG_LEVEL = "INFO"
 ADDRESS_GUARD_ENABLED = True
 ADDRESS_ALLOW_HOSTS = ""
 ADDRESS_ALLOW_NETWORKS = ""
+# Exact URLs the user typed (any scheme, file:// too), e.g. the URL given to `scrapy shell`.
+ADDRESS_ALLOW_URLS = ""
 ADDRESS_RESOLVER = ""  # import path of a host -> [addresses] callable; empty = the system resolver
 # Retries of 5xx/429: exponential backoff from RETRY_BACKOFF_BASE seconds, honouring
 # Retry-After, never waiting more than RETRY_BACKOFF_MAX (a longer Retry-After: not retried now).

@@ -8,11 +8,19 @@ so (no Content-Encoding / Transfer-Encoding, Content-Length of the body).
 Each response record also carries what the cleaner needs to redo its work
 offline: the site, its site type and content XPath, what kind of page it was
 (list / article / article_part) and, for a later page of a split article, the
-first page's URL (`WARC-X-*` fields).
+first page's URL (`WARC-X-*` fields). A response served from saved files
+(REPLAY_DIR) rather than the network says so (`WARC-X-Replayed-From`).
+
+Every file opens with a `warcinfo` record: the software, the crawl id, the
+spider and its sites, the operator's contact, the User-Agent, the robots.txt
+policy, and for a replay the directory the responses came from.
 
 `WarcPointerPipeline` puts `warc: {"file", "offset", "length"}` in each record:
 where the response record of the article's (first) page starts in which file
-and how many bytes it spans. `python -m crawler.reclean FILE.warc.gz` turns a
+and how many bytes it spans. The generic and mirror spiders learn that a page
+is an article only after it was written (kind `page`): when its record comes
+out, a `metadata` record referring to the response (`WARC-Refers-To`) says
+`WARC-X-Page-Kind: article`, so a reclean finds it. `python -m crawler.reclean FILE.warc.gz` turns a
 file back into records without the network.
 
 Settings: WARC_ENABLED (default False), WARC_DIR (default: beside the feed),
@@ -22,6 +30,7 @@ WARC_MAX_SIZE (bytes per file before the next one is started; default 1 GiB).
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -46,6 +55,33 @@ FIELD_CONTENT_XPATH = "WARC-X-Content-XPath"
 FIELD_KIND = "WARC-X-Page-Kind"
 FIELD_PART_OF = "WARC-X-Part-Of"
 FIELD_REQUESTED_URL = "WARC-X-Requested-URL"
+FIELD_REPLAYED_FROM = "WARC-X-Replayed-From"
+# Responses whose location is kept for the record that may follow: articles, and the
+# generic spider's pages (an article or not, decided after the write). Bounded: a
+# page that never becomes a record is forgotten once this many came after it.
+POINTED_KINDS = ("article", "page")
+MAX_PENDING_LOCATIONS = 10_000
+
+
+def warcinfo_fields(settings: Any, spider: Any) -> dict[str, str]:
+    """What the warcinfo record that opens each file says about the crawl."""
+    import scrapy
+
+    from crawler import PROJECT_NAME, PROJECT_VERSION
+
+    info = {
+        "software": f"{PROJECT_NAME}/{PROJECT_VERSION} (Scrapy {scrapy.__version__}, warcio)",
+        "format": "WARC File Format 1.0",
+        "isPartOf": getattr(spider, "crawl_id", "") or "",
+        "spider": getattr(spider, "name", "") or "",
+        "sites": ", ".join(sorted(getattr(spider, "sites", {}) or {})),
+        "operator": str(settings.get("CRAWLER_CONTACT") or ""),
+        "http-header-user-agent": str(settings.get("USER_AGENT") or ""),
+        "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+    }
+    if settings.get("REPLAY_DIR"):
+        info["replay"] = f"responses served from the saved files in {settings.get('REPLAY_DIR')}, not fetched"
+    return {k: v for k, v in info.items() if v}
 
 
 def warc_path_for(settings: Any, spider: Any) -> Path:
@@ -84,9 +120,10 @@ def _status_line(response: Response) -> str:
 class WarcFile:
     """An append-only .warc.gz that rolls over to a new file past max_size."""
 
-    def __init__(self, path: Path, max_size: int):
+    def __init__(self, path: Path, max_size: int, info: dict[str, str] | None = None):
         self.base = path
         self.max_size = max_size
+        self.info = info or {}
         self.serial = 0
         self.fh = None
         self.path = path
@@ -97,6 +134,8 @@ class WarcFile:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.fh = open(self.path, "ab")
         self.writer = WARCWriter(self.fh, gzip=True)
+        if self.fh.tell() == 0:  # a new file opens with its warcinfo record
+            self.writer.write_record(self.writer.create_warcinfo_record(self.path.name, self.info))
 
     def write(self, records: list) -> tuple[str, int, int]:
         """Write records; return (file, offset, length) of the first."""
@@ -131,7 +170,7 @@ class WarcWriterMiddleware:
         self.max_size = settings.getint("WARC_MAX_SIZE", 1024 ** 3)
         self.file: WarcFile | None = None
         # final URL -> where its response record is; read (and forgotten) by the pipeline
-        self.locations: dict[str, dict[str, Any]] = {}
+        self.locations: OrderedDict[str, dict[str, Any]] = OrderedDict()
         crawler.warc_writer = self
 
     @classmethod
@@ -143,7 +182,8 @@ class WarcWriterMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         spider = self.crawler.spider
         if self.file is None:
-            self.file = WarcFile(warc_path_for(self.crawler.settings, spider), self.max_size)
+            self.file = WarcFile(warc_path_for(self.crawler.settings, spider), self.max_size,
+                                 warcinfo_fields(self.crawler.settings, spider))
             logger.info("raw responses go to %s", self.file.base)
         meta = request.meta
         fields = {FIELD_KIND: meta.get("kind") or "other"}
@@ -158,6 +198,8 @@ class WarcWriterMiddleware:
             fields[FIELD_PART_OF] = state["first"].final_url
         redirects = meta.get("redirect_urls") or []
         fields[FIELD_REQUESTED_URL] = redirects[0] if redirects else response.url
+        if "replay" in response.flags:
+            fields[FIELD_REPLAYED_FROM] = str(self.crawler.settings.get("REPLAY_DIR") or "saved files")
         writer = WARCWriter(BytesIO(), gzip=True)  # only builds records here; WarcFile writes them
         http = StatusAndHeaders(_status_line(response), _http_headers(response), protocol="HTTP/1.1")
         resp_rec = writer.create_warc_record(response.url, "response", payload=BytesIO(response.body),
@@ -177,12 +219,35 @@ class WarcWriterMiddleware:
             logger.error("cannot write WARC record for %s: %s", response.url, exc)
             return response
         self.stats.inc_value("warc/responses")
-        if meta.get("kind") == "article" and 200 <= response.status < 300:
-            self.locations[response.url] = {"file": file, "offset": offset, "length": length}
+        if fields[FIELD_KIND] in POINTED_KINDS and 200 <= response.status < 300:
+            self.locations[response.url] = {"file": file, "offset": offset, "length": length,
+                                            "kind": fields[FIELD_KIND],
+                                            "record_id": resp_rec.rec_headers.get_header("WARC-Record-ID")}
+            while len(self.locations) > MAX_PENDING_LOCATIONS:
+                self.locations.popitem(last=False)
         return response
 
     def location(self, final_url: str | None) -> dict[str, Any] | None:
-        return self.locations.pop(final_url, None) if final_url else None
+        """Where the article's response record is: {file, offset, length}."""
+        where = self.locations.pop(final_url, None) if final_url else None
+        if where is None:
+            return None
+        if where["kind"] != "article" and self.file is not None:
+            self._mark_article(final_url, where["record_id"])
+        return {k: where[k] for k in ("file", "offset", "length")}
+
+    def _mark_article(self, url: str, record_id: str) -> None:
+        """A page written as kind `page` turned out to be an article: say so in the WARC."""
+        writer = WARCWriter(BytesIO(), gzip=True)
+        record = writer.create_warc_record(
+            url, "metadata", payload=BytesIO(f"{FIELD_KIND}: article\r\n".encode()),
+            warc_headers_dict={"WARC-Refers-To": record_id, FIELD_KIND: "article",
+                               "Content-Type": "application/warc-fields"})
+        try:
+            self.file.write([record])
+        except OSError as exc:
+            self.stats.inc_value("warc/write_error")
+            logger.error("cannot write WARC metadata for %s: %s", url, exc)
 
     def spider_closed(self, spider: Any) -> None:
         if self.file is not None:

@@ -98,6 +98,7 @@ class CrawlSummary:
 
     def spider_closed(self, spider, reason: str) -> None:
         s = self.summary(reason)
+        self.crawler.crawl_summary = s  # for the console report of crawler.run_all
         lines = [
             f"crawl {s['crawl_id']} ({s['spider']}) finished: {s['finish_reason']}",
             f"  pages fetched: {s['pages_fetched']} {s['pages_by_kind']}",

@@ -8,7 +8,8 @@ refused before anything is sent, unless the user allowed it:
   port only, so a start URL on 127.0.0.1:8000 does not open 127.0.0.1:6379,
 - `-a allow_hosts=host[,host...]` or `-s ADDRESS_ALLOW_HOSTS=host,...` (a host on
   any port; `host:port` for one port),
-- `-s ADDRESS_ALLOW_NETWORKS=10.0.0.0/8,...`.
+- `-s ADDRESS_ALLOW_NETWORKS=10.0.0.0/8,...`,
+- `-s ADDRESS_ALLOW_URLS=url,...`: exact URLs, any scheme (`scrapy shell FILE` sets it).
 
 Every request passes here, redirects included: RedirectMiddleware answers a 3xx
 with a new Request that the engine schedules again, so each hop comes back
@@ -142,6 +143,8 @@ def build_policy(settings, spider=None) -> AddressPolicy:
     policy = AddressPolicy.from_lists(split_list(settings.get("ADDRESS_ALLOW_HOSTS")),
                                       split_list(settings.get("ADDRESS_ALLOW_NETWORKS")),
                                       caching_resolver(resolver))
+    for url in split_list(settings.get("ADDRESS_ALLOW_URLS")):
+        policy.allow_url(url)  # typed by the user (`scrapy shell URL`)
     if spider is not None:
         allow_spider(policy, spider)
     return policy

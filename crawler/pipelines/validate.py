@@ -31,14 +31,15 @@ class ValidatePipeline:
         if not settings.getbool("VALIDATE_ENABLED", True):
             raise NotConfigured("VALIDATE_ENABLED is off")
         self.stats = crawler.stats
-        self.schema_dir = Path(settings.get("VALIDATE_SCHEMA_DIR") or SCHEMA_DIR)
+        given = settings.get("VALIDATE_SCHEMA_DIR")
+        self.schema_dir = Path(given) if given else SCHEMA_DIR  # package data, also inside an egg
         # Records are checked against crawl-record.schema.json (record.schema.json when a
         # directory has only that), error records against error.schema.json when present.
         self.record_schema = next((name for name in ("crawl-record", "record")
-                                   if (self.schema_dir / f"{name}.schema.json").exists()), None)
+                                   if (self.schema_dir / f"{name}.schema.json").is_file()), None)
         if self.record_schema is None:
             raise FileNotFoundError(f"no record schema in {self.schema_dir}")
-        self.check_errors = (self.schema_dir / "error.schema.json").exists()
+        self.check_errors = (self.schema_dir / "error.schema.json").is_file()
         if not self.check_errors:
             logger.warning("no error.schema.json in %s: error records are not validated", self.schema_dir)
 

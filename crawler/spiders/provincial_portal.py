@@ -64,3 +64,22 @@ class ProvincialPortalSpider(BaseSpider):
             if url not in out and url != response.url and self.same_list(response.url, url):
                 out.append(url)
         return out
+
+    # Contracts (`scrapy check`), on the saved sdjky site in fixtures/.
+    def parse_list(self, response):
+        """A TRS column page: its articles and the next page of the column, no record.
+
+        @url http://www.sdjky.cn/gzdt/index.html
+        @returns requests 4
+        @returns items 0 0
+        """
+        return super().parse_list(response)
+
+    def parse_article(self, response):
+        """A TRS article page: one article item with its provenance.
+
+        @url http://www.sdjky.cn/gzdt/202012/t20201228_1226.html
+        @returns items 1 1
+        @scrapes page site site_type spider
+        """
+        return super().parse_article(response)

@@ -36,3 +36,22 @@ class QualityEducationSpider(BaseSpider):
         qa = {k.lower(): v for k, v in parse_qs(a.query).items()}
         qb = {k.lower(): v for k, v in parse_qs(b.query).items()}
         return qa.get("classid") == qb.get("classid")
+
+    # Contracts (`scrapy check`), on the saved chce site in fixtures/.
+    def parse_list(self, response):
+        """A PowerEasy column page (ShowClass.asp): article requests and page 2, no record.
+
+        @url http://www.chce.org.cn/Article/ShowClass.asp?ClassID=31
+        @returns requests 4
+        @returns items 0 0
+        """
+        return super().parse_list(response)
+
+    def parse_article(self, response):
+        """A PowerEasy article (ShowArticle.asp): one article item.
+
+        @url http://www.chce.org.cn/Article/ShowArticle.asp?ArticleID=3314
+        @returns items 1 1
+        @scrapes page site site_type spider
+        """
+        return super().parse_article(response)

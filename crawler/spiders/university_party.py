@@ -47,3 +47,22 @@ class UniversityPartySpider(BaseSpider):
         if "list.jsp" in a.path and "list.jsp" in b.path:
             return True
         return column_of(a.path) == column_of(b.path)
+
+    # Contracts (`scrapy check`), on the saved gxxk_party site in fixtures/.
+    def parse_list(self, response):
+        """A VSB column page (/zzgz/gzdt.htm): article requests and the next page, no record.
+
+        @url http://zzb.gxxk.edu.cn/zzgz/gzdt.htm
+        @returns requests 3
+        @returns items 0 0
+        """
+        return super().parse_list(response)
+
+    def parse_article(self, response):
+        """A VSB article (/info/1012/2345.htm): one article item.
+
+        @url http://zzb.gxxk.edu.cn/info/1012/2345.htm
+        @returns items 1 1
+        @scrapes page site site_type spider
+        """
+        return super().parse_article(response)

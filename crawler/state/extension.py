@@ -19,6 +19,7 @@ from typing import Any
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from crawler.feeds import is_durable_feed
 from crawler.items import ArticleRecord
 from crawler.provenance import utc_now_iso
 from crawler.state.runtime import state_for
@@ -55,7 +56,7 @@ class StateExtension:
 
     def spider_opened(self, spider: Any) -> None:
         feeds = self.crawler.settings.getdict("FEEDS")
-        if not any((opts or {}).get("format") == "jsonl" for opts in feeds.values()):
+        if not any(is_durable_feed(self.crawler.settings, opts) for opts in feeds.values()):
             self.commit_on_scraped = True
             logger.warning("no JSONL feed: records are recorded in the state store when scraped, "
                            "not after an fsync (a crash may lose some)")

@@ -1,6 +1,6 @@
 """The crash-safe JSONL feed: one line per record, on disk before it counts.
 
-Registered as the exporter for the `jsonl` format (FEED_EXPORTERS), so every
+Registered as the exporter for the `jsonl` format and its other names (FEED_EXPORTERS), so every
 JSONL feed (the default output/<spider>/<run>.jsonl, `-o`, `-O`) is written
 through it. For each record it
 1. writes the whole line with one write() and flushes it,
