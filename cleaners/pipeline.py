@@ -23,18 +23,11 @@ from .metadata import extract_metadata
 from .profiles import PROFILES, SITE_TYPES, detect_site_type
 from .prune import drop_invisible, prune_tree, unwrap_layout_tables
 from .record import Record
+from .sniff import binary_kind, looks_like_html
 from .whitespace import normalise_whitespace
 
-# Bodies that announce a non-HTML format in their first bytes.
-BINARY_SIGNATURES = {
-    b"%PDF": "a PDF document", b"\x89PNG": "a PNG image", b"GIF8": "a GIF image",
-    b"\xff\xd8\xff": "a JPEG image", b"PK\x03\x04": "a ZIP archive (or an Office document)",
-    b"\x1f\x8b": "gzip-compressed data", b"\xd0\xcf\x11\xe0": "an OLE document (doc/xls)",
-    b"RIFF": "a RIFF media file", b"\x00\x00\x01\x00": "an icon", b"BM": None,
-}
 NON_HTML_TYPES = re.compile(r"^(?:image|audio|video|font)/|^application/(?:pdf|zip|octet-stream|msword|"
                             r"vnd\.|x-rar|gzip|x-gzip|x-tar|x-7z|json|javascript)", re.I)
-MARKUP = re.compile(rb"<\s*(?:!doctype|html|head|body|div|p|table|meta|title|a|span|br|text)\b", re.I)
 TITLE_SEPARATORS = re.compile(r"[\s\u3000]+")
 
 
@@ -59,9 +52,11 @@ def _clean(body, url, headers, site_type, content_xpath, timings) -> Record:
     headers = _plain_headers(headers)
     if site_type is not None and site_type not in SITE_TYPES:
         raise CleanError(f"unknown site type {site_type!r}; one of {', '.join(SITE_TYPES)}", stage="input")
-    _refuse_non_html(body, headers.get("content-type", ""))
+    content_type = headers.get("content-type", "")
+    _refuse_binary(body, content_type)
 
     html, encoding = decode_body(body, headers)
+    _refuse_non_html(html, content_type)
     clock("decode")
     root = parse_html(html)
     drop_invisible(root)
@@ -145,18 +140,21 @@ def merge_parts(records: list[Record]) -> Record:
                    extra={**first.extra, "part_urls": [r.url for r in records]})
 
 
-def _refuse_non_html(body: bytes, content_type: str) -> None:
+def _refuse_binary(body: bytes, content_type: str) -> None:
     if not body.strip():
         raise NotHTMLError("empty body")
-    head = body[:16]
-    for signature, what in BINARY_SIGNATURES.items():
-        if what and head.startswith(signature):
-            raise NotHTMLError(f"body is {what}, not HTML (Content-Type: {content_type or 'none'})")
-    sample = body[:65536]
-    if NON_HTML_TYPES.match(content_type.strip()) and not MARKUP.search(sample):
+    what = binary_kind(body)
+    if what:
+        raise NotHTMLError(f"body is {what}, not HTML (Content-Type: {content_type or 'none'})")
+
+
+def _refuse_non_html(html: str, content_type: str) -> None:
+    """The markup check runs on decoded text: UTF-16/32 pages have no ASCII tags in their bytes."""
+    if looks_like_html(html):
+        return
+    if NON_HTML_TYPES.match(content_type.strip()):
         raise NotHTMLError(f"Content-Type {content_type} and no HTML markup in the body")
-    if not MARKUP.search(sample):
-        raise NotHTMLError("no HTML markup in the first 64 KiB of the body")
+    raise NotHTMLError("no HTML markup in the first 64 KiB of the body")
 
 
 def _plain_headers(headers) -> dict[str, str]:
