@@ -207,6 +207,8 @@ def test_one_html_sniffer_reads_text_not_ascii_bytes(codec, bom):
     from cleaners.sniff import looks_like_html
     from crawler.responses import looks_like_html as crawler_sniff
 
+    if bom and not codec.startswith("utf"):
+        pytest.skip("a byte-order mark is a UTF thing")
     page = "<!DOCTYPE html><html><head><title>通知</title></head><body><p>教育部</p></body></html>"
     body = (("\ufeff" if bom else "") + page).encode(codec)
     assert looks_like_html(body) and crawler_sniff is looks_like_html
