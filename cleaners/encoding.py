@@ -327,7 +327,7 @@ def _detect(body: bytes) -> tuple[str | None, float | None, str | None]:
         sample = body[:_DETECT_SAMPLE]
     try:
         res = chardet.detect(sample, compat_names=False, prefer_superset=True)
-    except Exception:  # a detector bug must not make decoding raise
+    except (IndexError, ValueError, LookupError):  # the detector's own failures on odd bytes
         return None, None, None
     raw = res.get("encoding")
     if not raw:

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from . import boilerplate, pinyin_gloss, script, spam
 from .encoding import decode_body
-from .errors import CleanError, NoContentError, NotHTMLError, ParseError
+from .errors import CleanError, CleanerBug, NoContentError, NotHTMLError, PageLimitError, ParseError
 from .extract import extract_text
 from .fingerprint import canonicalize_url, content_sha256, raw_sha256, record_id, simhash
 from .htmltree import parse_html, visible_text
@@ -33,15 +33,18 @@ TITLE_SEPARATORS = re.compile(r"[\s\u3000]+")
 
 def clean_page(body: bytes, url: str, headers: Mapping | None = None, site_type: str | None = None,
                content_xpath: str | None = None, timings: dict | None = None) -> Record:
-    """Clean one page. Raises only CleanError subclasses (with `.stage` and `.reason`)."""
+    """Clean one page. Raises only CleanError subclasses (with `.stage` and `.reason`);
+    an unexpected exception comes out as CleanerBug (stage `bug`, with `.traceback`)."""
     try:
         return _clean(body, url, headers, site_type, content_xpath, timings)
     except CleanError:
         raise
     except RecursionError as exc:
         raise ParseError(f"markup nested too deeply: {exc}") from exc
-    except Exception as exc:  # a bug must not cost the page: report it as this page's error
-        raise CleanError(f"unexpected {type(exc).__name__}: {exc}", stage="clean") from exc
+    except MemoryError as exc:
+        raise PageLimitError("the page needs more memory than there is") from exc
+    except Exception as exc:  # not a bad page but a bug: its own stage, with the traceback
+        raise CleanerBug.from_exception(exc) from exc
 
 
 def _clean(body, url, headers, site_type, content_xpath, timings) -> Record:
