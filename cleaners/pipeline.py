@@ -12,7 +12,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import replace
 
-from . import boilerplate, pinyin_gloss, script, spam
+from . import boilerplate, limits, pinyin_gloss, script, spam
 from .encoding import decode_body
 from .errors import CleanError, CleanerBug, NoContentError, NotHTMLError, PageLimitError, ParseError
 from .extract import extract_text
@@ -28,6 +28,7 @@ from .whitespace import normalise_whitespace
 
 NON_HTML_TYPES = re.compile(r"^(?:image|audio|video|font)/|^application/(?:pdf|zip|octet-stream|msword|"
                             r"vnd\.|x-rar|gzip|x-gzip|x-tar|x-7z|json|javascript)", re.I)
+CUT_NAMES = {"bytes_cut": "bytes", "elements_cut": "elements"}  # cleaning keys of cleaners.limits
 TITLE_SEPARATORS = re.compile(r"[\s\u3000]+")
 
 
@@ -35,9 +36,13 @@ def clean_page(body: bytes, url: str, headers: Mapping | None = None, site_type:
                content_xpath: str | None = None, timings: dict | None = None) -> Record:
     """Clean one page. Raises only CleanError subclasses (with `.stage` and `.reason`);
     an unexpected exception comes out as CleanerBug (stage `bug`, with `.traceback`)."""
+    cleaning: dict[str, int] = {}
     try:
-        return _clean(body, url, headers, site_type, content_xpath, timings)
-    except CleanError:
+        return _clean(body, url, headers, site_type, content_xpath, timings, cleaning)
+    except CleanError as exc:
+        cuts = [f"{cleaning[key]:,} {what}" for key, what in CUT_NAMES.items() if key in cleaning]
+        if cuts:  # an error record says what was cut, as a record would
+            exc.reason = f"{exc.reason} (the page was cut: {' and '.join(cuts)} past the limits)"
         raise
     except RecursionError as exc:
         raise ParseError(f"markup nested too deeply: {exc}") from exc
@@ -47,7 +52,7 @@ def clean_page(body: bytes, url: str, headers: Mapping | None = None, site_type:
         raise CleanerBug.from_exception(exc) from exc
 
 
-def _clean(body, url, headers, site_type, content_xpath, timings) -> Record:
+def _clean(body, url, headers, site_type, content_xpath, timings, cleaning: dict[str, int]) -> Record:
     clock = _Clock(timings)
     if isinstance(body, str):
         body = body.encode("utf-8")
@@ -57,13 +62,17 @@ def _clean(body, url, headers, site_type, content_xpath, timings) -> Record:
         raise CleanError(f"unknown site type {site_type!r}; one of {', '.join(SITE_TYPES)}", stage="input")
     content_type = headers.get("content-type", "")
     _refuse_binary(body, content_type)
+    full_body = body
+    body, n = limits.cut_body(body)  # bounded cost: what is cut is said in `cleaning`
+    _count(cleaning, "bytes_cut", n)
 
     html, encoding = decode_body(body, headers)
     _refuse_non_html(html, content_type)
+    html, n = limits.cut_elements(html)
+    _count(cleaning, "elements_cut", n)
     clock("decode")
     root = parse_html(html)
     drop_invisible(root)
-    cleaning: dict[str, int] = {}
     _count(cleaning, "ruby_glosses_removed", pinyin_gloss.strip_ruby(root))
     clock("parse")
 
@@ -112,7 +121,7 @@ def _clean(body, url, headers, site_type, content_xpath, timings) -> Record:
         encoding=encoding, cleaning=cleaning, content_sha256=content_sha256(text), simhash=simhash(text),
         spam={"score": spam.spam_score(all_signals, cleaning.get("hidden_blocks", 0), len(text)),
               "signals": all_signals},
-        raw_sha256=raw_sha256(body),
+        raw_sha256=raw_sha256(full_body),
     )
     clock("fingerprint")
     return record
