@@ -303,19 +303,21 @@ def _pooled(jobs: list[Job], workers: int):
     pool = ProcessPoolExecutor(workers)
     try:
         while pending or in_flight:
-            while pending and len(in_flight) < workers * IN_FLIGHT_PER_JOB:
-                job = pending.popleft()
-                in_flight.append((job, pool.submit(clean_input, job)))
-            job, future = in_flight.popleft()
             try:
-                yield future.result()
+                while pending and len(in_flight) < workers * IN_FLIGHT_PER_JOB:
+                    in_flight.append((pending[0], pool.submit(clean_input, pending[0])))
+                    pending.popleft()
+                result = in_flight[0][1].result()
             except BrokenProcessPool:
-                retry = [job] + [j for j, _ in in_flight]
+                retry = [job for job, _ in in_flight]
                 in_flight.clear()
                 pool.shutdown(wait=False, cancel_futures=True)
-                for j in retry:
-                    yield _alone(j)
+                for job in retry:
+                    yield _alone(job)
                 pool = ProcessPoolExecutor(workers)
+                continue
+            in_flight.popleft()
+            yield result
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
