@@ -115,7 +115,8 @@ _LABELS: dict[str, str] = {
 _LABEL_TO_CODEC = {label: codec for codec, labels in _LABELS.items() for label in labels.split()}
 
 # Codecs that share ASCII's byte values, so an ASCII-only body decodes identically.
-_NOT_ASCII_SAFE = {"utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be", "hz", "iso2022_jp", "iso2022_kr"}
+_WIDE = {"utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"}  # every ASCII character holds NUL bytes
+_NOT_ASCII_SAFE = _WIDE | {"hz", "iso2022_jp", "iso2022_kr"}
 # Multi-byte CJK codecs: their readings can be judged by how common the characters are.
 _CJK = {"gb18030", "big5hkscs", "cp932", "euc_jp", "cp949", "hz", "iso2022_jp", "iso2022_kr"}
 
@@ -367,9 +368,9 @@ def decode_body(body: bytes, headers: Mapping[str, str] | None = None) -> tuple[
     http = _label(http_raw, "header", notes)
     meta_raw = sniff_meta_charset(body[:_META_SCAN_MAX])
     meta = _label(meta_raw, "meta", notes)
-    if meta in ("utf-16-le", "utf-16-be"):
-        # A <meta> readable as ASCII cannot truthfully say UTF-16 (WHATWG: means utf-8).
-        notes.append("meta utf-16 read as utf-8")
+    if meta in _WIDE:
+        # A <meta> readable as ASCII cannot truthfully say UTF-16/32 (WHATWG: means utf-8).
+        notes.append(f"meta {meta_raw} read as utf-8")
         meta = "utf-8"
     bom, bom_len = _sniff_bom(body)
 
@@ -444,7 +445,7 @@ def decode_body(body: bytes, headers: Mapping[str, str] | None = None) -> tuple[
 
     rejected: list[str] = []
     for src, raw, codec in declared:
-        if codec in ("utf-16-le", "utf-16-be") and b"\x00" not in body[:4096]:
+        if codec in _WIDE and b"\x00" not in body[:4096]:
             rejected.append(f"{_says(src, raw, codec)} but there are no NUL bytes")
             continue
         r = read(codec)
@@ -484,7 +485,7 @@ def decode_body(body: bytes, headers: Mapping[str, str] | None = None) -> tuple[
     report.detected, report.confidence = det, conf
     bonus: dict[str, float] = {}
     for i, (_, _, codec) in enumerate(declared):
-        if codec not in ("utf-16-le", "utf-16-be") or b"\x00" in body[:4096]:
+        if codec not in _WIDE or b"\x00" in body[:4096]:
             bonus.setdefault(codec, _DECLARED_BONUS / (i + 1))
     for codec in ("gb18030", "utf-8", "big5hkscs", "cp1252"):
         bonus.setdefault(codec, 0.0)

@@ -42,6 +42,7 @@ MAX_PAGE_BYTES = 5 * 1024 * 1024  # bytes of a body that are cleaned
 MAX_ELEMENTS = 40_000  # start tags of a document that are parsed
 _TAG_BOUNDARY_WINDOW = 65536  # how far back from the limit a '>' is looked for
 _START_TAG = re.compile(r"<[a-zA-Z]")
+_ALARM_REPEAT = 0.5  # seconds between alarms once the time limit has passed
 
 logger = logging.getLogger(__name__)
 _warned = False
@@ -93,15 +94,23 @@ def time_limit(seconds: float, what: str = "page") -> Iterator[None]:
         yield
         return
 
+    armed = [True]
+
     def on_alarm(signum, frame):
-        raise CleanTimeoutError(f"cleaning {what} took longer than {seconds:g} s")
+        if armed[0]:
+            raise CleanTimeoutError(f"cleaning {what} took longer than {seconds:g} s")
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
-    outer, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
+    # The alarm repeats after the deadline: third-party code that catches every Exception
+    # (trafilatura wraps its justext fallback so) swallows one CleanTimeoutError, not all.
+    outer, _ = signal.setitimer(signal.ITIMER_REAL, seconds, _ALARM_REPEAT)
     started = time.monotonic()
     try:
-        yield
-    finally:
+        try:
+            yield
+        finally:
+            armed[0] = False  # an alarm from here on raises nothing
+    finally:  # reached even if an alarm raised at the very start of the inner finally
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
         if outer > 0:  # someone else's alarm (pytest-timeout...) keeps its remaining time

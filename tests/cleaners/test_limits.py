@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from cleaners import clean_page
+from cleaners import CleanTimeoutError, clean_page
 from cleaners.fingerprint import raw_sha256
-from cleaners.limits import MAX_ELEMENTS, MAX_PAGE_BYTES, cut_body, cut_elements
+from cleaners.limits import MAX_ELEMENTS, MAX_PAGE_BYTES, cut_body, cut_elements, time_limit
 from cleaners.validation import validation_errors
 
 ARTICLE = "<div id='zoom'><p>教育部召开全国教育工作会议，部署今年的重点工作，要求各地落实免试就近入学。</p></div>"
@@ -59,3 +59,28 @@ def test_the_element_cut_counts_what_it_cut():
     cut, n = cut_elements(html, limit=10)
     assert cut.count("<p>") == 8 and n == 92  # <html> and <body> count too
     assert cut_elements(html, limit=MAX_ELEMENTS) == (html, 0)
+
+
+def test_the_time_limit_outlasts_code_that_swallows_exceptions():
+    """trafilatura catches every Exception around its justext fallback: the alarm repeats."""
+    started = time.monotonic()
+    with pytest.raises(CleanTimeoutError):
+        with time_limit(0.3, "a page"):
+            try:
+                while time.monotonic() - started < 10:
+                    pass
+            except Exception:  # noqa: BLE001 - what third-party code does
+                pass
+            while time.monotonic() - started < 10:  # the cleaning goes on after the swallowed alarm
+                pass
+    assert time.monotonic() - started < 2
+    time.sleep(1.2)  # and once out of the block, no alarm is left to fire
+
+
+def test_a_page_of_short_paragraphs_stops_at_the_time_limit():
+    body = page("<p>一</p>" * 20_000)  # quadratic in trafilatura's justext fallback: 86 s unbounded
+    started = time.monotonic()
+    with pytest.raises(CleanTimeoutError):
+        with time_limit(2, "the page"):
+            clean_page(body, "http://www.moe.gov.cn/a/t20240412_1.html")
+    assert time.monotonic() - started < 6
