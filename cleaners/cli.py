@@ -52,6 +52,11 @@ class Input:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if sys.stderr is None:  # `2>&-`: messages go nowhere rather than fail
+        sys.stderr = open(os.devnull, "w")
+    if sys.stdout is None:  # `>&-`: no line could be written
+        sys.stderr.write("python -m cleaners: stdout is closed\n")
+        return EXIT_PIPE_CLOSED
     parser = _parser()
     args = parser.parse_args(argv)
     headers = {}

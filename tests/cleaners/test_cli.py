@@ -214,3 +214,11 @@ def test_a_process_that_dies_costs_only_its_input(tmp_path, monkeypatch):
     assert [r["path"] for r in results] == names  # one line each, in input order
     assert [r.get("error") for r in results] == [None] * 5 + ["clean"] + [None] * 6
     assert "process died" in results[5]["reason"]
+
+
+def test_closed_stdout_or_stderr(tmp_path):
+    (tmp_path / "ok.html").write_bytes(ARTICLE.read_bytes())
+    no_stdout = shell(f"{CLI} ok.html >&-", tmp_path)
+    assert no_stdout.returncode == 141 and no_stdout.stderr.decode() == "python -m cleaners: stdout is closed\n"
+    no_stderr = shell(f"{CLI} ok.html 2>&-", tmp_path)
+    assert no_stderr.returncode == 0 and "error" not in json.loads(no_stderr.stdout)
