@@ -22,6 +22,7 @@ import stat
 import sys
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from urllib.parse import quote_from_bytes
@@ -301,8 +302,10 @@ def _results(inputs: list[Input], args, headers: dict):
 
 
 def _pooled(jobs: list[Job], workers: int):
-    """Results in input order from a process pool; a process that dies (killed, out of memory)
-    costs only the input that killed it: the inputs in flight are retried one per process."""
+    """Results in input order from a process pool. A process that dies (killed, out of
+    memory) or hangs past the time limit in a C call the alarm cannot interrupt costs only
+    its own input: the pool is replaced and the other inputs in flight are retried one per
+    process."""
     pending = collections.deque(jobs)
     in_flight: collections.deque[tuple[Job, Future]] = collections.deque()
     pool = ProcessPoolExecutor(workers)
@@ -312,13 +315,19 @@ def _pooled(jobs: list[Job], workers: int):
                 while pending and len(in_flight) < workers * IN_FLIGHT_PER_JOB:
                     in_flight.append((pending[0], pool.submit(clean_input, pending[0])))
                     pending.popleft()
-                result = in_flight[0][1].result()
-            except BrokenProcessPool:
-                retry = [job for job, _ in in_flight]
+                job, future = in_flight[0]
+                result = future.result(timeout=_hard_timeout(job))
+            except (BrokenProcessPool, FuturesTimeout) as exc:
+                if isinstance(exc, FuturesTimeout):
+                    in_flight.popleft()
+                    yield _stuck(job)
+                    _kill(pool)
+                done = [(j, f) for j, f in in_flight]
                 in_flight.clear()
                 pool.shutdown(wait=False, cancel_futures=True)
-                for job in retry:
-                    yield _alone(job)
+                for j, f in done:
+                    finished = f.done() and not f.cancelled() and f.exception() is None
+                    yield f.result() if finished else _alone(j)
                 pool = ProcessPoolExecutor(workers)
                 continue
             in_flight.popleft()
@@ -328,14 +337,37 @@ def _pooled(jobs: list[Job], workers: int):
 
 
 def _alone(job: Job) -> tuple[bytes, str]:
-    with ProcessPoolExecutor(1) as single:
-        try:
-            return single.submit(clean_input, job).result()
-        except BrokenProcessPool:
-            reason = "the cleaning process died on this input (killed, or out of memory)"
-            return _line({"error": "clean", "reason": reason, "path": job.display,
-                          "url": job.url or file_url(job.path), "raw_sha256": None,
-                          "cleaner_version": CLEANER_VERSION}), "error"
+    single = ProcessPoolExecutor(1)
+    try:
+        return single.submit(clean_input, job).result(timeout=_hard_timeout(job))
+    except BrokenProcessPool:
+        return _failed(job, "clean", "the cleaning process died on this input (killed, or out of memory)")
+    except FuturesTimeout:
+        _kill(single)
+        return _stuck(job)
+    finally:
+        single.shutdown(wait=True, cancel_futures=True)
+
+
+def _hard_timeout(job: Job) -> float | None:
+    """How long the parent waits for a process: past this, the process is stuck where the
+    alarm cannot reach it (a C call) and is killed."""
+    return 2 * job.timeout + 10 if job.timeout else None
+
+
+def _stuck(job: Job) -> tuple[bytes, str]:
+    return _failed(job, "timeout", f"cleaning did not finish in {_hard_timeout(job):g} s (process killed)")
+
+
+def _failed(job: Job, stage: str, reason: str) -> tuple[bytes, str]:
+    return _line({"error": stage, "reason": reason, "path": job.display, "url": job.url or file_url(job.path),
+                  "raw_sha256": None, "cleaner_version": CLEANER_VERSION}), "error"
+
+
+def _kill(pool: ProcessPoolExecutor) -> None:
+    # concurrent.futures has no way to stop a running task: end the pool's processes.
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.kill()
 
 
 def _silence_stdout() -> None:

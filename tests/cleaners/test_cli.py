@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -222,3 +223,34 @@ def test_closed_stdout_or_stderr(tmp_path):
     assert no_stdout.returncode == 141 and no_stdout.stderr.decode() == "python -m cleaners: stdout is closed\n"
     no_stderr = shell(f"{CLI} ok.html 2>&-", tmp_path)
     assert no_stderr.returncode == 0 and "error" not in json.loads(no_stderr.stdout)
+
+
+def hang_on_poison(job):
+    """Stands in for clean_input: hangs where no alarm reaches (signals blocked), on one input."""
+    import signal
+    import time as _time
+
+    from cleaners import cli
+
+    if "poison" in job.path:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        _time.sleep(60)
+    return cli.clean_input.__wrapped__(job)
+
+
+def test_a_process_stuck_past_the_time_limit_costs_only_its_input(tmp_path, monkeypatch):
+    from cleaners import cli
+
+    names = [f"{i:02d}{'poison' if i == 2 else ''}.html" for i in range(6)]
+    for name in names:
+        (tmp_path / name).write_bytes(ARTICLE.read_bytes())
+    hang_on_poison.__wrapped__ = cli.clean_input
+    monkeypatch.setattr(cli, "clean_input", hang_on_poison)
+    monkeypatch.setattr(cli, "_hard_timeout", lambda job: 5.0)
+    jobs = [cli.Job(str(tmp_path / n), n, None, {}, None, 1.0) for n in names]
+    started = time.monotonic()
+    results = [json.loads(line) for line, _ in cli._pooled(jobs, 2)]
+    assert time.monotonic() - started < 40
+    assert [r["path"] for r in results] == names
+    assert [r.get("error") for r in results] == [None, None, "timeout", None, None, None]
+    assert "process killed" in results[2]["reason"]
