@@ -97,8 +97,11 @@ try:
     outcome = "record"
 except CleanError as exc:
     cleaning, outcome = {}, exc.stage
+# VmHWM is this program's own peak; ru_maxrss would carry the parent's over the fork
+hwm = [int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:")]
+peak_kb = hwm[0] if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(json.dumps({"outcome": outcome, "seconds": round(time.monotonic() - t, 1), "cleaning": cleaning,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}))
+                  "peak_mb": peak_kb // 1024}))
 """
 
 
