@@ -99,3 +99,16 @@ def test_expected_failures_are_not_bugs():
         with pytest.raises(CleanError) as caught:
             clean_page(body, "http://example.edu.cn/a.html")
         assert_not_a_bug(caught.value)
+
+
+def test_running_out_of_memory_is_a_limit_not_a_bug(monkeypatch):
+    from cleaners import PageLimitError, pipeline
+
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(pipeline, "extract_metadata", out_of_memory)
+    page = SEED_PAGES[0]
+    with pytest.raises(PageLimitError) as caught:
+        clean_page(page.body, page.url, page.headers)
+    assert caught.value.stage == "limit"
