@@ -18,6 +18,7 @@ import collections
 import errno
 import json
 import os
+import signal
 import stat
 import sys
 import time
@@ -53,6 +54,14 @@ class Input:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # Ctrl-C while listing or reading the inputs
+        sys.stderr.write("\ninterrupted\n")
+        return EXIT_INTERRUPTED
+
+
+def _main(argv: list[str] | None) -> int:
     if sys.stderr is None:  # `2>&-`: messages go nowhere rather than fail
         sys.stderr = open(os.devnull, "w")
     if sys.stdout is None:  # `>&-`: no line could be written
@@ -308,7 +317,7 @@ def _pooled(jobs: list[Job], workers: int):
     process."""
     pending = collections.deque(jobs)
     in_flight: collections.deque[tuple[Job, Future]] = collections.deque()
-    pool = ProcessPoolExecutor(workers)
+    pool = _pool(workers)
     try:
         while pending or in_flight:
             try:
@@ -328,7 +337,7 @@ def _pooled(jobs: list[Job], workers: int):
                 for j, f in done:
                     finished = f.done() and not f.cancelled() and f.exception() is None
                     yield f.result() if finished else _alone(j)
-                pool = ProcessPoolExecutor(workers)
+                pool = _pool(workers)
                 continue
             in_flight.popleft()
             yield result
@@ -337,7 +346,7 @@ def _pooled(jobs: list[Job], workers: int):
 
 
 def _alone(job: Job) -> tuple[bytes, str]:
-    single = ProcessPoolExecutor(1)
+    single = _pool(1)
     try:
         return single.submit(clean_input, job).result(timeout=_hard_timeout(job))
     except BrokenProcessPool:
@@ -347,6 +356,15 @@ def _alone(job: Job) -> tuple[bytes, str]:
         return _stuck(job)
     finally:
         single.shutdown(wait=True, cancel_futures=True)
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(workers, initializer=_ignore_sigint)
+
+
+def _ignore_sigint() -> None:
+    # Ctrl-C is the parent's to handle: a worker would print a KeyboardInterrupt traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _hard_timeout(job: Job) -> float | None:

@@ -254,3 +254,17 @@ def test_a_process_stuck_past_the_time_limit_costs_only_its_input(tmp_path, monk
     assert [r["path"] for r in results] == names
     assert [r.get("error") for r in results] == [None, None, "timeout", None, None, None]
     assert "process killed" in results[2]["reason"]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_ends_the_run_without_a_traceback(jobs):
+    import signal
+
+    sites = str(ROOT / "fixtures" / "sites")
+    run = subprocess.Popen([sys.executable, "-m", "cleaners", *[sites] * 6, "--jobs", jobs], cwd=ROOT,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    time.sleep(4)
+    os.killpg(run.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
+    out, err = run.communicate(timeout=60)
+    assert run.returncode == 130 and err.decode().strip() == "interrupted"
+    assert all(json.loads(line) for line in out.decode("utf-8").splitlines())
