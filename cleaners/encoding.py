@@ -42,6 +42,7 @@ from typing import Any
 import chardet
 
 from cleaners.record import EncodingReport
+from cleaners.sniff import BOMS, wide_codec
 
 __all__ = ["decode_body", "normalise_charset_label", "sniff_meta_charset"]
 
@@ -74,6 +75,8 @@ _LABELS: dict[str, str] = {
     "iso2022_kr": "iso-2022-kr csiso2022kr",
     "utf-16-le": "utf-16 utf-16le unicode csunicode iso-10646-ucs-2 ucs-2 unicodefeff",
     "utf-16-be": "utf-16be unicodefffe",
+    "utf-32-le": "utf-32 utf-32le ucs-4 iso-10646-ucs-4",
+    "utf-32-be": "utf-32be",
     "cp1252": (
         "windows-1252 cp1252 x-cp1252 latin1 latin-1 l1 iso-8859-1 iso8859-1 iso88591 "
         "iso_8859-1 iso_8859-1:1987 iso-ir-100 csisolatin1 ibm819 cp819 ascii us-ascii "
@@ -112,7 +115,8 @@ _LABELS: dict[str, str] = {
 _LABEL_TO_CODEC = {label: codec for codec, labels in _LABELS.items() for label in labels.split()}
 
 # Codecs that share ASCII's byte values, so an ASCII-only body decodes identically.
-_NOT_ASCII_SAFE = {"utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be", "hz", "iso2022_jp", "iso2022_kr"}
+_WIDE = {"utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"}  # every ASCII character holds NUL bytes
+_NOT_ASCII_SAFE = _WIDE | {"hz", "iso2022_jp", "iso2022_kr"}
 # Multi-byte CJK codecs: their readings can be judged by how common the characters are.
 _CJK = {"gb18030", "big5hkscs", "cp932", "euc_jp", "cp949", "hz", "iso2022_jp", "iso2022_kr"}
 
@@ -126,14 +130,6 @@ def normalise_charset_label(label: str) -> str | None:
 
 
 # -- declarations -------------------------------------------------------------
-
-_BOMS = (  # UTF-32 first: its LE BOM begins with UTF-16's.
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
 
 _META_SCAN = 4096  # bytes of the head always scanned for <meta>
 _META_SCAN_MAX = 16384  # scanned further while no <body> or </head> has been seen
@@ -186,7 +182,7 @@ def _header_charset(headers: Mapping[Any, Any] | None) -> str | None:
 
 
 def _sniff_bom(body: bytes) -> tuple[str | None, int]:
-    for bom, codec in _BOMS:
+    for bom, codec in BOMS:
         if body.startswith(bom):
             if codec.startswith("utf-32"):
                 try:  # FF FE 00 00 is also UTF-16LE's BOM before a NUL: take UTF-32 only if it decodes
@@ -332,7 +328,7 @@ def _detect(body: bytes) -> tuple[str | None, float | None, str | None]:
         sample = body[:_DETECT_SAMPLE]
     try:
         res = chardet.detect(sample, compat_names=False, prefer_superset=True)
-    except Exception:  # a detector bug must not make decoding raise
+    except (IndexError, ValueError, LookupError):  # the detector's own failures on odd bytes
         return None, None, None
     raw = res.get("encoding")
     if not raw:
@@ -351,6 +347,7 @@ def _detect(body: bytes) -> tuple[str | None, float | None, str | None]:
 
 # -- decode_body --------------------------------------------------------------
 
+_DECLARED_MAX_ERR = 0.3  # a declared CJK charset is kept with up to this share of broken sequences
 _DECLARED_BONUS = 0.1  # a declaration that fits is preferred over an equal guess
 _GB_PRIOR = 0.02  # Chinese education/government pages: GB wins ties
 _ERR_WEIGHT = 5.0  # 1% undecodable characters costs 0.05 of plausibility
@@ -371,9 +368,9 @@ def decode_body(body: bytes, headers: Mapping[str, str] | None = None) -> tuple[
     http = _label(http_raw, "header", notes)
     meta_raw = sniff_meta_charset(body[:_META_SCAN_MAX])
     meta = _label(meta_raw, "meta", notes)
-    if meta in ("utf-16-le", "utf-16-be"):
-        # A <meta> readable as ASCII cannot truthfully say UTF-16 (WHATWG: means utf-8).
-        notes.append("meta utf-16 read as utf-8")
+    if meta in _WIDE:
+        # A <meta> readable as ASCII cannot truthfully say UTF-16/32 (WHATWG: means utf-8).
+        notes.append(f"meta {meta_raw} read as utf-8")
         meta = "utf-8"
     bom, bom_len = _sniff_bom(body)
 
@@ -393,6 +390,20 @@ def decode_body(body: bytes, headers: Mapping[str, str] | None = None) -> tuple[
     if bom is not None:
         text, errors = _decode(body[bom_len:], bom)
         return done(text, bom, errors, f"{bom} byte-order mark")
+
+    # UTF-16/32 without a BOM: the NUL bytes give the width and byte order away, and
+    # the <meta> (itself in UTF-16/32) can only be read once the head is decoded.
+    wide = wide_codec(body)
+    if wide is not None:
+        text, errors = _decode(body[: len(body) - len(body) % (4 if "32" in wide else 2)], wide)
+        meta_raw = sniff_meta_charset(text[:_META_SCAN_MAX].encode("latin-1", "replace"))
+        report.meta = _as_declared(meta_raw)
+        declared_wide = [_says(src, raw, codec) for src, raw, codec in
+                         (("header", http_raw, http), ("meta", meta_raw, normalise_charset_label(meta_raw or "")))
+                         if codec]
+        says = f"; {'; '.join(declared_wide)}" if declared_wide else ""
+        report.detected = wide
+        return done(text, wide, errors, f"NUL-byte pattern of {wide}{says}")
 
     declared = [
         (src, raw, codec)
@@ -434,7 +445,7 @@ def decode_body(body: bytes, headers: Mapping[str, str] | None = None) -> tuple[
 
     rejected: list[str] = []
     for src, raw, codec in declared:
-        if codec in ("utf-16-le", "utf-16-be") and b"\x00" not in body[:4096]:
+        if codec in _WIDE and b"\x00" not in body[:4096]:
             rejected.append(f"{_says(src, raw, codec)} but there are no NUL bytes")
             continue
         r = read(codec)
@@ -452,6 +463,16 @@ def decode_body(body: bytes, headers: Mapping[str, str] | None = None) -> tuple[
         report.detected = "utf-8"
         return done(u8.text, "utf-8", u8.errors, f"{head}; nearly valid UTF-8 ({u8.errors} replacement(s))")
 
+    # A declared multi-byte charset whose reading is plausible despite a few broken
+    # sequences (a cut or corrupted page) is kept: a single-byte guess would turn the
+    # whole page into mojibake to avoid a handful of U+FFFD.
+    for src, raw, codec in declared:
+        r = read(codec)
+        if codec in _CJK and _mostly_fits(r, _DECLARED_MAX_ERR):
+            report.detected = report.detected or codec
+            return done(r.text, codec, r.errors, f"{head}; keeping the declared {codec}: "
+                        f"{r.errors} undecodable byte sequence(s) replaced")
+
     # The common case on Chinese sites: undeclared (or mislabelled) GBK. A strict
     # gb18030 decode into everyday characters settles it without the detector.
     gb = read("gb18030")
@@ -464,7 +485,7 @@ def decode_body(body: bytes, headers: Mapping[str, str] | None = None) -> tuple[
     report.detected, report.confidence = det, conf
     bonus: dict[str, float] = {}
     for i, (_, _, codec) in enumerate(declared):
-        if codec not in ("utf-16-le", "utf-16-be") or b"\x00" in body[:4096]:
+        if codec not in _WIDE or b"\x00" in body[:4096]:
             bonus.setdefault(codec, _DECLARED_BONUS / (i + 1))
     for codec in ("gb18030", "utf-8", "big5hkscs", "cp1252"):
         bonus.setdefault(codec, 0.0)
@@ -473,8 +494,12 @@ def decode_body(body: bytes, headers: Mapping[str, str] | None = None) -> tuple[
     if det is not None:
         bonus[det] = bonus.get(det, 0.0) + _DETECTOR_WEIGHT * (conf or 0.0)
 
+    # Bytes that read as plausible CJK text with a few errors are not a single-byte page.
+    cjk_fit = any(_mostly_fits(read(codec)) for codec in bonus if codec in _CJK)
     best, best_score = None, float("-inf")
     for codec, b in bonus.items():
+        if cjk_fit and codec not in _CJK and not codec.startswith("utf"):
+            continue
         try:
             r = read(codec)
         except (LookupError, TypeError, ValueError):  # exotic detector codecs
@@ -489,6 +514,13 @@ def decode_body(body: bytes, headers: Mapping[str, str] | None = None) -> tuple[
     det_note = f"detector says {det_raw} ({conf})" if det_raw else "detector has no answer"
     quality = "decodes cleanly" if best.errors == 0 else f"{best.errors} replacement(s)"
     return done(best.text, best.codec, best.errors, f"{head}; {det_note}; {best.codec} {quality}")
+
+
+def _mostly_fits(r: _Reading, max_err_rate: float = 0.1) -> bool:
+    """A multi-byte reading whose decodable part is everyday text, with at most
+    `max_err_rate` broken sequences per non-ASCII character."""
+    decoded = r.judged - min(r.errors, r.judged)
+    return decoded >= 8 and r.err_rate <= max_err_rate and r.good >= 0.8 * decoded
 
 
 def _looks_cjk(read) -> bool:

@@ -35,7 +35,7 @@ def find_container(root, content_xpaths=()) -> object | None:
     for xpath in content_xpaths:
         try:
             nodes = root.xpath(xpath)
-        except Exception:  # a user-supplied XPath may be invalid: fall back to the rest
+        except etree.XPathError:  # a user-supplied XPath may be invalid: fall back to the rest
             continue
         best = _largest(n for n in nodes if isinstance(getattr(n, "tag", None), str))
         if best is not None:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from urllib.parse import unquote, urljoin, urlsplit
 
+from lxml import etree
+
 from . import dates
 from .htmltree import visible_text
 from .record import Attachment
@@ -186,10 +188,11 @@ def extract_metadata(tree, page_text: str, url: str, lang: str | None = None) ->
 
 
 def _guard(fn, *args, default=None):
-    # One malformed field must not cost the page its other fields.
+    # One malformed field (a date out of range, a URL that does not parse) must not
+    # cost the page its other fields. Anything else is a bug and surfaces as one.
     try:
         return fn(*args)
-    except Exception:  # noqa: BLE001 - metadata is best effort by contract
+    except (ValueError, OverflowError, etree.LxmlError):
         return default
 
 

@@ -12,9 +12,9 @@ import time
 from collections.abc import Mapping
 from dataclasses import replace
 
-from . import boilerplate, pinyin_gloss, script, spam
+from . import boilerplate, limits, pinyin_gloss, script, spam
 from .encoding import decode_body
-from .errors import CleanError, NoContentError, NotHTMLError, ParseError
+from .errors import CleanError, CleanerBug, NoContentError, NotHTMLError, PageLimitError, ParseError
 from .extract import extract_text
 from .fingerprint import canonicalize_url, content_sha256, raw_sha256, record_id, simhash
 from .htmltree import parse_html, visible_text
@@ -23,35 +23,36 @@ from .metadata import extract_metadata
 from .profiles import PROFILES, SITE_TYPES, detect_site_type
 from .prune import drop_invisible, prune_tree, unwrap_layout_tables
 from .record import Record
+from .sniff import binary_kind, looks_like_html
 from .whitespace import normalise_whitespace
 
-# Bodies that announce a non-HTML format in their first bytes.
-BINARY_SIGNATURES = {
-    b"%PDF": "a PDF document", b"\x89PNG": "a PNG image", b"GIF8": "a GIF image",
-    b"\xff\xd8\xff": "a JPEG image", b"PK\x03\x04": "a ZIP archive (or an Office document)",
-    b"\x1f\x8b": "gzip-compressed data", b"\xd0\xcf\x11\xe0": "an OLE document (doc/xls)",
-    b"RIFF": "a RIFF media file", b"\x00\x00\x01\x00": "an icon", b"BM": None,
-}
 NON_HTML_TYPES = re.compile(r"^(?:image|audio|video|font)/|^application/(?:pdf|zip|octet-stream|msword|"
                             r"vnd\.|x-rar|gzip|x-gzip|x-tar|x-7z|json|javascript)", re.I)
-MARKUP = re.compile(rb"<\s*(?:!doctype|html|head|body|div|p|table|meta|title|a|span|br|text)\b", re.I)
+CUT_NAMES = {"bytes_cut": "bytes", "elements_cut": "elements"}  # cleaning keys of cleaners.limits
 TITLE_SEPARATORS = re.compile(r"[\s\u3000]+")
 
 
 def clean_page(body: bytes, url: str, headers: Mapping | None = None, site_type: str | None = None,
                content_xpath: str | None = None, timings: dict | None = None) -> Record:
-    """Clean one page. Raises only CleanError subclasses (with `.stage` and `.reason`)."""
+    """Clean one page. Raises only CleanError subclasses (with `.stage` and `.reason`);
+    an unexpected exception comes out as CleanerBug (stage `bug`, with `.traceback`)."""
+    cleaning: dict[str, int] = {}
     try:
-        return _clean(body, url, headers, site_type, content_xpath, timings)
-    except CleanError:
+        return _clean(body, url, headers, site_type, content_xpath, timings, cleaning)
+    except CleanError as exc:
+        cuts = [f"{cleaning[key]:,} {what}" for key, what in CUT_NAMES.items() if key in cleaning]
+        if cuts:  # an error record says what was cut, as a record would
+            exc.reason = f"{exc.reason} (the page was cut: {' and '.join(cuts)} past the limits)"
         raise
     except RecursionError as exc:
         raise ParseError(f"markup nested too deeply: {exc}") from exc
-    except Exception as exc:  # a bug must not cost the page: report it as this page's error
-        raise CleanError(f"unexpected {type(exc).__name__}: {exc}", stage="clean") from exc
+    except MemoryError as exc:
+        raise PageLimitError("the page needs more memory than there is") from exc
+    except Exception as exc:  # not a bad page but a bug: its own stage, with the traceback
+        raise CleanerBug.from_exception(exc) from exc
 
 
-def _clean(body, url, headers, site_type, content_xpath, timings) -> Record:
+def _clean(body, url, headers, site_type, content_xpath, timings, cleaning: dict[str, int]) -> Record:
     clock = _Clock(timings)
     if isinstance(body, str):
         body = body.encode("utf-8")
@@ -59,13 +60,19 @@ def _clean(body, url, headers, site_type, content_xpath, timings) -> Record:
     headers = _plain_headers(headers)
     if site_type is not None and site_type not in SITE_TYPES:
         raise CleanError(f"unknown site type {site_type!r}; one of {', '.join(SITE_TYPES)}", stage="input")
-    _refuse_non_html(body, headers.get("content-type", ""))
+    content_type = headers.get("content-type", "")
+    _refuse_binary(body, content_type)
+    full_body = body
+    body, n = limits.cut_body(body)  # bounded cost: what is cut is said in `cleaning`
+    _count(cleaning, "bytes_cut", n)
 
     html, encoding = decode_body(body, headers)
+    _refuse_non_html(html, content_type)
+    html, n = limits.cut_elements(html)
+    _count(cleaning, "elements_cut", n)
     clock("decode")
     root = parse_html(html)
     drop_invisible(root)
-    cleaning: dict[str, int] = {}
     _count(cleaning, "ruby_glosses_removed", pinyin_gloss.strip_ruby(root))
     clock("parse")
 
@@ -114,7 +121,7 @@ def _clean(body, url, headers, site_type, content_xpath, timings) -> Record:
         encoding=encoding, cleaning=cleaning, content_sha256=content_sha256(text), simhash=simhash(text),
         spam={"score": spam.spam_score(all_signals, cleaning.get("hidden_blocks", 0), len(text)),
               "signals": all_signals},
-        raw_sha256=raw_sha256(body),
+        raw_sha256=raw_sha256(full_body),
     )
     clock("fingerprint")
     return record
@@ -145,18 +152,21 @@ def merge_parts(records: list[Record]) -> Record:
                    extra={**first.extra, "part_urls": [r.url for r in records]})
 
 
-def _refuse_non_html(body: bytes, content_type: str) -> None:
+def _refuse_binary(body: bytes, content_type: str) -> None:
     if not body.strip():
         raise NotHTMLError("empty body")
-    head = body[:16]
-    for signature, what in BINARY_SIGNATURES.items():
-        if what and head.startswith(signature):
-            raise NotHTMLError(f"body is {what}, not HTML (Content-Type: {content_type or 'none'})")
-    sample = body[:65536]
-    if NON_HTML_TYPES.match(content_type.strip()) and not MARKUP.search(sample):
+    what = binary_kind(body)
+    if what:
+        raise NotHTMLError(f"body is {what}, not HTML (Content-Type: {content_type or 'none'})")
+
+
+def _refuse_non_html(html: str, content_type: str) -> None:
+    """The markup check runs on decoded text: UTF-16/32 pages have no ASCII tags in their bytes."""
+    if looks_like_html(html):
+        return
+    if NON_HTML_TYPES.match(content_type.strip()):
         raise NotHTMLError(f"Content-Type {content_type} and no HTML markup in the body")
-    if not MARKUP.search(sample):
-        raise NotHTMLError("no HTML markup in the first 64 KiB of the body")
+    raise NotHTMLError("no HTML markup in the first 64 KiB of the body")
 
 
 def _plain_headers(headers) -> dict[str, str]:

@@ -5,25 +5,14 @@ and body.
 
 from __future__ import annotations
 
-import re
-
 from scrapy.http import HtmlResponse, Response, TextResponse
+
+from cleaners.sniff import binary_kind as sniff_binary
+from cleaners.sniff import looks_like_html  # noqa: F401  (one sniffer: the cleaner's)
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 # Content types that may carry HTML when a server mislabels it.
 MAYBE_HTML_TYPES = ("text/plain", "application/octet-stream", "text/xml", "application/xml", "")
-MAGIC = (
-    (b"%PDF", "PDF"),
-    (b"\x89PNG", "PNG image"),
-    (b"GIF8", "GIF image"),
-    (b"\xff\xd8\xff", "JPEG image"),
-    (b"PK\x03\x04", "ZIP archive (docx/xlsx?)"),
-    (b"\xd0\xcf\x11\xe0", "MS Office document"),
-    (b"Rar!", "RAR archive"),
-    (b"\x1f\x8b", "gzip data"),
-)
-_HTML_SNIFF = re.compile(rb"<\s*(?:!doctype\s+html|html|head|body|title|meta|div|p|table)\b", re.I)
-
 # HTTP statuses handed to the callbacks (not swallowed by HttpErrorMiddleware),
 # so a failed page becomes an error record. Redirects are left to Scrapy.
 ERROR_STATUSES = list(range(400, 600))
@@ -31,18 +20,6 @@ ERROR_STATUSES = list(range(400, 600))
 
 def media_type(content_type: str | None) -> str:
     return (content_type or "").split(";")[0].strip().lower()
-
-
-def sniff_binary(body: bytes) -> str | None:
-    head = body[:16]
-    for magic, name in MAGIC:
-        if head.startswith(magic):
-            return name
-    return None
-
-
-def looks_like_html(body: bytes) -> bool:
-    return bool(_HTML_SNIFF.search(body[:4096]))
 
 
 def problem(response: Response) -> tuple[str, str] | None:

@@ -55,6 +55,30 @@ def fuzz(examples: int, seed: int) -> dict:
             "slowest_s": round(slowest[0], 2), "limit_s": PAGE_LIMIT}
 
 
+def bad_input_figures(tmp: Path) -> bool:
+    """Encodings, page size and the CLI's inputs (tests/hostile/bad_input.py); True if anything failed."""
+    from tests.hostile import bad_input
+
+    enc = bad_input.run_encodings()
+    print(f"\nencodings: {enc['cases']} pages (every BOM, UTF-16/32 without one, 7 legacy charsets with broken "
+          f"bytes): records {enc['records']}, right codec {enc['right_codec']}, broken bytes counted "
+          f"{enc['replacements_counted']}/{enc['broken_cases']}")
+    for w in enc["wrong"]:
+        print("WRONG", w)
+    sizes = bad_input.run_sizes(tmp)
+    for name, r in sizes.items():
+        print(f"page size: {name}: {r.get('outcome')} in {r.get('seconds')} s, peak {r.get('peak_mb')} MB, "
+              f"cut {r.get('cleaning', {}).get('bytes_cut', 0):,} bytes, "
+              f"{r.get('cleaning', {}).get('elements_cut', 0):,} elements")
+    cli = bad_input.run_cli_inputs(tmp / "cli")
+    print(f"python -m cleaners: {cli['inputs']} hostile inputs (non-UTF-8 name, dangling link, link loops, "
+          f"directory loop, FIFO, looping path, closed stdin): {cli['lines']} lines, valid UTF-8 JSON "
+          f"{cli['valid_utf8_json']}, tracebacks {cli['tracebacks']}; `| head -1` exit {cli['head_exit']}, "
+          f"stderr {cli['head_stderr']!r}")
+    return bool(enc["wrong"] or any(r.get("outcome") != "record" for r in sizes.values())
+                or cli["lines"] != cli["inputs"] or not cli["valid_utf8_json"] or cli["tracebacks"])
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
@@ -103,13 +127,15 @@ def main() -> int:
     for c in f["crashes"]:
         print("CRASH", c)
 
+    bad_input = bad_input_figures(tmp / "input")
+
     k = scenarios.run_kill_loop(tmp / "kill", iterations=kills, seed=opts.seed)
     print(f"\nkill -9: {k['kills']} kills in {k['iterations']} runs + 1 to completion: "
           f"articles expected {k['expected']}, emitted {k['emitted']}, lost {k['lost']}, "
           f"duplicated {k['duplicated']}, torn lines {k['torn_lines']}")
     print(f"\n{time.monotonic() - started:.0f} s; work files in {tmp}")
     bad = (totals["lost"] or totals["duplicated"] or problems or f["crashes"] or k["lost"] or k["duplicated"]
-           or k["torn_lines"] or groups[2].extra["second_hits"] or sec)
+           or k["torn_lines"] or groups[2].extra["second_hits"] or sec or bad_input)
     return 1 if bad else 0
 
 

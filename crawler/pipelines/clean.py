@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import traceback
 from functools import partial
 from typing import Any
 
@@ -28,13 +29,15 @@ logger = logging.getLogger(__name__)
 
 def clean_item(item: PageItem, timeout: float = 0.0) -> dict[str, Any]:
     """Clean every page of the item and merge them. Returns the record dict, or
-    {"__error__": (stage, reason)} when cleaning failed. Runs in a worker process
-    when CLEAN_WORKERS > 0, so it takes and returns plain picklable values.
-    `timeout` (CLEAN_TIMEOUT) bounds the whole item: see crawler/clean_timeout.py."""
+    {"__error__": (stage, reason)} when cleaning failed; a bug in the cleaner
+    (stage `bug`) also brings its "__traceback__", which the crawler's process
+    logs once. Runs in a worker process when CLEAN_WORKERS > 0, so it takes and
+    returns plain picklable values. `timeout` (CLEAN_TIMEOUT) bounds the whole
+    item: see crawler/clean_timeout.py."""
     try:
-        from cleaners import CleanError, clean_page, merge_parts
+        from cleaners import CleanError, CleanerBug, clean_page, merge_parts
     except ImportError as exc:  # the library itself is broken: every page fails alike
-        return {"__error__": ("clean", f"cleaners library unavailable: {exc}")}
+        return _bug(exc)
     from crawler.clean_timeout import time_limit
 
     try:
@@ -47,11 +50,18 @@ def clean_item(item: PageItem, timeout: float = 0.0) -> dict[str, Any]:
                 records.append(clean_page(part.body, part.final_url, **kwargs))
             record = merge_parts(records) if len(records) > 1 else records[0]
             return record.to_dict()
+    except CleanerBug as exc:
+        return {"__error__": (exc.stage, exc.reason), "__traceback__": exc.traceback}
     except CleanError as exc:
         return {"__error__": (exc.stage, exc.reason)}
-    except Exception as exc:  # a bug in the cleaner must not stop the crawl
-        logger.exception("cleaner crashed on %s", item.page.final_url)
-        return {"__error__": ("clean", f"unexpected {type(exc).__name__}: {exc}"[:500])}
+    except Exception as exc:  # outside clean_page (merging, to_dict): a bug all the same
+        return _bug(exc)
+
+
+def _bug(exc: BaseException) -> dict[str, Any]:
+    reason = f"unexpected {type(exc).__name__} in the cleaner: {exc}"[:500]
+    return {"__error__": ("bug", reason),
+            "__traceback__": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))}
 
 
 def worker_died(item: PageItem, exc: BaseException) -> dict[str, Any]:
@@ -125,6 +135,8 @@ class CleanPipeline:
         else:
             cleaned = clean_item(item, self.timeout)
         out = to_record(item, cleaned)
+        if "__traceback__" in cleaned:  # a bug, not a bad page: the traceback is logged here, once
+            logger.error("cleaner bug on %s: %s\n%s", item.page.url, out["reason"], cleaned["__traceback__"])
         if isinstance(out, ErrorRecord):
             self.stats.inc_value(f"errors/{out['error']}")
             logger.warning("cleaning failed for %s: %s (%s)", item.page.url, out["reason"], out["error"])

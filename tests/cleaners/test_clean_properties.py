@@ -1,5 +1,6 @@
 """Properties of clean_page: no input makes it raise anything but the library's
-typed errors, and cleaning its own output changes nothing."""
+typed errors for a bad page (never `bug`, the stage of an exception the cleaner
+did not expect), and cleaning its own output changes nothing."""
 
 from __future__ import annotations
 
@@ -23,8 +24,12 @@ SEED_PAGES = [saved_pages(site)[exp["url"]] for site, _, exp in expected_article
 def test_arbitrary_bytes_raise_only_typed_errors(body, content_type):
     try:
         clean_page(body, "http://example.edu.cn/a.html", {"Content-Type": content_type} if content_type else None)
-    except CleanError:
-        pass
+    except CleanError as exc:
+        assert_not_a_bug(exc)
+
+
+def assert_not_a_bug(exc: CleanError) -> None:
+    assert exc.stage != "bug", getattr(exc, "traceback", exc.reason)
 
 
 @st.composite
@@ -54,7 +59,8 @@ def mutated_page(draw):
 def test_mutated_real_pages_raise_only_typed_errors(body):
     try:
         record = clean_page(body, "http://www.sdjky.cn/gzdt/202102/t20210213_1234.html")
-    except CleanError:
+    except CleanError as exc:
+        assert_not_a_bug(exc)
         return
     assert record.text.strip()
 
@@ -71,3 +77,38 @@ def test_cleaning_is_idempotent_on_its_own_output(page):
     assert again.text == first.text
     assert again.title == first.title
     assert not again.cleaning.get("glosses_removed") and not again.cleaning.get("chars_converted_t2s")
+
+
+def test_an_unexpected_exception_is_a_bug_with_its_traceback(monkeypatch):
+    """A bug in a step is not a bad page: stage `bug`, the traceback kept for the log."""
+    from cleaners import CleanerBug, pipeline
+
+    def broken_step(*args, **kwargs):
+        return {}["no such key"]
+
+    monkeypatch.setattr(pipeline, "extract_metadata", broken_step)
+    page = SEED_PAGES[0]
+    with pytest.raises(CleanerBug) as caught:
+        clean_page(page.body, page.url, page.headers)
+    assert caught.value.stage == "bug" and "KeyError" in caught.value.reason
+    assert "broken_step" in caught.value.traceback and "Traceback" in caught.value.traceback
+
+
+def test_expected_failures_are_not_bugs():
+    for body in (b"", b"%PDF-1.4 x", b"just some words, no markup at all", b"<html><body></body></html>"):
+        with pytest.raises(CleanError) as caught:
+            clean_page(body, "http://example.edu.cn/a.html")
+        assert_not_a_bug(caught.value)
+
+
+def test_running_out_of_memory_is_a_limit_not_a_bug(monkeypatch):
+    from cleaners import PageLimitError, pipeline
+
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(pipeline, "extract_metadata", out_of_memory)
+    page = SEED_PAGES[0]
+    with pytest.raises(PageLimitError) as caught:
+        clean_page(page.body, page.url, page.headers)
+    assert caught.value.stage == "limit"

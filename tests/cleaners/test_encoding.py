@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cleaners import clean_page
 from cleaners.encoding import decode_body, normalise_charset_label, sniff_meta_charset
 from cleaners.record import EncodingReport
 
@@ -35,6 +36,7 @@ def test_case(case):
     assert report.used == case["used"], report.reason
     assert case["expect_text"] in text, report.reason
     assert report.replacement_chars <= case["max_replacement_chars"], report.reason
+    assert report.replacement_chars >= case.get("min_replacement_chars", 0), report.reason
     assert not text.startswith("\ufeff")
     for field in ("http", "meta", "bom"):
         if field in case:
@@ -43,6 +45,16 @@ def test_case(case):
         assert case["reason_contains"] in report.reason
     assert report.reason and "\n" not in report.reason
     _check_schema(report)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_case_cleans_to_a_record(case):
+    """The "is this HTML" sniff reads decoded text: UTF-16/32 pages are pages too."""
+    body = (CASES_DIR / case["file"]).read_bytes()
+    record = clean_page(body, "http://www.moe.gov.cn/jyb_xwfb/202101/t20210108_1.html", case["headers"])
+    assert record.encoding.used == case["used"]
+    assert record.encoding.replacement_chars <= case["max_replacement_chars"]
+    assert record.text.strip() and "\x00" not in record.text
 
 
 def test_broken_gb_is_not_a_dos_codepage():
@@ -186,3 +198,19 @@ def test_utf32_bom_only_when_it_decodes():
     assert report.bom == "utf-16-le"
     text, report = decode_body(codecs.BOM_UTF32_LE + "<p>通知</p>".encode("utf-32-le"))
     assert report.used == "utf-32-le" and text == "<p>通知</p>"
+
+
+@pytest.mark.parametrize("codec", ["utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be", "gbk"])
+@pytest.mark.parametrize("bom", [True, False])
+def test_one_html_sniffer_reads_text_not_ascii_bytes(codec, bom):
+    """cleaners.sniff is the one "is this HTML" check; the crawler's responses module uses it."""
+    from cleaners.sniff import looks_like_html
+    from crawler.responses import looks_like_html as crawler_sniff
+
+    if bom and not codec.startswith("utf"):
+        pytest.skip("a byte-order mark is a UTF thing")
+    page = "<!DOCTYPE html><html><head><title>通知</title></head><body><p>教育部</p></body></html>"
+    body = (("\ufeff" if bom else "") + page).encode(codec)
+    assert looks_like_html(body) and crawler_sniff is looks_like_html
+    plain = ("\ufeff" if bom else "") + "教育部办公厅关于做好招生工作的通知 " * 20
+    assert not looks_like_html(plain.encode(codec))

@@ -54,11 +54,13 @@ def build() -> list[dict]:
     zh = PARAS
     cases: list[dict] = []
 
-    def add(name, data: bytes, headers, used, expect, max_repl=0, **extra):
+    def add(name, data: bytes, headers, used, expect, max_repl=0, min_repl=0, **extra):
         cases.append(
             {"name": name, "file": f"{name}.html", "headers": headers, "used": used,
              "expect_text": expect, "max_replacement_chars": max_repl, **extra, "_bytes": data}
         )
+        if min_repl:
+            cases[-1]["min_replacement_chars"] = min_repl
 
     for ch in "镕堃喆":  # the case only means something if these are GBK-only
         try:
@@ -135,6 +137,34 @@ def build() -> list[dict]:
     add("ascii_only_gbk_label", page(["Notice of the Ministry of Education, 2021-01-08."], meta("gbk"),
                                      title="Notice", lang="en").encode("ascii"),
         {}, "gb18030", "Notice of the Ministry of Education", meta="gbk")
+    # Every byte-order mark, and UTF-16/32 without one (the <meta> is then itself in UTF-16/32).
+    for codec in ("utf-16-be", "utf-32-le", "utf-32-be"):
+        bom = {"utf-16-be": codecs.BOM_UTF16_BE, "utf-32-le": codecs.BOM_UTF32_LE,
+               "utf-32-be": codecs.BOM_UTF32_BE}[codec]
+        add(f"{codec.replace('-', '')}_bom", bom + page(zh).encode(codec), {},
+            codec, "义务教育控辍保学工作机制", bom=codec)
+    add("utf16be_meta_no_bom", page(zh, meta("utf-16be")).encode("utf-16-be"), {},
+        "utf-16-be", "义务教育控辍保学工作机制", meta="utf-16be")
+    add("utf16le_meta_no_bom", page(zh, '<meta charset="utf-16">\n').encode("utf-16-le"), {},
+        "utf-16-le", "义务教育控辍保学工作机制", meta="utf-16")
+    add("utf32le_header_no_bom", page(zh).encode("utf-32-le"), ct("utf-32"),
+        "utf-32-le", "义务教育控辍保学工作机制", http="utf-32")
+    # Declared legacy charsets with a few broken sequences (a lead byte cut off by ASCII):
+    # the declared family is kept and the replacements are counted, on short pages too.
+    for name, label, codec, used, paras, lang in (
+        ("gb2312", "gb2312", "gbk", "gb18030", [zh[2]], "zh-CN"),
+        ("gbk", "gbk", "gbk", "gb18030", [GBK_ONLY], "zh-CN"),
+        ("big5", "big5", "big5", "big5hkscs", [TRAD[1]], "zh-TW"),
+        ("shift_jis", "shift_jis", "cp932", "cp932", [JAPANESE], "ja"),
+        ("euc_kr", "euc-kr", "cp949", "cp949", [KOREAN], "ko"),
+    ):
+        text = paras[0]
+        body = page(["@@"], meta(label), title="通知", lang=lang).encode(codec)
+        chunks = [text[i:i + 6].encode(codec) for i in range(0, len(text), 6)]
+        broken = b"\x81 ".join(chunks[:4]) + b"".join(chunks[4:])  # three broken sequences
+        expect = text[12:18] if len(text) >= 18 else text[:6]
+        add(f"{name}_meta_broken_bytes", body.replace(b"@@", broken), {}, used, expect,
+            max_repl=4, min_repl=1, meta=label)
     return cases
 
 
