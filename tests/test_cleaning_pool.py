@@ -16,6 +16,7 @@ from crawler.cleaning_pool import CleaningPool
 from crawler.items import ErrorRecord, PageItem, PagePart
 from crawler.pipelines.clean import clean_item, to_record, worker_died
 from crawler.saved import SavedStore
+from tests.hostile.loss import run_orphans, start_pool_crawl, wait_until_gone
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -154,57 +155,6 @@ def test_workers_ignore_ctrl_c():
         pool.close()
 
 
-def session_processes(sid: int) -> list[int]:
-    """Live (non-zombie) processes of a session, from /proc."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(stat[3]) == sid and stat[0] != "Z":
-            found.append(int(entry))
-    return found
-
-
-def start_pool_crawl(base: str, feed: Path, log_path: Path):
-    """`scrapy crawl` with a 2-worker pool in its own session; returns once 10 records are written."""
-    import subprocess
-    import sys
-
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "provincial_portal",
-           "-a", f"start_urls={base}/gzdt/index.html", "-O", str(feed)]
-    for k, v in {"CLEAN_WORKERS": "2", "DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False",
-                 "ROBOTSTXT_OBEY": "False", "CONCURRENT_REQUESTS": "16",
-                 "CONCURRENT_REQUESTS_PER_DOMAIN": "16"}.items():
-        cmd += ["-s", f"{k}={v}"]
-    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-    env["PYTHONPATH"] = str(ROOT)
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-    deadline = time.monotonic() + 90
-    try:
-        while not feed.exists() or feed.read_text(encoding="utf-8").count("\n") < 10:
-            assert proc.poll() is None, log_path.read_text()[-2000:]
-            assert time.monotonic() < deadline, "no record in 90 s"
-            time.sleep(0.2)
-        assert len(session_processes(proc.pid)) >= 3  # the crawler, the fork server, the workers
-    except BaseException:
-        os.killpg(proc.pid, signal.SIGKILL)
-        raise
-    return proc
-
-
-def wait_until_gone(sid: int, seconds: float) -> list[int]:
-    deadline = time.monotonic() + seconds
-    while session_processes(sid) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    return session_processes(sid)
-
-
 def test_ctrl_c_stops_a_crawl_with_a_pool_and_leaves_no_process(tmp_path):
     """SIGINT to the whole process group, as a terminal sends it: the crawl
     stops, what was fetched is written, and no cleaning process outlives it."""
@@ -231,17 +181,6 @@ def test_ctrl_c_stops_a_crawl_with_a_pool_and_leaves_no_process(tmp_path):
 def test_kill_9_of_the_crawler_leaves_no_cleaning_process(tmp_path):
     """SIGKILL to the crawler alone: nothing tells the pool, yet its fork server
     and workers end within seconds instead of waiting on their queue for ever."""
-    from benchmarks.generated_site import GeneratedSite, serve
-
-    with serve(GeneratedSite(2000)) as base:
-        proc = start_pool_crawl(base, tmp_path / "out.jsonl", tmp_path / "crawl.log")
-        try:
-            workers = [p for p in session_processes(proc.pid) if p != proc.pid]
-            assert len(workers) >= 2
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait(30)
-            left = wait_until_gone(proc.pid, 10)
-        finally:
-            if session_processes(proc.pid):
-                os.killpg(proc.pid, signal.SIGKILL)
-    assert left == [], f"still alive 10 s after the crawler was killed: {left}"
+    r = run_orphans(tmp_path, wait=10)
+    assert r["pool_processes"] >= 2
+    assert r["left"] == 0, f"{r['left']} process(es) still alive 10 s after the crawler was killed"

@@ -10,21 +10,19 @@ in a feed on disk, whatever the runs collide on.
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from crawler.run_all import RUN_ALL_OUTPUT
-from tests.incremental.site import FAST, ROOT, LocalSite, article_text, crawl_command, env, read_jsonl, run
+from tests.hostile.loss import PER_SECOND, REFUSED, run_two_at_once, start_together
+from tests.incremental.site import LocalSite, article_text, crawl_command, env, read_jsonl, run
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(400)]
 
 ARTICLES = range(4001, 4031)
-REFUSED = "being written by another run"
 
 
 @pytest.fixture
@@ -37,67 +35,19 @@ def site():
         yield s
 
 
-def registry(site: LocalSite, tmp_path: Path) -> Path:
-    path = tmp_path / "sites.toml"
-    path.write_text(f"""[sites.local]
-site_name = "本地教育网"
-site_type = "provincial_portal"
-start_urls = ["{site.url(site.LIST_PATH)}"]
-allowed_domains = ["127.0.0.1"]
-""", encoding="utf-8")
-    return path
-
-
-def run_all_command(site: LocalSite, tmp_path: Path, output: str) -> list[str]:
-    cmd = [sys.executable, "-m", "crawler.run_all", "--site", "local",
-           "-s", f"SITES_REGISTRY={registry(site, tmp_path)}", "-s", f"STATE_URI=sqlite:///{tmp_path / 'state.db'}",
-           "-s", f"CRAWLER_OUTPUT={output}", "-s", "STATE_ENABLED=1"]
-    for k, v in FAST.items():
-        cmd += ["-s", f"{k}={v}"]
-    return cmd
-
-
-def feeds_under(folder: Path) -> list[Path]:
-    return [p for p in folder.rglob("*.jsonl") if not p.name.endswith(".errors.jsonl")]
-
-
-def emitted_in_store(db: Path) -> set[str]:
-    with sqlite3.connect(db) as conn:
-        return {row[0] for row in conn.execute("SELECT id FROM articles")}
-
-
-def start_together(cmds: list[list[str]]) -> list[subprocess.CompletedProcess]:
-    procs = [subprocess.Popen(c, cwd=ROOT, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-             for c in cmds]
-    out = []
-    for p in procs:
-        _, err = p.communicate(timeout=240)
-        out.append(subprocess.CompletedProcess(p.args, p.returncode, "", err))
-    return out
-
-
-@pytest.mark.parametrize("template", [RUN_ALL_OUTPUT, "output/%(name)s/%(time)s-%(site_arg)s.jsonl"],
-                         ids=["run_all default", "one name per second"])
-def test_two_run_all_at_once_lose_nothing_and_a_third_emits_nothing(site, tmp_path, template):
-    out = tmp_path / "out"
-    output = template.replace("output/", f"{out}/", 1)
-    first, second = start_together([run_all_command(site, tmp_path, output)] * 2)
-    for proc in (first, second):
+@pytest.mark.parametrize("template", [RUN_ALL_OUTPUT, PER_SECOND], ids=["run_all default", "one name per second"])
+def test_two_run_all_at_once_lose_nothing_and_a_third_emits_nothing(tmp_path, template):
+    r = run_two_at_once(tmp_path, template, articles=30)
+    for code, err in zip(r["returncodes"], r["stderr"]):
         # Each run finishes, or is refused because the other holds the same feed.
-        assert proc.returncode == 0 or (proc.returncode == 1 and REFUSED in proc.stderr), proc.stderr[-3000:]
-    assert first.returncode == 0 or second.returncode == 0
+        assert code == 0 or (code == 1 and REFUSED in err), err
+    assert r["refused"] < 2
     if template == RUN_ALL_OUTPUT:
-        assert first.returncode == second.returncode == 0, "feeds unique per run: both runs go ahead"
-    records = [r for f in feeds_under(out) for r in read_jsonl(f)]
-    urls = Counter(r["url"] for r in records)
-    assert set(urls) == {site.url(site.article_path(n)) for n in ARTICLES}, "an article was lost"
-    assert max(urls.values()) == 1, "an article was emitted twice"
-    assert emitted_in_store(tmp_path / "state.db") == {r["id"] for r in records}, \
-        "the store counts as emitted an article that is in no feed"
-
-    third = run(run_all_command(site, tmp_path, output), timeout=240)
-    assert third.returncode == 0, third.stderr[-3000:]
-    assert len([r for f in feeds_under(out) for r in read_jsonl(f)]) == len(ARTICLES), "nothing new: nothing emitted"
+        assert r["returncodes"] == [0, 0], "feeds unique per run: both runs go ahead"
+    assert (r["lost"], r["duplicated"]) == (0, 0), r
+    assert r["in_store_not_in_feed"] == 0, "the store counts as emitted an article that is in no feed"
+    assert r["third_returncode"] == 0, r["stderr"][2]
+    assert r["third_emitted"] == 0, "nothing new: nothing emitted"
 
 
 def crawl(site: LocalSite, tmp_path: Path, feed: Path, flag: str = "-o", **settings: str) -> list[str]:
