@@ -81,7 +81,7 @@ def main() -> int:
           f"lost {totals['lost']}, duplicated {totals['duplicated']}")
     print(f"127.0.0.2 contacted: {groups[2].extra['second_hits']} requests")
     unbalanced = 0
-    for g in groups:
+    for g in [*groups, traps]:
         acc = g.crawl.summary.get("accounting") or {}
         unbalanced += not acc.get("balanced")
         print(f"pages accounted ({g.name}): {acc.get('pages')} = {acc.get('articles')} articles + "
