@@ -7,7 +7,9 @@
 - articles: records in the feed; article parts: pages 2..n of a split article,
   merged into its record;
 - list pages: list and navigation pages, whose links were followed;
-- error records: pages (and failed requests) written to the errors file;
+- error records: pages (and failed requests) that ended in the errors file (a
+  page that wrote two, its own error and a bug's, counts once; the second is
+  `more_error_records_for_one_page`);
 - named drops: pages that were fetched and left out on purpose, each counted
   under its reason (unchanged since the last run, 304 Not Modified, being
   emitted by another run, a duplicate dropped by DEDUP_DROP_DUPLICATES, the
@@ -34,38 +36,86 @@ logger = logging.getLogger(__name__)
 
 PAGES = "ledger/pages"
 LIST_PAGES = "ledger/list_pages"
+EXTRA_ERRORS = "ledger/extra_error_records"  # a page that gave more than one outcome
 DROP = "ledger/drop/"  # + reason
 SAME_ARTICLE_STAT = "articles/duplicate_final_url"  # counted by the spiders (page_item)
 
 
+def chain_urls(item: PageItem) -> set[str]:
+    urls = {item.page.url, item.page.final_url}
+    for part in item.parts:
+        urls.update((part.url, part.final_url))
+    return urls
+
+
 class _Watch:
-    """What one callback made of its response."""
+    """What one callback made of its response. A callback that raises is seen
+    twice: its output up to the bug, then the error record SpiderErrorMiddleware
+    made of the bug; the second pass reopens the first one's watch."""
+
+    KEY = "_ledger_watch"  # in response.meta: the watch of this response
 
     def __init__(self, stats: Any, response: Response):
         self.stats = stats
-        self.response = response
+        # What close() needs of the response, not the response itself: the watch
+        # sits in the response's meta, and a reference back would make a cycle.
+        self.response_id = id(response)
+        self.url = response.url
+        self.status = response.status
+        state = response.meta.get("article") if response.request is not None else None
+        self.chain_pages = 1 if state is None else 2 + len(state.get("parts") or [])
         self.items = 0  # error records and pages to clean: their end is counted by the item signals
+        self.errors = 0  # error records for this page
+        self.in_article = False  # this page is one of the pages of a PageItem it yielded
         self.continued = False  # asked for the next page of a split article
         self.same_before = stats.get_value(SAME_ARTICLE_STAT, 0)
+        self.counted: list[tuple[str, int]] = []  # what close() added, undone if the page is seen again
         stats.inc_value(PAGES)
 
+    @classmethod
+    def of(cls, stats: Any, response: Response) -> "_Watch":
+        try:
+            meta = response.meta
+        except AttributeError:  # a response without its request: nothing to share a watch through
+            return cls(stats, response)
+        watch = meta.get(cls.KEY)
+        if isinstance(watch, cls) and watch.response_id == id(response):
+            watch.reopen()
+        else:
+            watch = meta[cls.KEY] = cls(stats, response)
+        return watch
+
     def see(self, out: Any) -> None:
-        if isinstance(out, (ErrorRecord, PageItem)):
+        if isinstance(out, ErrorRecord):
             self.items += 1
+            self.errors += 1
+        elif isinstance(out, PageItem):
+            self.items += 1
+            self.in_article = self.in_article or self.url in chain_urls(out)
         elif isinstance(out, Request) and out.meta.get("article") is not None:
             self.continued = True
 
+    def _count(self, key: str, n: int = 1) -> None:
+        self.stats.inc_value(key, n)
+        self.counted.append((key, n))
+
+    def reopen(self) -> None:
+        for key, n in self.counted:
+            self.stats.inc_value(key, -n)
+        self.counted = []
+
     def close(self) -> None:
+        outcomes = self.errors + self.in_article
+        if outcomes > 1:  # e.g. a bug after the page's own error record: one page, two records
+            self._count(EXTRA_ERRORS, outcomes - 1)
         if self.items or self.continued:
             return  # counted where the item ends, or with the article it continues
-        if self.response.status == 304:
-            self.stats.inc_value(DROP + "not_modified_304")
+        if self.status == 304:
+            self._count(DROP + "not_modified_304")
         elif self.stats.get_value(SAME_ARTICLE_STAT, 0) > self.same_before:
-            state = self.response.meta.get("article")
-            pages = 1 if state is None else 2 + len(state.get("parts") or [])
-            self.stats.inc_value(DROP + "same_article_via_another_url", pages)
+            self._count(DROP + "same_article_via_another_url", self.chain_pages)
         else:
-            self.stats.inc_value(LIST_PAGES)
+            self._count(LIST_PAGES)
 
 
 class PageLedgerMiddleware:
@@ -79,22 +129,18 @@ class PageLedgerMiddleware:
         return cls(crawler)
 
     def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
-        watch = _Watch(self.stats, response)
-        try:
-            for out in result:
-                watch.see(out)
-                yield out
-        finally:
-            watch.close()
+        watch = _Watch.of(self.stats, response)
+        for out in result:
+            watch.see(out)
+            yield out
+        watch.close()
 
     async def process_spider_output_async(self, response: Response, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
-        watch = _Watch(self.stats, response)
-        try:
-            async for out in result:
-                watch.see(out)
-                yield out
-        finally:
-            watch.close()
+        watch = _Watch.of(self.stats, response)
+        async for out in result:
+            watch.see(out)
+            yield out
+        watch.close()
 
 
 def is_failed_request(error_record: dict) -> bool:
@@ -110,6 +156,8 @@ def balance(stats: dict[str, Any], articles: int, article_parts: int, errors: in
         named[reason] = named.get(reason, 0) + n
     pages = stats.get(PAGES, 0) + failed_requests
     lists = stats.get(LIST_PAGES, 0)
+    extra = stats.get(EXTRA_ERRORS, 0)
+    errors -= extra  # pages that ended as error records (one page may have written two)
     accounted = articles + lists + article_parts + errors + sum(named.values())
     return {
         "pages": pages,
@@ -120,6 +168,7 @@ def balance(stats: dict[str, Any], articles: int, article_parts: int, errors: in
         "article_parts": article_parts,
         "error_records": errors,
         "dropped": dict(sorted(named.items())),
+        "more_error_records_for_one_page": extra,
         "unaccounted": pages - accounted,
         "balanced": pages == accounted,
     }

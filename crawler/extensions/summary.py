@@ -154,8 +154,13 @@ class CrawlSummary:
             lines.append(f"  incremental: {s['incremental']['verdict']}")
         logger.info("\n".join(lines))
         if not acc["balanced"]:
-            logger.error("crawl %s: %d page(s) unaccounted for: neither an article, a list page, an error "
-                         "record nor a counted drop (%s)", s["crawl_id"], acc["unaccounted"], acc)
+            if reason == "finished":  # a finished crawl ends every page it fetched: this is a bug
+                logger.error("crawl %s: %d page(s) unaccounted for: neither an article, a list page, an error "
+                             "record nor a counted drop (%s)", s["crawl_id"], acc["unaccounted"], acc)
+            else:  # stopped: split articles whose last pages never came back are fetched again next run
+                logger.warning("crawl %s stopped (%s) with %d page(s) not finished (pages of split articles "
+                               "still being fetched): the next run fetches them again",
+                               s["crawl_id"], reason, acc["unaccounted"])
         path = beside_feed(self.crawler.settings, spider, ".summary.json", "SUMMARY_URI")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -55,3 +55,21 @@ def test_a_body_shorter_than_its_content_length_is_an_error_record(tmp_path, spi
         assert crawl.errors[0]["reason"].startswith("truncated body: 10 bytes of 1425 declared")
     acc = crawl.summary["accounting"]
     assert (acc["pages"], acc["articles"], acc["error_records"], acc["balanced"]) == (3, 1, 1, True), acc
+
+
+def test_a_bug_in_a_callback_is_an_error_record_and_the_page_is_accounted_for(tmp_path):
+    with fs.FaultServer() as server:
+        paths = [f"/bug/202403/t20240312_{n}.html" for n in (1, 2, 3)]
+        server.route("/bug/index.html", fs.page(list_html("新闻中心", [(p, p) for p in paths])))
+        for n, path in enumerate(paths, 1):
+            server.route(path, fs.page(article_html(f"文章{n}", "2024-03-12", paragraphs=3 + n)))
+        crawl = run_crawl("buggy_portal", tmp_path, args={"start_urls": server.url("/bug/index.html")},
+                          settings={"ADDRESS_ALLOW_HOSTS": server.host,
+                                    "SPIDER_MODULES": "crawler.spiders,tests.hostile.buggy_spider"}, timeout=120)
+    assert crawl.returncode == 0, crawl.log[-3000:]
+    assert len(crawl.records) == 2
+    assert sorted(e["error"] for e in crawl.errors) == ["spider", "spider"], crawl.errors
+    assert "Traceback" in crawl.log and "a bug in the article callback" in crawl.log
+    acc = crawl.summary["accounting"]
+    assert (acc["pages"], acc["articles"], acc["error_records"], acc["list_pages"], acc["balanced"]) == \
+        (4, 2, 2, 0, True), acc
