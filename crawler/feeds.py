@@ -148,7 +148,7 @@ def local_feeds(settings: Any, spider: Any) -> list[tuple[Path, bool]]:
     out = []
     for uri, opts in feeds.items():
         path = _local_path(_format(str(uri), spider))
-        if path is not None:
+        if path is not None and "%(" not in str(path):  # batch names (%(batch_id)d) are made later
             out.append((path, bool((opts or {}).get("overwrite", False))))
     return out
 
