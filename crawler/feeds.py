@@ -205,7 +205,9 @@ class FeedGuard:
         from crawler.state.runtime import state_enabled
 
         self.paths: list[Path] = []
-        spider = crawler.spider
+        spider = getattr(crawler, "spider", None)
+        if spider is None:  # a crawler built without a spider (tests): no run, no files
+            return
         state_on = state_enabled(crawler.settings)
         try:
             for path, overwrite in local_feeds(crawler.settings, spider):
