@@ -39,6 +39,7 @@ LIST_PAGES = "ledger/list_pages"
 EXTRA_ERRORS = "ledger/extra_error_records"  # a page that gave more than one outcome
 DROP = "ledger/drop/"  # + reason
 SAME_ARTICLE_STAT = "articles/duplicate_final_url"  # counted by the spiders (page_item)
+SEEN = "ledger_seen"  # set on an error record that came out of a counted response
 
 
 def chain_urls(item: PageItem) -> set[str]:
@@ -87,6 +88,7 @@ class _Watch:
 
     def see(self, out: Any) -> None:
         if isinstance(out, ErrorRecord):
+            setattr(out, SEEN, True)
             self.items += 1
             self.errors += 1
         elif isinstance(out, PageItem):
@@ -144,8 +146,9 @@ class PageLedgerMiddleware:
 
 
 def is_failed_request(error_record: dict) -> bool:
-    """An error record made from a request that got no response (timeout, reset, refused...)."""
-    return "http" not in error_record
+    """An error record made from a request that got no response (timeout, reset,
+    refused, ...): one the ledger never saw come out of a response's callback."""
+    return not getattr(error_record, SEEN, False)
 
 
 def balance(stats: dict[str, Any], articles: int, article_parts: int, errors: int,

@@ -73,3 +73,21 @@ def test_a_bug_in_a_callback_is_an_error_record_and_the_page_is_accounted_for(tm
     acc = crawl.summary["accounting"]
     assert (acc["pages"], acc["articles"], acc["error_records"], acc["list_pages"], acc["balanced"]) == \
         (4, 2, 2, 0, True), acc
+
+
+def test_statuses_the_spider_does_not_handle_are_counted_once(tmp_path):
+    """302 without a Location, 300, and a 304 nobody asked for: Scrapy hands them to
+    the errback as HttpError; each is one page and one error record."""
+    with fs.FaultServer() as server:
+        faults = {1: fs.page(b"", 302, {"Content-Type": "text/html"}),
+                  2: fs.page(b"<html>x</html>", 304, {"Content-Type": "text/html"}),
+                  3: fs.page(b"<html>x</html>", 300, {"Content-Type": "text/html"})}
+        server.route(scenarios.LIST_PATH, fs.page(list_html("新闻中心", [
+            (scenarios.article_path(n), f"文章{n}") for n in faults])))
+        for n, behaviour in faults.items():
+            server.route(scenarios.article_path(n), behaviour)
+        crawl = run_crawl("provincial_portal", tmp_path, args={"start_urls": server.url(scenarios.LIST_PATH)},
+                          settings={"ADDRESS_ALLOW_HOSTS": server.host}, timeout=120)
+    assert len(crawl.errors) == 3
+    acc = crawl.summary["accounting"]
+    assert (acc["pages"], acc["list_pages"], acc["error_records"], acc["balanced"]) == (4, 1, 3, True), acc
