@@ -24,6 +24,10 @@ it would block Twisted's event loop for every page. `CleaningPool` runs
   every page queued.
 - `close()` never hangs: queued work is cancelled, workers still alive after
   a grace period are terminated.
+- Workers exit when the crawler dies, however it dies (kill -9 included): a
+  worker waits on its queue for ever otherwise, since it holds that queue's
+  write end itself. Each worker watches the crawler's process (a pidfd where
+  Linux has one, else a poll every second) and ends itself when it is gone.
 """
 
 from __future__ import annotations
@@ -32,7 +36,9 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import select
 import signal
+import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -52,9 +58,44 @@ WORKER_NICENESS = 5
 PAGES_PER_WORKER = 4
 
 
-def _init_worker() -> None:
-    """Runs once in each worker: ignore Ctrl-C, yield the CPU to the crawler,
-    import and warm up the cleaners."""
+# How often a worker without pidfd support checks that the crawler is alive (seconds).
+PARENT_POLL_SECONDS = 1.0
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _exit_with(parent_pid: int) -> None:
+    """Block until process `parent_pid` ends, then end this process at once."""
+    try:
+        fd = os.pidfd_open(parent_pid)
+    except (AttributeError, OSError):  # no pidfd (old kernel, not Linux): poll
+        while _pid_alive(parent_pid):
+            time.sleep(PARENT_POLL_SECONDS)
+    else:
+        select.select([fd], [], [])  # readable when the process has ended
+    os._exit(1)  # nothing to save: the crawler that wanted the results is gone
+
+
+def watch_parent(parent_pid: int) -> None:
+    """End this process when `parent_pid` ends (a daemon thread; costs nothing meanwhile)."""
+    if not _pid_alive(parent_pid):
+        os._exit(1)
+    threading.Thread(target=_exit_with, args=(parent_pid,), name="watch-crawler", daemon=True).start()
+
+
+def _init_worker(parent_pid: int | None = None) -> None:
+    """Runs once in each worker: end with the crawler, ignore Ctrl-C, yield the
+    CPU to the crawler, import and warm up the cleaners."""
+    if parent_pid:
+        watch_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         os.nice(WORKER_NICENESS)
@@ -100,7 +141,8 @@ class CleaningPool:
             raise RuntimeError("cleaning pool is closed")
         if self._executor is None:  # started on first use: crawls with no article pay nothing
             self._executor = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=mp_context(), initializer=_init_worker)
+                max_workers=self.workers, mp_context=mp_context(), initializer=_init_worker,
+                initargs=(os.getpid(),))
             logger.info("cleaning pool started: %d worker processes", self.workers)
         return self._executor
 

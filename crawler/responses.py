@@ -22,8 +22,24 @@ def media_type(content_type: str | None) -> str:
     return (content_type or "").split(";")[0].strip().lower()
 
 
+def truncated(response: Response) -> str | None:
+    """Why the body is cut short, or None: the connection closed before the
+    Content-Length the server declared. Scrapy fails such a download
+    (DOWNLOAD_FAIL_ON_DATALOSS, on by default) and the spider's errback writes a
+    `fetch` error record; a run that turns it off gets the body flagged
+    `dataloss`, and it is still no page to clean or to read links from."""
+    if "dataloss" not in response.flags:
+        return None
+    declared = response.headers.get("Content-Length", b"").decode("latin-1").strip()
+    of = f" of {declared} declared" if declared.isdigit() else ""
+    return f"truncated body: {len(response.body)} bytes{of} (connection closed early)"
+
+
 def problem(response: Response) -> tuple[str, str] | None:
     """(stage, reason) when the response is not a page we can use, else None."""
+    cut = truncated(response)
+    if cut:
+        return "fetch", cut
     status = response.status
     if status >= 400:
         return "http", f"HTTP {status}"

@@ -46,8 +46,9 @@ SPIDER_FOR_TYPE = {
     "mirror": "mirror",
     "generic": "generic",
 }
-# One feed per site: several crawls of one spider start in the same second.
-RUN_ALL_OUTPUT = "output/%(name)s/%(time)s-%(site_arg)s.jsonl"
+# One feed per site and run: several crawls of one spider start in the same
+# second, and so may two run_all processes (%(run)s is unique per run).
+RUN_ALL_OUTPUT = "output/%(name)s/%(run)s-%(site_arg)s.jsonl"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

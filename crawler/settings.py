@@ -91,6 +91,7 @@ DOWNLOADER_MIDDLEWARES = {
 SPIDER_MIDDLEWARES = {
     "crawler.middlewares.spider_errors.SpiderErrorMiddleware": 950,
     "crawler.middlewares.url_policy.UrlPolicyMiddleware": 750,
+    "crawler.accounting.PageLedgerMiddleware": 10,  # outermost: sees what every page became
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.clean.CleanPipeline": 300,
@@ -103,6 +104,7 @@ EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
     "crawler.extensions.summary.CrawlSummary": 500,
     "crawler.state.extension.StateExtension": 100,
+    "crawler.feeds.FeedGuard": 50,  # before the state store and the feeds: locks the feed files
 }
 TELNETCONSOLE_ENABLED = False
 
@@ -130,7 +132,8 @@ DISTRIBUTED_CLEAR_ON_FINISH = True
 # --- scheduled crawls: state, duplicates, raw responses (docs/scheduling.md) ----
 # The state store remembers what earlier runs emitted: a run then emits only new
 # and changed articles, and sends conditional requests for known ones. Off for a
-# plain `scrapy crawl` (every article emitted); `python -m crawler.run_all` turns it on.
+# plain `scrapy crawl` (every article emitted); `python -m crawler.run_all` turns it on,
+# and so does naming a store: `scrapy crawl ... -s STATE_URI=sqlite:///...` uses it.
 STATE_ENABLED = False
 # sqlite:///relative/to/project.db, sqlite:////absolute.db, or redis://host:port/db
 STATE_URI = "sqlite:///state/crawl-state.db"
@@ -159,10 +162,12 @@ WARC_MAX_SIZE = 1024 ** 3
 FEED_EXPORT_ENCODING = "utf-8"
 FEED_URI_PARAMS = "crawler.feeds.uri_params"
 # The feed used when none is given (no -o/-O, no FEEDS): JSONL, UTF-8, one file
-# per run; %(name)s is the spider, %(time)s the run's start (UTC). Empty = none.
+# per run; %(name)s is the spider, %(time)s the run's start (UTC), %(run)s the
+# start plus a random suffix (unique per run, even for runs started in the same
+# second). Empty = none.
 # Not written into FEEDS here, because Scrapy merges -o/-O with FEEDS and the
 # default file would then be written too.
-CRAWLER_OUTPUT = "output/%(name)s/%(time)s.jsonl"
+CRAWLER_OUTPUT = "output/%(name)s/%(run)s.jsonl"
 # Error records: never in the article feed. Empty = beside the first local
 # feed (`<feed>.errors.jsonl`), e.g. output/<spider>/<run>.errors.jsonl.
 ERRORS_URI = ""

@@ -7,7 +7,10 @@ Faults injected by kind against local servers on 127.0.0.1/127.0.0.2, what
 became of each (recovered, record, error record, refused), articles expected vs
 emitted, lost and duplicated; the security scenarios (another port of the start
 host, the browser's connections, a cookie storm, attempts to reach beyond
-loopback); then the fuzz run over clean_page and the kill -9 loop. Exit status 1 when anything was lost, duplicated, crashed or torn.
+loopback); then the fuzz run over clean_page and the kill -9 loop; whether every
+page of each crawl is accounted for; two run_all at once on one state store; and
+the cleaning processes left after kill -9 of the crawler.
+Exit status 1 when anything was lost, duplicated, crashed, torn or unaccounted.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.hostile import scenarios  # noqa: E402
+from tests.hostile import loss, scenarios  # noqa: E402
 from tests.hostile import security_scenarios as security  # noqa: E402
 
 
@@ -109,6 +112,14 @@ def main() -> int:
     print(f"articles expected {totals['expected']}, emitted {totals['emitted']}, "
           f"lost {totals['lost']}, duplicated {totals['duplicated']}")
     print(f"127.0.0.2 contacted: {groups[2].extra['second_hits']} requests")
+    unbalanced = 0
+    for g in [*groups, traps]:
+        acc = g.crawl.summary.get("accounting") or {}
+        unbalanced += not acc.get("balanced")
+        print(f"pages accounted ({g.name}): {acc.get('pages')} = {acc.get('articles')} articles + "
+              f"{acc.get('list_pages')} list pages + {acc.get('article_parts')} parts + "
+              f"{acc.get('error_records')} error records + {sum((acc.get('dropped') or {}).values())} dropped; "
+              f"unaccounted {acc.get('unaccounted')}")
     problems = {k: v for g in groups for k, v in g.problems().items()}
     for k, v in problems.items():
         print("PROBLEM", k, v)
@@ -133,9 +144,24 @@ def main() -> int:
     print(f"\nkill -9: {k['kills']} kills in {k['iterations']} runs + 1 to completion: "
           f"articles expected {k['expected']}, emitted {k['emitted']}, lost {k['lost']}, "
           f"duplicated {k['duplicated']}, torn lines {k['torn_lines']}")
+
+    together = []
+    for label, template in (("unique names", loss.RUN_ALL_OUTPUT), ("one name per second", loss.PER_SECOND)):
+        (tmp / "together" / label).mkdir(parents=True, exist_ok=True)
+        t = loss.run_two_at_once(tmp / "together" / label, template)
+        together.append(t)
+        print(f"two run_all at once on one state store ({label}): exit {t['returncodes']}, refused {t['refused']}; "
+              f"articles expected {t['expected']}, emitted {t['emitted']}, lost {t['lost']}, "
+              f"duplicated {t['duplicated']}, counted emitted but in no feed {t['in_store_not_in_feed']}; "
+              f"a third run emitted {t['third_emitted']}")
+    (tmp / "orphans").mkdir(exist_ok=True)
+    o = loss.run_orphans(tmp / "orphans")
+    print(f"kill -9 of a crawler with {o['pool_processes']} pool processes: {o['left']} left after {o['wait_s']:.0f} s")
+
     print(f"\n{time.monotonic() - started:.0f} s; work files in {tmp}")
     bad = (totals["lost"] or totals["duplicated"] or problems or f["crashes"] or k["lost"] or k["duplicated"]
-           or k["torn_lines"] or groups[2].extra["second_hits"] or sec or bad_input)
+           or k["torn_lines"] or groups[2].extra["second_hits"] or sec or bad_input or unbalanced or o["left"]
+           or any(t["lost"] or t["duplicated"] or t["in_store_not_in_feed"] or t["third_emitted"] for t in together))
     return 1 if bad else 0
 
 

@@ -16,6 +16,7 @@ from crawler.cleaning_pool import CleaningPool
 from crawler.items import ErrorRecord, PageItem, PagePart
 from crawler.pipelines.clean import clean_item, to_record, worker_died
 from crawler.saved import SavedStore
+from tests.hostile.loss import run_orphans, start_pool_crawl, wait_until_gone
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -154,62 +155,32 @@ def test_workers_ignore_ctrl_c():
         pool.close()
 
 
-def session_processes(sid: int) -> list[int]:
-    """Live (non-zombie) processes of a session, from /proc."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(stat[3]) == sid and stat[0] != "Z":
-            found.append(int(entry))
-    return found
-
-
 def test_ctrl_c_stops_a_crawl_with_a_pool_and_leaves_no_process(tmp_path):
     """SIGINT to the whole process group, as a terminal sends it: the crawl
     stops, what was fetched is written, and no cleaning process outlives it."""
-    import subprocess
-    import sys
-
     from benchmarks.generated_site import GeneratedSite, serve
 
     feed = tmp_path / "out.jsonl"
     with serve(GeneratedSite(2000)) as base:
-        cmd = [sys.executable, "-m", "scrapy", "crawl", "provincial_portal",
-               "-a", f"start_urls={base}/gzdt/index.html", "-O", str(feed)]
-        for k, v in {"CLEAN_WORKERS": "2", "DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False",
-                     "ROBOTSTXT_OBEY": "False", "CONCURRENT_REQUESTS": "16",
-                     "CONCURRENT_REQUESTS_PER_DOMAIN": "16"}.items():
-            cmd += ["-s", f"{k}={v}"]
-        env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-        env["PYTHONPATH"] = str(ROOT)
-        log = open(tmp_path / "crawl.log", "w")
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = start_pool_crawl(base, feed, tmp_path / "crawl.log")
         try:
-            deadline = time.monotonic() + 90
-            while not feed.exists() or feed.read_text(encoding="utf-8").count("\n") < 10:
-                assert proc.poll() is None, (tmp_path / "crawl.log").read_text()[-2000:]
-                assert time.monotonic() < deadline, "no record in 90 s"
-                time.sleep(0.2)
-            assert len(session_processes(proc.pid)) >= 3  # the crawler, the fork server, the workers
             os.killpg(proc.pid, signal.SIGINT)
             code = proc.wait(60)
         finally:
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
-            log.close()
     text = (tmp_path / "crawl.log").read_text()
     assert code == 0, text[-2000:]
     assert "finish_reason': 'shutdown'" in text
     lines = feed.read_text(encoding="utf-8").splitlines()
     assert 10 <= len(lines) < 2000
     assert all(json.loads(line)["text"] for line in lines)
-    deadline = time.monotonic() + 10
-    while session_processes(proc.pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert session_processes(proc.pid) == []
+    assert wait_until_gone(proc.pid, 10) == []
+
+
+def test_kill_9_of_the_crawler_leaves_no_cleaning_process(tmp_path):
+    """SIGKILL to the crawler alone: nothing tells the pool, yet its fork server
+    and workers end within seconds instead of waiting on their queue for ever."""
+    r = run_orphans(tmp_path, wait=10)
+    assert r["pool_processes"] >= 2
+    assert r["left"] == 0, f"{r['left']} process(es) still alive 10 s after the crawler was killed"

@@ -1,8 +1,11 @@
 """At the end of a crawl: a short summary, logged and written beside the feed.
 
 Pages fetched (by kind), articles emitted, errors by stage and by reason,
-cleaning actions summed by kind from the records' `cleaning` field. Written as
-JSON to `<feed>.summary.json` (or SUMMARY_URI).
+cleaning actions summed by kind from the records' `cleaning` field, and the
+`accounting` block: every page is an article, a list page, a part of an
+article, an error record or a named drop (crawler/accounting.py); a page in
+none of them is logged as an error. Written as JSON to `<feed>.summary.json`
+(or SUMMARY_URI).
 
 Settings: SUMMARY_ENABLED (default True), SUMMARY_URI (default: beside the feed).
 """
@@ -17,12 +20,31 @@ from typing import Any
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from crawler.accounting import balance, is_failed_request
 from crawler.feeds import beside_feed, main_feed_path
-from crawler.items import ArticleRecord
+from crawler.items import ArticleRecord, ErrorRecord, PageItem
 from crawler.pipelines.errors import ErrorRecorded
 from crawler.state.summary import incremental_block
 
 logger = logging.getLogger(__name__)
+
+# Items left out of the feed on purpose, by the DropItem that says why: the
+# reason's name in the summary's accounting.
+DROP_REASONS = {
+    "Unchanged": "unchanged",
+    "InFlight": "in_flight_in_another_run",
+    "DuplicateDropped": "duplicate_dropped",
+    "NotCleaned": "not_cleaned",
+}
+
+
+def pages_in(item: Any) -> int:
+    """Pages an item stands for: a split article is one item for all its pages."""
+    if isinstance(item, PageItem):
+        return 1 + len(item.parts)
+    if isinstance(item, ArticleRecord):
+        return max(1, len(item.get("part_urls") or []))
+    return 1
 
 
 class CrawlSummary:
@@ -34,6 +56,9 @@ class CrawlSummary:
         self.errors_by_stage: Counter[str] = Counter()
         self.errors_by_reason: Counter[str] = Counter()
         self.dropped: Counter[str] = Counter()
+        self.drops_by_reason: Counter[str] = Counter()  # pages, for the accounting
+        self.article_parts = 0  # pages 2..n of split articles, whatever became of them
+        self.failed_requests = 0
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -42,6 +67,7 @@ class CrawlSummary:
         ext = cls(crawler)
         crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(ext.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(ext.item_error, signal=signals.item_error)
         crawler.signals.connect(ext.request_dropped, signal=signals.request_dropped)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
@@ -49,6 +75,7 @@ class CrawlSummary:
     def item_scraped(self, item: Any) -> None:
         if isinstance(item, ArticleRecord):
             self.emitted += 1
+            self.article_parts += pages_in(item) - 1
             self.stats.inc_value("records/emitted")
             for kind, n in (item.get("cleaning") or {}).items():
                 if isinstance(n, (int, float)):
@@ -60,14 +87,25 @@ class CrawlSummary:
         logger.debug("request dropped by the scheduler (duplicate): %s", request)
 
     def item_dropped(self, item: Any, exception: BaseException) -> None:
+        # `item` is what entered the pipelines: a PageItem (its pages end here,
+        # as one record, error or drop) or an error record the spider made.
+        self.article_parts += pages_in(item) - 1
         if isinstance(exception, ErrorRecorded):
-            # `item` is what entered the pipelines (a PageItem, say); the error
-            # record the pipelines made of it travels with the exception.
-            item = exception.record
-            self.errors_by_stage[str(item.get("error"))] += 1
-            self.errors_by_reason[f"{item.get('error')}: {str(item.get('reason'))[:120]}"] += 1
+            # the error record the pipelines made of it travels with the exception
+            if isinstance(item, ErrorRecord) and is_failed_request(item):
+                self.failed_requests += 1
+            record = exception.record
+            self.errors_by_stage[str(record.get("error"))] += 1
+            self.errors_by_reason[f"{record.get('error')}: {str(record.get('reason'))[:120]}"] += 1
         else:
-            self.dropped[type(exception).__name__] += 1
+            name = type(exception).__name__
+            self.dropped[name] += 1
+            self.drops_by_reason[DROP_REASONS.get(name, name)] += 1
+
+    def item_error(self, item: Any, failure: Any) -> None:
+        """A pipeline raised something unexpected: Scrapy logged the traceback; the page is counted."""
+        self.article_parts += pages_in(item) - 1
+        self.drops_by_reason["pipeline_bug"] += 1
 
     def summary(self, reason: str) -> dict[str, Any]:
         spider = self.crawler.spider
@@ -93,6 +131,8 @@ class CrawlSummary:
             "cleaning": dict(sorted(self.cleaning.items())),
             "feed": str(main_feed_path(self.crawler.settings, spider)),
             "errors_file": getattr(spider, "errors_path", None),
+            "accounting": balance(stats, self.emitted, self.article_parts, sum(self.errors_by_stage.values()),
+                                  self.failed_requests, dict(self.drops_by_reason)),
             **incremental_block(stats),
         }
 
@@ -107,9 +147,21 @@ class CrawlSummary:
         ]
         lines += [f"    {n} x {r}" for r, n in s["errors_by_reason"].items()]
         lines.append(f"  cleaning: {s['cleaning'] or 'nothing changed'}")
+        acc = s["accounting"]
+        lines.append(f"  pages: {acc['pages']} = {acc['articles']} articles + {acc['list_pages']} list pages"
+                     f" + {acc['article_parts']} article parts + {acc['error_records']} error records"
+                     f" + {sum(acc['dropped'].values())} dropped {acc['dropped'] or ''}".rstrip())
         if "incremental" in s:
             lines.append(f"  incremental: {s['incremental']['verdict']}")
         logger.info("\n".join(lines))
+        if not acc["balanced"]:
+            if reason == "finished":  # a finished crawl ends every page it fetched: this is a bug
+                logger.error("crawl %s: %d page(s) unaccounted for: neither an article, a list page, an error "
+                             "record nor a counted drop (%s)", s["crawl_id"], acc["unaccounted"], acc)
+            else:  # stopped: split articles whose last pages never came back are fetched again next run
+                logger.warning("crawl %s stopped (%s) with %d page(s) not finished (pages of split articles "
+                               "still being fetched): the next run fetches them again",
+                               s["crawl_id"], reason, acc["unaccounted"])
         path = beside_feed(self.crawler.settings, spider, ".summary.json", "SUMMARY_URI")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

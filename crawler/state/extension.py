@@ -7,7 +7,8 @@
 - Without a JSONL feed nothing fsyncs the records, so the store is told of
   them when Scrapy reports them scraped (not crash-safe; a warning says so).
 
-Settings: STATE_ENABLED (default False; `python -m crawler.run_all` turns it on),
+Settings: STATE_ENABLED (default False; `python -m crawler.run_all` turns it on, and so
+does naming a store with STATE_URI: crawler.state.runtime.state_enabled),
 STATE_URI (default sqlite:///state/crawl-state.db, relative to the project).
 """
 

@@ -9,6 +9,12 @@ the machine rebooted):
 2. its remaining claims are released: those articles were decided but never
    reached the disk, so the next run emits them again;
 3. the run is marked closed.
+
+Several runs may share one store at once (a manual run beside the cron job,
+Scrapyd's parallel jobs): every decision is a transaction, a claim keeps the
+others off an article, and a dead run's feed is repaired only under its file
+lock (crawler/feeds.py). A dead run with a feed that a live run holds is left
+to that run, which reconciles it before it writes a line.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from crawler.feeds import held_by_this_process, try_lock
 from crawler.state.store import Run, StateStore, open_store, run_is_alive, this_process
 
 logger = logging.getLogger(__name__)
@@ -37,7 +44,8 @@ class ReconcileReport:
 
 
 def repair_feed(path: Path) -> tuple[list[dict[str, Any]], int]:
-    """Cut a torn last line off a JSONL file; return its records and the bytes cut."""
+    """Cut a torn last line off a JSONL file; return its records and the bytes cut.
+    The caller holds the file's lock."""
     try:
         fh = open(path, "r+b")
     except FileNotFoundError:
@@ -61,23 +69,46 @@ def repair_feed(path: Path) -> tuple[list[dict[str, Any]], int]:
     return records, cut
 
 
+def lock_files(names: list[str]) -> list[int] | None:
+    """Locks on a dead run's feed files, or None when a live run holds one of them."""
+    fds: list[int] = []
+    for name in names:
+        if held_by_this_process(name) or not os.path.exists(name):
+            continue  # ours (this run locked it before reconciling), or never written
+        fd = try_lock(name)
+        if fd is None:
+            for held in fds:
+                os.close(held)
+            return None
+        fds.append(fd)
+    return fds
+
+
 def reconcile(store: StateStore, emitted_at: str) -> ReconcileReport:
     report = ReconcileReport()
     for run in store.open_runs():
         if run_is_alive(run) is not False:
             continue  # still running, or on another host (its claims expire there)
-        report.runs += 1
-        for name in run.files:
-            records, cut = repair_feed(Path(name))
-            if cut:
-                logger.warning("feed %s of crashed run %s ended in a torn line: %d bytes cut",
-                               name, run.run_id, cut)
-            report.torn_bytes += cut
-            for record in records:
-                if record.get("id") and record.get("content_sha256") and store.commit(record, emitted_at):
-                    report.lines_committed += 1
-        report.claims_released += store.release_claims(run.run_id)
-        store.close_run(run.run_id)
+        fds = lock_files(run.files)
+        if fds is None:
+            logger.info("run %s is being reconciled by the live run that holds its feed", run.run_id)
+            continue
+        try:
+            report.runs += 1
+            for name in run.files:
+                records, cut = repair_feed(Path(name))
+                if cut:
+                    logger.warning("feed %s of crashed run %s ended in a torn line: %d bytes cut",
+                                   name, run.run_id, cut)
+                report.torn_bytes += cut
+                for record in records:
+                    if record.get("id") and record.get("content_sha256") and store.commit(record, emitted_at):
+                        report.lines_committed += 1
+            report.claims_released += store.release_claims(run.run_id)
+            store.close_run(run.run_id)
+        finally:
+            for fd in fds:
+                os.close(fd)
     if report.runs:
         logger.info("reconciled %d unfinished run(s): %d feed lines recorded, %d torn bytes cut, "
                     "%d claims released (emitted again this run)", report.runs, report.lines_committed,
@@ -127,9 +158,23 @@ def state_uri(settings: Any) -> str:
     return settings.get("STATE_URI") or settings.get("REDIS_URL") or DEFAULT_STATE_URI
 
 
+def state_enabled(settings: Any) -> bool:
+    """Whether the crawl uses the state store: STATE_ENABLED, or a STATE_URI the user named.
+
+    A user who names a store (`-s STATE_URI=...`) wants it used; naming it
+    without STATE_ENABLED turns the store on, and `-s STATE_ENABLED=0` given as
+    explicitly still turns it off. A STATE_URI that only follows REDIS_URL
+    (distributed mode sets it) names nothing by itself.
+    """
+    uri = settings.get("STATE_URI")
+    named = (bool(uri) and (settings.getpriority("STATE_URI") or 0) > (settings.getpriority("STATE_ENABLED") or 0)
+             and uri != settings.get("REDIS_URL"))
+    return named or settings.getbool("STATE_ENABLED", False)
+
+
 def state_for(crawler: Any) -> CrawlState | None:
-    """The crawler's CrawlState (opened on first use), or None when STATE_ENABLED is off."""
-    if not crawler.settings.getbool("STATE_ENABLED", False):
+    """The crawler's CrawlState (opened on first use), or None when the state store is off."""
+    if not state_enabled(crawler.settings):
         return None
     state = getattr(crawler, "_crawl_state", None)
     if state is None:

@@ -136,6 +136,8 @@ def server_faults(server: fs.FaultServer, bomb: bytes) -> list[Fault]:
     add(1009, fs.reset_after(), Fault(1009, "connection reset", "error", "fetch", hits=(1, 3)))
     body = article_html("截断的文章", "2024-03-12").encode("utf-8")
     add(1010, fs.truncated(body[:300], len(body)), Fault(1010, "truncated body", "error", "fetch", hits=(1, 3)))
+    add(1021, fs.truncated(body[:10], 1425), Fault(1021, "10 of 1,425 declared bytes, then closed", "error", "fetch",
+                                                   hits=(1, 3)))
     loop_a, loop_b = article_path(1011), "/loop/b.html"
     add(1011, fs.redirect(loop_b), Fault(1011, "redirect loop", "error", "redirect", "redirect loop"))
     server.route(loop_b, fs.redirect(loop_a))

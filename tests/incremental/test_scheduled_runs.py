@@ -49,6 +49,10 @@ def test_first_run_all_second_none_third_only_the_changed_and_the_new(site, tmp_
     assert summary2["articles_emitted"] == 0
     assert summary2["incremental"]["not_modified_304"] == 4
     assert summary2["incremental"]["verdict"].startswith("nothing new or changed")
+    # Every page is accounted for: the list page, and four articles that answered 304.
+    acc = summary2["accounting"]
+    assert (acc["pages"], acc["list_pages"], acc["dropped"], acc["balanced"]) == \
+        (5, 1, {"not_modified_304": 4}, True), acc
     conditional = [(p, h, s) for p, h, s in site.requests if p.startswith("/news/202")]
     assert len(conditional) == 4 and all(h and s == 304 for _, h, s in conditional), conditional
     assert site.requests[0][0] == LocalSite.LIST_PATH and site.requests[0][1] == ""  # lists in full
@@ -91,3 +95,5 @@ def test_content_unchanged_without_validators_is_not_emitted_again(tmp_path):
     assert len(first) == 2 and second == []
     assert summary["incremental"]["unchanged"] == 2
     assert summary["incremental"]["not_modified_304"] == 0
+    acc = summary["accounting"]
+    assert (acc["pages"], acc["dropped"], acc["balanced"]) == (3, {"unchanged": 2}, True), acc

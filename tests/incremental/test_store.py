@@ -194,3 +194,36 @@ def test_store_uri_forms(tmp_path):
     s.close()
     with pytest.raises(ValueError):
         open_store("mysql://nowhere/db")
+
+
+def test_a_dead_runs_feed_held_by_a_live_run_is_left_to_that_run(store, tmp_path):
+    """A run killed mid-line left a feed that a live run (another process) now
+    holds: reconciling it here could cut lines that run appends, so it is left
+    alone (claims included) until the lock goes; then it is repaired."""
+    import json
+    import sys
+
+    host, _, _ = this_process()
+    feed = tmp_path / "killed.jsonl"
+    a, torn = record(20), record(21)
+    for r in (a, torn):
+        assert store.claim(r, "killed").outcome == "new"
+    feed.write_bytes(json.dumps({**a, "version": 1}).encode() + b"\n" + json.dumps(torn).encode()[:30])
+    store.open_run(Run("killed", host, dead_pid(), "", []))
+    store.add_run_file("killed", str(feed))
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import fcntl, sys, time; f = open(sys.argv[1], 'ab'); "
+         "fcntl.flock(f, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)", str(feed)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        report = reconcile(store, "now")
+        assert (report.runs, report.torn_bytes, report.claims_released) == (0, 0, 0)
+        assert not feed.read_bytes().endswith(b"\n"), "a held feed is not touched"
+        assert [r.run_id for r in store.open_runs()] == ["killed"]
+    finally:
+        holder.kill()
+        holder.wait()
+    report = reconcile(store, "now")
+    assert (report.runs, report.lines_committed, report.torn_bytes, report.claims_released) == (1, 1, 30, 1)
+    assert store.claim(torn, "next").outcome == "new"
