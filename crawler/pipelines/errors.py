@@ -16,7 +16,7 @@ from typing import Any
 
 from scrapy.exceptions import DropItem
 
-from crawler.feeds import beside_feed
+from crawler.feeds import beside_feed, local_feeds
 from crawler.items import ErrorRecord
 
 logger = logging.getLogger(__name__)
@@ -48,7 +48,11 @@ class ErrorRecordPipeline:
         spider = self.crawler.spider
         self.path = beside_feed(self.crawler.settings, spider, ".errors.jsonl", "ERRORS_URI")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.fh = open(self.path, "w", encoding="utf-8")
+        # Appended like the feed it stands beside (-o, the default feeds), rewritten only
+        # with it (-O): a second run must not erase the first run's error records.
+        feeds = local_feeds(self.crawler.settings, spider)
+        overwrite = bool(feeds) and feeds[0][1]
+        self.fh = open(self.path, "w" if overwrite else "a", encoding="utf-8")
         spider.errors_path = str(self.path)
         logger.info("error records go to %s", self.path)
 

@@ -118,3 +118,21 @@ def test_a_feed_to_stdout_leaves_no_stray_files(site, tmp_path):
     left = sorted(p.suffixes[-2:] == [".errors", ".jsonl"] or p.name.endswith(".summary.json")
                   for p in (out / "provincial_portal").iterdir())
     assert left == [True, True], list((out / "provincial_portal").iterdir())
+
+
+def test_a_second_run_appending_to_a_feed_keeps_the_first_runs_error_records(site, tmp_path):
+    """-o appends to the feed, and so to the errors file beside it: a later run must not
+    erase the error records of an earlier one (-O rewrites both)."""
+    missing = site.article_path(ARTICLES[0])
+    with site.lock:
+        del site.pages[missing]
+    feed = tmp_path / "feed.jsonl"
+    errors = tmp_path / "feed.errors.jsonl"
+    for n in (1, 2):
+        done = run(crawl(site, tmp_path, feed, "-o"))
+        assert done.returncode == 0, done.stderr[-3000:]
+        failed = [r for r in read_jsonl(errors) if r["url"] == site.url(missing)]
+        assert len(failed) == n, f"run {n}: error records of the missing article: {failed}"
+    fresh = run(crawl(site, tmp_path, feed, "-O", STATE_ENABLED="0"))
+    assert fresh.returncode == 0, fresh.stderr[-3000:]
+    assert len([r for r in read_jsonl(errors) if r["url"] == site.url(missing)]) == 1, "-O rewrites the errors file too"
