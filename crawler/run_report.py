@@ -19,7 +19,7 @@ from typing import Any, TextIO
 
 def default_log_file(settings: Any) -> str:
     """`<output dir>/run_all-<UTC time>.log`, the output dir being where the feeds go."""
-    template = str(settings.get("CRAWLER_OUTPUT") or "output/%(name)s/%(time)s.jsonl")
+    template = str(settings.get("CRAWLER_OUTPUT") or "output/%(name)s/%(run)s.jsonl")
     prefix = template.split("%(", 1)[0]
     directory = Path(prefix) if prefix.endswith("/") else Path(prefix).parent
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H-%M-%SZ")
