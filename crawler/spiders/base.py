@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import urldefrag, urlparse
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Request, Response, TextResponse
+from scrapy.http import FormRequest, Request, Response, TextResponse
 from twisted.python.failure import Failure
 
 from crawler import PROJECT_NAME, PROJECT_VERSION
@@ -41,6 +42,15 @@ from crawler.links import (
     is_previous_text,
     matches_any,
 )
+from crawler.list_sources import (
+    Entry,
+    dataproxy_ranges,
+    dataproxy_url,
+    datastore_entries,
+    jpage_config,
+    list_mechanism,
+    script_entries,
+)
 from crawler.provenance import http_block, new_crawl_id, page_from_response, utc_now_iso
 from crawler.registry import Registry, Site, domains_of
 from crawler.responses import ERROR_STATUSES, as_html, problem
@@ -48,6 +58,19 @@ from crawler.responses import ERROR_STATUSES, as_html, problem
 logger = logging.getLogger(__name__)
 
 MAX_ARTICLE_PARTS = 50
+# Bounds on what one list page can ask for beyond its anchors.
+MAX_DATAPROXY_REQUESTS = 200
+MAX_IFRAMES = 5
+
+
+def mechanism_key(mechanism: str | None) -> str:
+    """A short stats name for what a list without article links seems to use."""
+    if not mechanism:
+        return "nothing_found"
+    for word, key in (("Hanweb", "datastore"), ("iframe", "iframe"), ("API", "api"), ("script", "script")):
+        if word in mechanism:
+            return key
+    return "other"
 
 
 def user_agent(contact: str) -> str:
@@ -91,6 +114,7 @@ class BaseSpider(scrapy.Spider):
         self.crawl_id_arg = crawl_id
         self.sites: dict[str, Site] = {}
         self._emitted_final_urls: set[str] = set()
+        self.articles_by_site: Counter[str] = Counter()
 
     # --- setup ----------------------------------------------------------------
 
@@ -241,22 +265,122 @@ class BaseSpider(scrapy.Spider):
             return
         page = as_html(response)
         links = [a for a in anchors(page) if self.in_domain(a.url) and not is_asset(a.url)]
-        articles = self.article_links(page, self.main_list_links(page, links, site), site)
-        lists = self.pagination_links(page, links, site)
         depth = response.meta.get("list_depth", 0)
+        # A list whose entries are data (a Hanweb datastore) rather than anchors.
+        entries = self.datastore_entries(page)
+        if entries:
+            self.count("lists/datastore")
+            articles = self.entry_urls(entries)
+        else:
+            articles = self.article_links(page, self.main_list_links(page, links, site), site)
+            if not articles:  # links only script follows (onclick, javascript:)
+                articles = self.article_links(page, self.script_anchors(page), site)
+        lists = self.pagination_links(page, links, site)
+        dates = {e.url: e.date for e in entries if e.date}
         for url in articles:
-            yield self.article_request(url, site, referer=response.url)
+            yield self.article_request(url, site, referer=response.url, list_date=dates.get(url))
         if self.max_list_pages and depth + 1 >= self.max_list_pages:
             lists = []
         for url in lists:
             yield self.list_request(url, site, depth=depth + 1)
+        more = list(self.script_list_requests(page, site, depth, have=len(entries)))
+        yield from more
         self.count("links/articles", len(articles))
         self.count("links/lists", len(lists))
-        if not articles and not lists:
+        if not articles:
+            yield from self.no_article_links(page, site, followed=len(lists) + len(more))
+
+    # --- lists that are not anchors ------------------------------------------------
+
+    def datastore_entries(self, page: TextResponse) -> list[Entry]:
+        return [e for e in datastore_entries(page.text, page.url) if self.in_domain(e.url) and not is_asset(e.url)]
+
+    def entry_urls(self, entries: list[Entry]) -> list[str]:
+        out: list[str] = []
+        for e in entries:
+            if not is_continuation_url(e.url) and e.url not in out:
+                out.append(e.url)
+        return out
+
+    def script_anchors(self, page: TextResponse) -> list[Anchor]:
+        root = page.selector.root
+        if not hasattr(root, "xpath"):
+            return []
+        return [Anchor(e.url, e.text) for e in script_entries(root, page.url)
+                if self.in_domain(e.url) and not is_asset(e.url)]
+
+    def script_list_requests(self, page: TextResponse, site: Site, depth: int, have: int) -> Iterator[Request]:
+        """The rest of a Hanweb column: one dataproxy POST per group of records, as the
+        jpage widget asks for them, within the list-page limit."""
+        jpage = jpage_config(page.text, page.url)
+        if jpage is None or not self.in_domain(jpage.proxy_url):
+            return
+        room = MAX_DATAPROXY_REQUESTS
+        if self.max_list_pages:
+            room = min(room, max(0, self.max_list_pages - depth - 1))
+        for n, (start, end) in enumerate(dataproxy_ranges(jpage, have, room), 1):
+            self.count("lists/dataproxy_requests")
+            yield FormRequest(
+                dataproxy_url(jpage, start, end), formdata=list(jpage.params), callback=self.parse_datastore,
+                errback=self.on_error, meta={"site": site.name, "kind": "list", "list_depth": depth + n, "depth_generic": depth + 1,
+                                             "list_url": page.url, "handle_httpstatus_list": ERROR_STATUSES})
+
+    def parse_datastore(self, response: Response) -> Iterator[Any]:
+        """A dataproxy answer: the same XML datastore as the column page's, more records."""
+        site = self.site_of(response)
+        self.count("pages/fetched")
+        self.count("pages/list")
+        if response.status >= 300 or not response.body.strip():
+            yield self.error_from_response(*(problem(response) or ("content", "empty body")), response, site)
+            return
+        text = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
+        entries = [e for e in datastore_entries(text, response.url) if self.in_domain(e.url) and not is_asset(e.url)]
+        if not entries:
+            self.count("lists/no_article_links")
+            yield self.error_from_response("discover", "dataproxy answer has no records", response, site)
+            return
+        self.count("links/articles", len(entries))
+        yield from self.follow_entries(entries, response, site)
+
+    def follow_entries(self, entries: list[Entry], response: Response, site: Site) -> Iterator[Request]:
+        """Requests for the entries of a list read from data (site-type spiders: articles)."""
+        dates = {e.url: e.date for e in entries if e.date}
+        referer = response.meta.get("list_url") or response.url
+        for url in self.entry_urls(entries):
+            yield self.article_request(url, site, referer=referer, list_date=dates.get(url))
+
+    def no_article_links(self, page: TextResponse, site: Site, followed: int,
+                         reason: str | None = None) -> Iterator[Any]:
+        """Never a silent empty list: a list page with no article link is counted and
+        named, with what it seems to build its list with instead."""
+        root = page.selector.root
+        mechanism = list_mechanism(page.text, root) if hasattr(root, "xpath") else None
+        frames = self.iframe_lists(page, site) if not followed else []
+        if frames:
+            self.count("lists/iframes_followed", len(frames))
+            yield from frames
+            return
+        self.count("lists/no_article_links")
+        self.count(f"lists/no_article_links/{mechanism_key(mechanism)}")
+        if followed:
+            reason = reason or "list page has no article links, only other list pages"
+        else:
             self.count("lists/no_links")
-            logger.warning("list page %s has no article or pagination links", response.url)
-            yield self.error_from_response("discover", "list page has no article or pagination links",
-                                           response, site)
+            reason = reason or "list page has no article or pagination links"
+        if mechanism:
+            reason += f"; it seems to use {mechanism}"
+        logger.warning("%s: %s", page.url, reason)
+        yield self.error_from_response("discover", reason, page, site)
+
+    def iframe_lists(self, page: TextResponse, site: Site) -> list[Request]:
+        """Lists shown in an iframe of the site's own: followed as list pages."""
+        out = []
+        depth = page.meta.get("list_depth", 0) if page.request is not None else 0
+        for src in page.xpath("//iframe/@src | //frame/@src").getall():
+            url = urldefrag(page.urljoin(src.strip()))[0]
+            if url.startswith(("http://", "https://")) and self.in_domain(url) and url != page.url:
+                out.append(self.list_request(url, site, depth=depth + 1))
+        return out[:MAX_IFRAMES]
 
     def main_list_links(self, response: TextResponse, links: list[Anchor], site: Site) -> list[Anchor]:
         """The anchors of the column's own list, when the family or the site says where it is."""
@@ -358,6 +482,7 @@ class BaseSpider(scrapy.Spider):
             logger.info("article %s already emitted (reached again via %s)", first.final_url, first.url)
             return None
         self._emitted_final_urls.add(first.final_url)
+        self.articles_by_site[site.name] += 1
         self.count("articles/pages")
         if state["parts"]:
             self.count("articles/split")
@@ -374,6 +499,17 @@ class BaseSpider(scrapy.Spider):
             referer=state.get("referer"),
             parts=list(state["parts"]),
         )
+
+    def sites_without_articles(self) -> list[str]:
+        """Sites of this run that gave no article at all: said plainly in the summary."""
+        return sorted(name for name in self.sites if not self.articles_by_site[name])
+
+    def closed(self, reason: str) -> None:
+        empty = self.sites_without_articles()
+        if empty:
+            self.crawler.stats.set_value("discover/sites_without_articles", ", ".join(empty))
+            for name in empty:
+                logger.warning("site %s gave no articles in this run (see the discover error records)", name)
 
     # --- errors -------------------------------------------------------------------
 

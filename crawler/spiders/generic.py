@@ -74,8 +74,15 @@ class GenericSpider(BaseSpider):
         self.count(f"pages/{kind}")
         depth = response.meta.get("depth_generic", 0)
         if depth >= self.max_depth:
+            self.count("pages/not_followed_max_depth")
             return
+        # Entries kept as data (a Hanweb datastore) and links only script follows.
+        entries = self.datastore_entries(html)
+        links += [a for a in self.script_anchors(html) if a not in links]
         followed = 0
+        for request in self.follow_entries(entries, response, site):
+            followed += 1
+            yield request
         known = site.article_url_patterns + site.list_url_patterns
         for a in links:
             if a.url == response.url or is_continuation_url(a.url) or is_previous_text(a.text):
@@ -84,7 +91,16 @@ class GenericSpider(BaseSpider):
                 continue  # the registry says which links lead to articles
             yield self.page_request(a.url, site, depth + 1, referer=response.url)
             followed += 1
+        for request in self.script_list_requests(html, site, depth, have=len(entries)):
+            followed += 1
+            yield request
         self.count("links/followed", followed)
         if followed == 0 and response.meta.get("start"):
-            self.count("lists/no_links")
-            yield self.error_from_response("discover", "start page has no links to follow", response, site)
+            yield from self.no_article_links(html, site, followed=0, reason="start page has no links to follow")
+
+    def follow_entries(self, entries, response: Response, site: Site) -> Iterator[Request]:
+        """Entries of a list read from data: classified when fetched, like any link."""
+        depth = response.meta.get("depth_generic", response.meta.get("list_depth", 0))
+        referer = response.meta.get("list_url") or response.url
+        for url in self.entry_urls(entries):
+            yield self.page_request(url, site, depth + 1, referer=referer)
