@@ -102,8 +102,16 @@ def matches_any(url: str, patterns) -> bool:
     return any(p.search(url) for p in patterns)
 
 
+# Download scripts name the file in the query: downfile.jsp?filename=x.xls, download.aspx?file=a.pdf.
+_DOWNLOAD_QUERY = re.compile(r"(?:^|&)(?:file|filename|fname|name|path)=[^&]*?\.([A-Za-z0-9]{2,5})(?:&|$)", re.I)
+
+
 def is_asset(url: str) -> bool:
-    return bool(ASSET_EXTENSIONS.search(urlparse(url).path))
+    parsed = urlparse(url)
+    if ASSET_EXTENSIONS.search(parsed.path):
+        return True
+    m = _DOWNLOAD_QUERY.search(parsed.query)
+    return bool(m and ASSET_EXTENSIONS.search("." + m.group(1)))
 
 
 def looks_like_article_url(url: str, extra=()) -> bool:
