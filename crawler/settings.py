@@ -82,6 +82,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.retry_after.BackoffRetryMiddleware": 550,
     "crawler.middlewares.conditional.ConditionalRequestMiddleware": 585,
     "crawler.warc.WarcWriterMiddleware": 575,
+    "crawler.middlewares.soft_block.SoftBlockMiddleware": 560,
 }
 SPIDER_MIDDLEWARES = {
     "crawler.middlewares.spider_errors.SpiderErrorMiddleware": 950,
@@ -179,5 +180,10 @@ URL_POLICY_MAX_LENGTH = 1024
 URL_POLICY_MAX_PATH_DEPTH = 16
 URL_POLICY_MAX_SEGMENT_REPEATS = 2
 DEPTH_LIMIT = 1000  # links from a start URL (pagination counts: long lists stay reachable)
+# Soft blocks (a 200 page that is a rate limit, a firewall's 拦截 page, a login wall,
+# a 安全验证 page): asked again with back-off, then an error record `blocked`.
+BLOCK_DETECTION_ENABLED = True
+BLOCK_RETRY_TIMES = 3
+BLOCK_BACKOFF_BASE = 5.0  # seconds before the first retry, doubled each time (cap RETRY_BACKOFF_MAX)
 # Seconds to clean one page before it becomes an error record (stage "timeout"); 0 = no limit.
 CLEAN_TIMEOUT = 60
