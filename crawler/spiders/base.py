@@ -15,13 +15,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import urldefrag, urlparse
+from urllib.parse import urldefrag, urlencode, urlparse
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
@@ -44,6 +45,7 @@ from crawler.links import (
 )
 from crawler.list_sources import (
     Entry,
+    api_entries,
     dataproxy_ranges,
     dataproxy_url,
     datastore_entries,
@@ -61,6 +63,7 @@ MAX_ARTICLE_PARTS = 50
 # Bounds on what one list page can ask for beyond its anchors.
 MAX_DATAPROXY_REQUESTS = 200
 MAX_IFRAMES = 5
+MAX_API_PAGES = 100  # pages of a list API, unless the registry says (list_api.max_pages)
 
 
 def mechanism_key(mechanism: str | None) -> str:
@@ -115,6 +118,7 @@ class BaseSpider(scrapy.Spider):
         self.sites: dict[str, Site] = {}
         self._emitted_final_urls: set[str] = set()
         self.articles_by_site: Counter[str] = Counter()
+        self._api_seen: set[str] = set()
 
     # --- setup ----------------------------------------------------------------
 
@@ -211,6 +215,8 @@ class BaseSpider(scrapy.Spider):
         for site in self.sites.values():
             for url in site.start_urls:
                 yield self.list_request(url, site, depth=0, start=True)
+            if site.list_api:
+                yield self.api_request(site, site.list_api.get("first_page", 1), depth=0)
 
     def browser_meta(self, site: Site) -> dict[str, Any]:
         """Warn once when a site needs a browser that is off; which requests are
@@ -348,6 +354,59 @@ class BaseSpider(scrapy.Spider):
         referer = response.meta.get("list_url") or response.url
         for url in self.entry_urls(entries):
             yield self.article_request(url, site, referer=referer, list_date=dates.get(url))
+
+    # --- JSON list APIs described in the registry ----------------------------------
+
+    def api_request(self, site: Site, page: int, depth: int) -> Request:
+        """Page `page` of the site's list API: `{page}` in its URL and parameters, the
+        parameters in the query (GET), as a form or as a JSON body (POST)."""
+        api = site.list_api or {}
+        url = api["url"].replace("{page}", str(page))
+        params = {k: v.replace("{page}", str(page)) for k, v in api.get("params", {}).items()}
+        meta = {"site": site.name, "kind": "list", "list_depth": depth, "depth_generic": 1, "api_page": page,
+                "handle_httpstatus_list": ERROR_STATUSES}
+        if api.get("method") == "POST" and api.get("json_body"):
+            return Request(url, method="POST", body=json.dumps(params, ensure_ascii=False).encode("utf-8"),
+                           headers={"Content-Type": "application/json"}, callback=self.parse_api,
+                           errback=self.on_error, meta=meta)
+        if api.get("method") == "POST":
+            return FormRequest(url, formdata=params, callback=self.parse_api, errback=self.on_error, meta=meta)
+        if params:  # added to the URL's own query (FormRequest would replace it)
+            url += ("&" if "?" in url else "?") + urlencode(list(params.items()))
+        return Request(url, callback=self.parse_api, errback=self.on_error, meta=meta)
+
+    def parse_api(self, response: Response) -> Iterator[Any]:
+        site = self.site_of(response)
+        api = site.list_api or {}
+        self.count("pages/fetched")
+        self.count("pages/list_api")
+        if response.status >= 300 or not response.body.strip():
+            yield self.error_from_response(*(problem(response) or ("content", "empty body")), response, site)
+            return
+        text = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
+        entries = api_entries(text, api, response.url)
+        if entries is None:
+            yield self.error_from_response(
+                "content", f"list API answer is not JSON with a list at {api.get('items') or 'the top'!r}",
+                response, site)
+            return
+        entries = [e for e in entries if self.in_domain(e.url) and not is_asset(e.url)]
+        page, depth = response.meta.get("api_page", 1), response.meta.get("list_depth", 0)
+        if not entries:
+            if depth == 0:  # the first page gave nothing: never a silent empty list
+                self.count("lists/no_article_links")
+                self.count("lists/no_article_links/api")
+                yield self.error_from_response("discover", "list API answer has no entries", response, site)
+            return
+        self.count("links/articles", len(entries))
+        new = [e for e in entries if e.url not in self._api_seen]
+        self._api_seen.update(e.url for e in entries)
+        yield from self.follow_entries(entries, response, site)
+        if not new:
+            return  # an API that ignores the page number: the same entries again
+        last = api.get("first_page", 1) + api.get("max_pages", MAX_API_PAGES) - 1
+        if page < last and not (self.max_list_pages and depth + 1 >= self.max_list_pages):
+            yield self.api_request(site, page + 1, depth + 1)
 
     def no_article_links(self, page: TextResponse, site: Site, followed: int,
                          reason: str | None = None) -> Iterator[Any]:

@@ -36,6 +36,8 @@ class GenericSpider(BaseSpider):
         for site in self.sites.values():
             for url in site.start_urls:
                 yield self.page_request(url, site, depth=0, start=True)
+            if site.list_api:
+                yield self.api_request(site, site.list_api.get("first_page", 1), depth=0)
 
     def page_request(self, url: str, site: Site, depth: int, start: bool = False,
                      referer: str | None = None) -> Request:

@@ -325,3 +325,72 @@ def test_a_list_built_by_an_api_is_never_a_silent_empty_crawl(crawl):
     assert "an API" in err["reason"] and "/api/content/list" in err["reason"]
     assert r.summary["sites_without_articles"] == ["www.xhr-edu.test"]
     assert "NO ARTICLES from site www.xhr-edu.test" in r.log
+
+
+# --- a JSON list API described in the registry ----------------------------------------
+
+API_BASE = "http://news.api-school.test"
+
+
+def add_api_site(server: FixtureServer, method: str) -> None:
+    """A news column filled by XHR from a JSON API: 5 articles, 2 per page."""
+    server.add(f"{API_BASE}/xwdt/index.html", """<html><head><title>新闻动态</title></head><body>
+<ul id="list"></ul><script>axios.get('/api/cms/articles?column=7&page=1').then(r => render(r.data))</script>
+</body></html>""", headers=HTML)
+    items = [{"id": 500 + n, "title": f"学校新闻第{n}篇", "path": f"/xwdt/2024/03/1{n}/news_{500 + n}.html",
+              "pubDate": f"2024-03-1{n} 08:00"} for n in range(5)]
+    for page in (1, 2, 3, 4):
+        answer = json.dumps({"code": 200, "result": {"total": 5, "records": items[(page - 1) * 2:page * 2]}})
+        if method == "GET":
+            server.add(f"{API_BASE}/api/cms/articles?column=7&page={page}&size=2", answer,
+                       headers={"Content-Type": "application/json;charset=UTF-8"})
+        else:
+            server.add(f"{API_BASE}/api/cms/articles", answer, method="POST", request_body=f"column=7&page={page}&size=2",
+                       headers={"Content-Type": "application/json;charset=UTF-8"})
+    for n, item in enumerate(items):
+        server.add(API_BASE + item["path"], article_html(item["title"], f"2024-03-1{n}"), headers=HTML)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_json_api_list_comes_out_with_every_article(crawl, tmp_path, method):
+    url = f"{API_BASE}/api/cms/articles" + ("?column=7&page={page}&size=2" if method == "GET" else "")
+    params = "" if method == "GET" else 'params = {column = "7", page = "{page}", size = "2"}\n'
+    registry = tmp_path / "sites.toml"
+    registry.write_text(f"""[sites.api_school]
+site_type = "university_party"
+start_urls = ["{API_BASE}/xwdt/index.html"]
+[sites.api_school.list_api]
+url = "{url}"
+method = "{method}"
+{params}items = "result.records"
+link = "path"
+title = "title"
+date = "pubDate"
+""", encoding="utf-8")
+    with FixtureServer() as server:
+        add_api_site(server, method)
+        r = crawl("university_party", args={"site": "api_school"}, proxy=server.proxy,
+                  settings={"SITES_REGISTRY": str(registry)})
+    assert r.returncode == 0, r.log[-3000:]
+    assert sorted(rec["title"] for rec in r.records) == [f"学校新闻第{n}篇" for n in range(5)]
+    # The page itself has no article link: named, with the API it calls.
+    [err] = r.errors
+    assert err["error"] == "discover" and "/api/cms/articles" in err["reason"]
+    assert r.summary["sites_without_articles"] == []
+
+
+@pytest.mark.parametrize("api,message", [
+    ('url = "/api/list"', "list_api.url"),
+    ('url = "http://a.cn/api"\nmethod = "PUT"', "GET or POST"),
+    ('url = "http://a.cn/api"\nbogus = 1', "unknown keys"),
+    ('url = "http://a.cn/api"\nmax_pages = "ten"', "whole number"),
+])
+def test_registry_rejects_bad_list_apis(tmp_path, api, message):
+    from crawler.registry import Registry, RegistryError
+
+    path = tmp_path / "sites.toml"
+    path.write_text(f'[sites.x]\nsite_type = "generic"\nstart_urls = ["http://a.cn/"]\n[sites.x.list_api]\n{api}\n',
+                    encoding="utf-8")
+    with pytest.raises(RegistryError, match=message):
+        Registry.load(path)
