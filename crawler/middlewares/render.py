@@ -30,6 +30,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response, TextResponse
 
 from crawler.browser import BrowserConfig, render_meta
+from crawler.challenges import carry_cookies, script_challenge
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +85,9 @@ def shell_reason(body: str | bytes, status: int = 200) -> str | None:
         for marker, name in CHALLENGE_MARKERS:
             if marker in head:
                 return name
+    challenge = script_challenge(body, status)  # a challenge nobody named: 202/412 and only script
+    if challenge:
+        return challenge
     if status != 200 or not body.strip():
         return None
     if _rough_text_chars(body) > ROUGH_TEXT_ENOUGH:
@@ -207,6 +211,10 @@ class RenderMiddleware:
     def process_response(self, request: Request, response: Response) -> Request | Response:
         if is_rendered(response):
             self.stats.inc_value("browser/rendered")
+            carried = request.meta.pop("browser_cookies", None)
+            if carried:  # a challenge passed: its cookies serve plain requests while they work
+                self.stats.inc_value("challenges/passed")
+                self.stats.inc_value("challenges/cookies_carried", carry_cookies(self.crawler, request, carried))
             if isinstance(response, TextResponse):
                 return as_utf8(response)
             return response
