@@ -321,3 +321,21 @@ def api_entries(body: str, api: dict, base_url: str) -> list[Entry] | None:
         date = dig(item, api["date"]) if api.get("date") else None
         out.append(Entry(url, str(title or ""), str(date) if date not in (None, "") else None))
     return out
+
+
+# --- dates written beside the links of an HTML list --------------------------------------
+
+
+def anchor_dates(root: Any, base_url: str) -> dict[str, str]:
+    """URL -> the date its list item shows (`<li><a>…</a><span>2024-03-12</span></li>`)."""
+    out: dict[str, str] = {}
+    for a in root.xpath("//a[@href]"):
+        item = a.xpath("ancestor::*[self::li or self::tr or self::dd or self::p][1]")
+        if not item:
+            continue
+        text = " ".join(item[0].text_content().split())
+        own = " ".join(a.text_content().split())
+        found = date_in(text.replace(own, " ", 1) if own else text)
+        if found:
+            out.setdefault(_absolute(base_url, a.get("href") or ""), found)
+    return out

@@ -43,8 +43,10 @@ from crawler.links import (
     is_previous_text,
     matches_any,
 )
+from crawler.date_window import DateWindow
 from crawler.list_sources import (
     Entry,
+    anchor_dates,
     api_entries,
     dataproxy_ranges,
     dataproxy_url,
@@ -88,6 +90,19 @@ def enable_browser(settings) -> None:
     install(settings)
 
 
+def read_urls_file(path: str) -> list[str]:
+    """`-a urls_file=PATH`: one URL a line; blank lines and `#` comments skipped."""
+    out = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            line = line.split("#", 1)[0].strip() if line.lstrip().startswith("#") else line.strip()
+            if line and line not in out:
+                if not line.startswith(("http://", "https://")):
+                    raise ValueError(f"{path}: not an http(s) URL: {line!r}")
+                out.append(line)
+    return out
+
+
 def split_arg(value: Any) -> list[str]:
     if value is None:
         return []
@@ -109,10 +124,14 @@ class BaseSpider(scrapy.Spider):
     LIST_CONTAINER_XPATHS: tuple[str, ...] = ()
 
     def __init__(self, *args: Any, site: str | None = None, start_urls: Any = None,
-                 allowed_domains: Any = None, crawl_id: str | None = None, **kwargs: Any):
+                 allowed_domains: Any = None, crawl_id: str | None = None, since: str | None = None,
+                 until: str | None = None, urls_file: str | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.site_arg = site
         self.start_urls_arg = split_arg(start_urls)
+        self.window = DateWindow.from_args(since, until)
+        self.article_urls_arg = read_urls_file(urls_file) if urls_file else []
+        self.direct_articles: dict[str, list[str]] = {}  # site -> article URLs from urls_file
         self.allowed_domains_arg = split_arg(allowed_domains)
         self.crawl_id_arg = crawl_id
         self.sites: dict[str, Site] = {}
@@ -168,6 +187,25 @@ class BaseSpider(scrapy.Spider):
         logger.info("crawl %s: sites %s, allowed domains %s", self.crawl_id, sorted(self.sites), domains)
 
     def resolve_sites(self) -> list[Site]:
+        if not self.article_urls_arg:
+            return self.resolve_list_sites()
+        # -a urls_file: article pages fetched as they are, with the sites they belong to.
+        if self.site_arg:
+            sites = self.resolve_list_sites()
+            if not self.start_urls_arg:
+                sites = [_replace(sites[0], start_urls=())]
+            self.direct_articles[sites[0].name] = list(self.article_urls_arg)
+            return sites
+        sites = {s.name: s for s in (self.sites_for_urls(self.start_urls_arg) if self.start_urls_arg else [])}
+        for site in self.sites_for_urls(self.article_urls_arg):
+            self.direct_articles[site.name] = list(site.start_urls)
+            known = sites.get(site.name)
+            domains = tuple(dict.fromkeys((*(known.allowed_domains if known else ()), *site.allowed_domains)))
+            sites[site.name] = _replace(known or site, start_urls=known.start_urls if known else (),
+                                        allowed_domains=domains)
+        return list(sites.values())
+
+    def resolve_list_sites(self) -> list[Site]:
         if self.site_arg:
             site = self.registry.get(self.site_arg)
             if self.start_urls_arg:
@@ -217,6 +255,8 @@ class BaseSpider(scrapy.Spider):
                 yield self.list_request(url, site, depth=0, start=True)
             if site.list_api:
                 yield self.api_request(site, site.list_api.get("first_page", 1), depth=0)
+            for url in self.direct_articles.get(site.name, ()):
+                yield self.article_request(url, site, referer=None)
 
     def browser_meta(self, site: Site) -> dict[str, Any]:
         """Warn once when a site needs a browser that is off; which requests are
@@ -283,13 +323,21 @@ class BaseSpider(scrapy.Spider):
                 articles = self.article_links(page, self.script_anchors(page), site)
         lists = self.pagination_links(page, links, site)
         dates = {e.url: e.date for e in entries if e.date}
+        if self.window and not entries and hasattr(page.selector.root, "xpath"):
+            dates = anchor_dates(page.selector.root, page.url)
+        past = self.window.list_is_past([(url, dates.get(url)) for url in articles])
         for url in articles:
+            if self.window.outside(url, dates.get(url)):
+                self.count("articles/outside_dates")
+                continue
             yield self.article_request(url, site, referer=response.url, list_date=dates.get(url))
-        if self.max_list_pages and depth + 1 >= self.max_list_pages:
+        if (self.max_list_pages and depth + 1 >= self.max_list_pages) or past:
+            if past:
+                self.count("lists/older_than_since")
             lists = []
         for url in lists:
             yield self.list_request(url, site, depth=depth + 1)
-        more = list(self.script_list_requests(page, site, depth, have=len(entries)))
+        more = [] if past else list(self.script_list_requests(page, site, depth, have=len(entries)))
         yield from more
         self.count("links/articles", len(articles))
         self.count("links/lists", len(lists))
@@ -352,8 +400,15 @@ class BaseSpider(scrapy.Spider):
         """Requests for the entries of a list read from data (site-type spiders: articles)."""
         dates = {e.url: e.date for e in entries if e.date}
         referer = response.meta.get("list_url") or response.url
-        for url in self.entry_urls(entries):
+        for url in self.entry_urls(self.in_window(entries)):
             yield self.article_request(url, site, referer=referer, list_date=dates.get(url))
+
+    def in_window(self, entries: list[Entry]) -> list[Entry]:
+        """The entries `-a since/until` keeps (all of them without a window)."""
+        kept = [e for e in entries if not self.window.outside(e.url, e.date)]
+        if len(kept) < len(entries):
+            self.count("articles/outside_dates", len(entries) - len(kept))
+        return kept
 
     # --- JSON list APIs described in the registry ----------------------------------
 

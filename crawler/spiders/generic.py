@@ -38,6 +38,8 @@ class GenericSpider(BaseSpider):
                 yield self.page_request(url, site, depth=0, start=True)
             if site.list_api:
                 yield self.api_request(site, site.list_api.get("first_page", 1), depth=0)
+            for url in self.direct_articles.get(site.name, ()):
+                yield self.article_request(url, site, referer=None)
 
     def page_request(self, url: str, site: Site, depth: int, start: bool = False,
                      referer: str | None = None) -> Request:
@@ -96,6 +98,9 @@ class GenericSpider(BaseSpider):
                 continue
             if known and not any(p.search(a.url) for p in known):
                 continue  # the registry says which links lead to articles
+            if self.window.outside(a.url):  # -a since/until, by the date in the URL
+                self.count("articles/outside_dates")
+                continue
             yield self.page_request(a.url, site, depth + 1, referer=response.url)
             followed += 1
         for request in self.script_list_requests(html, site, depth, have=len(entries)):
@@ -109,5 +114,5 @@ class GenericSpider(BaseSpider):
         """Entries of a list read from data: classified when fetched, like any link."""
         depth = response.meta.get("depth_generic", response.meta.get("list_depth", 0))
         referer = response.meta.get("list_url") or response.url
-        for url in self.entry_urls(entries):
+        for url in self.entry_urls(self.in_window(entries)):
             yield self.page_request(url, site, depth + 1, referer=referer)

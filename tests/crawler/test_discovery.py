@@ -394,3 +394,51 @@ def test_registry_rejects_bad_list_apis(tmp_path, api, message):
                     encoding="utf-8")
     with pytest.raises(RegistryError, match=message):
         Registry.load(path)
+
+
+# --- -a since / until, -a urls_file ------------------------------------------------------
+
+
+def test_date_window_reads_list_dates_then_url_dates():
+    from crawler.date_window import DateWindow
+
+    w = DateWindow.from_args("2021-01-19", "2021年2月10日")
+    assert w.outside("http://a.cn/x.html", "2021-01-18") and not w.outside("http://a.cn/x.html", "2021-01-19")
+    assert w.outside("http://a.cn/gzdt/202102/t20210213_1234.html")  # after `until`, by its URL
+    assert not w.outside("http://a.cn/news/story.html")  # no date known: fetched
+    assert w.list_is_past([("http://a.cn/a.html", "2020-12-01"), ("http://a.cn/b.html", None)])
+    assert not w.list_is_past([("http://a.cn/a.html", "2020-12-01"), ("http://a.cn/b.html", "2021-01-20")])
+    assert not DateWindow.from_args(None, None)
+    with pytest.raises(ValueError, match="not a date"):
+        DateWindow.from_args("yesterday", None)
+
+
+def test_anchor_dates_are_read_beside_list_links():
+    from crawler.list_sources import anchor_dates
+
+    resp = HtmlResponse("http://a.cn/list.html", encoding="utf-8", body=list_html("列表", [
+        ("/a/t20240301_1.html", "2023年回顾"), ("/a/t20240302_2.html", "二")]).encode())
+    assert anchor_dates(resp.selector.root, resp.url) == {"http://a.cn/a/t20240301_1.html": "2024-03-12",
+                                                          "http://a.cn/a/t20240302_2.html": "2024-03-12"}
+
+
+@pytest.mark.slow
+def test_since_keeps_the_newer_articles_of_a_replayed_hanweb_column(crawl):
+    r = crawl("provincial_portal", args={"site": "hanweb_jyt", "since": "2021-01-19"},
+              settings={"REPLAY_DIR": str(FIXTURES)}, proxy="http://127.0.0.1:9")
+    assert r.returncode == 0, r.log[-3000:]
+    assert sorted(rec["url"] for rec in r.records) == sorted(HANWEB_ARTICLES[:5])
+    assert r.errors == []
+    assert "'articles/outside_dates': 3" in r.log
+
+
+@pytest.mark.slow
+def test_urls_file_fetches_just_those_articles(crawl, tmp_path):
+    urls = tmp_path / "urls.txt"
+    urls.write_text(f"# two articles\n{HANWEB_ARTICLES[1]}\n\n{HANWEB_ARTICLES[6]}\n", encoding="utf-8")
+    r = crawl("provincial_portal", args={"urls_file": str(urls)},
+              settings={"REPLAY_DIR": str(FIXTURES)}, proxy="http://127.0.0.1:9")
+    assert r.returncode == 0, r.log[-3000:]
+    assert sorted(rec["url"] for rec in r.records) == sorted([HANWEB_ARTICLES[1], HANWEB_ARTICLES[6]])
+    assert all(rec["site"] == "hanweb_jyt" for rec in r.records)
+    assert r.errors == [] and "pages/list" not in r.log
