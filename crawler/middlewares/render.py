@@ -31,6 +31,7 @@ from scrapy.http import Request, Response, TextResponse
 
 from crawler.browser import BrowserConfig, render_meta
 from crawler.challenges import carry_cookies, script_challenge
+from crawler.list_sources import has_datastore
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +93,8 @@ def shell_reason(body: str | bytes, status: int = 200) -> str | None:
         return None
     if _rough_text_chars(body) > ROUGH_TEXT_ENOUGH:
         return None  # plenty of text outside scripts: no shell, and no need to parse it
+    if has_datastore(body):
+        return None  # its list is data the spiders read themselves (a Hanweb datastore): no browser needed
     try:
         tree = lxml_html.document_fromstring(body)
     except (ValueError, lxml_html.etree.ParserError):
