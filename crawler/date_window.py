@@ -60,3 +60,10 @@ class DateWindow:
             return False
         days = [d for d in (self.date_of(url, ld) for url, ld in dated) if d is not None]
         return bool(days) and all(d < self.since for d in days)
+
+    def changed_before_since(self, lastmod: str | None) -> bool:
+        """A page last changed before `since` (a sitemap's lastmod) was published before it too."""
+        if not (self.since and lastmod):
+            return False
+        parsed = parse_date(lastmod.strip())
+        return parsed is not None and parsed.date() < self.since

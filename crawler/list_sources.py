@@ -88,15 +88,15 @@ def _fragment_entry(fragment: str, base_url: str) -> Entry | None:
             url = script_url(f"{href} {a.get('onclick') or ''}")
         if url:
             text = " ".join(a.text_content().split()) or (a.get("title") or "").strip()
-            return Entry(_absolute(base_url, url), text, date_in(text_all.replace(text, " ", 1)))
+            return Entry(absolute_url(base_url, url), text, date_in(text_all.replace(text, " ", 1)))
     for el in root.iter():
         url = script_url(el.get("onclick") or "") if isinstance(el.tag, str) else None
         if url:
-            return Entry(_absolute(base_url, url), " ".join(el.text_content().split()), date_in(text_all))
+            return Entry(absolute_url(base_url, url), " ".join(el.text_content().split()), date_in(text_all))
     return None
 
 
-def _absolute(base_url: str, url: str) -> str:
+def absolute_url(base_url: str, url: str) -> str:
     return urldefrag(urljoin(base_url, html.unescape(url.strip())))[0]
 
 
@@ -244,7 +244,7 @@ def script_entries(root: Any, base_url: str) -> list[Entry]:
         url = script_url(f"{el.get('href') or ''} {el.get('onclick') or ''}")
         if not url:
             continue
-        url = _absolute(base_url, url)
+        url = absolute_url(base_url, url)
         if url.startswith(("http://", "https://")) and url not in seen:
             seen.add(url)
             out.append(Entry(url, " ".join(el.text_content().split()) or (el.get("title") or "").strip()))
@@ -314,7 +314,7 @@ def api_entries(body: str, api: dict, base_url: str) -> list[Entry] | None:
             link = dig(item, api.get("link", "url"))
         if not isinstance(link, str) or not link.strip():
             continue
-        url = _absolute(base_url, link)
+        url = absolute_url(base_url, link)
         if not urlparse(url).scheme.startswith("http"):
             continue
         title = dig(item, api.get("title", "title"))
@@ -337,5 +337,5 @@ def anchor_dates(root: Any, base_url: str) -> dict[str, str]:
         own = " ".join(a.text_content().split())
         found = date_in(text.replace(own, " ", 1) if own else text)
         if found:
-            out.setdefault(_absolute(base_url, a.get("href") or ""), found)
+            out.setdefault(absolute_url(base_url, a.get("href") or ""), found)
     return out

@@ -41,6 +41,7 @@ from crawler.links import (
     is_continuation_url,
     is_pager_text,
     is_previous_text,
+    looks_like_article_url,
     matches_any,
 )
 from crawler.date_window import DateWindow
@@ -55,6 +56,7 @@ from crawler.list_sources import (
     list_mechanism,
     script_entries,
 )
+from crawler.site_indexes import read_feed, read_sitemap
 from crawler.provenance import http_block, new_crawl_id, page_from_response, utc_now_iso
 from crawler.registry import Registry, Site, domains_of
 from crawler.responses import ERROR_STATUSES, as_html, problem
@@ -65,6 +67,8 @@ MAX_ARTICLE_PARTS = 50
 # Bounds on what one list page can ask for beyond its anchors.
 MAX_DATAPROXY_REQUESTS = 200
 MAX_IFRAMES = 5
+MAX_CHILD_SITEMAPS = 200  # sitemaps of an index followed, and how deep indexes nest
+MAX_SITEMAP_DEPTH = 3
 MAX_API_PAGES = 100  # pages of a list API, unless the registry says (list_api.max_pages)
 
 
@@ -125,13 +129,16 @@ class BaseSpider(scrapy.Spider):
 
     def __init__(self, *args: Any, site: str | None = None, start_urls: Any = None,
                  allowed_domains: Any = None, crawl_id: str | None = None, since: str | None = None,
-                 until: str | None = None, urls_file: str | None = None, **kwargs: Any):
+                 until: str | None = None, urls_file: str | None = None, sitemap: Any = None,
+                 feed: Any = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.site_arg = site
         self.start_urls_arg = split_arg(start_urls)
         self.window = DateWindow.from_args(since, until)
-        self.article_urls_arg = read_urls_file(urls_file) if urls_file else []
-        self.direct_articles: dict[str, list[str]] = {}  # site -> article URLs from urls_file
+        # Where articles come from besides list pages: (kind, URL), kind = article | sitemap | feed.
+        self.source_args = ([("article", u) for u in (read_urls_file(urls_file) if urls_file else [])]
+                            + [("sitemap", u) for u in split_arg(sitemap)] + [("feed", u) for u in split_arg(feed)])
+        self.sources: dict[str, list[tuple[str, str]]] = {}  # site -> its (kind, URL)
         self.allowed_domains_arg = split_arg(allowed_domains)
         self.crawl_id_arg = crawl_id
         self.sites: dict[str, Site] = {}
@@ -187,18 +194,20 @@ class BaseSpider(scrapy.Spider):
         logger.info("crawl %s: sites %s, allowed domains %s", self.crawl_id, sorted(self.sites), domains)
 
     def resolve_sites(self) -> list[Site]:
-        if not self.article_urls_arg:
+        if not self.source_args:
             return self.resolve_list_sites()
-        # -a urls_file: article pages fetched as they are, with the sites they belong to.
+        # -a urls_file / sitemap / feed: with the sites their URLs belong to; list pages
+        # only when start URLs are given too.
         if self.site_arg:
             sites = self.resolve_list_sites()
             if not self.start_urls_arg:
                 sites = [_replace(sites[0], start_urls=())]
-            self.direct_articles[sites[0].name] = list(self.article_urls_arg)
+            self.sources[sites[0].name] = list(self.source_args)
             return sites
         sites = {s.name: s for s in (self.sites_for_urls(self.start_urls_arg) if self.start_urls_arg else [])}
-        for site in self.sites_for_urls(self.article_urls_arg):
-            self.direct_articles[site.name] = list(site.start_urls)
+        kinds = dict((url, kind) for kind, url in self.source_args)
+        for site in self.sites_for_urls(list(kinds)):
+            self.sources[site.name] = [(kinds[u], u) for u in site.start_urls]
             known = sites.get(site.name)
             domains = tuple(dict.fromkeys((*(known.allowed_domains if known else ()), *site.allowed_domains)))
             sites[site.name] = _replace(known or site, start_urls=known.start_urls if known else (),
@@ -255,8 +264,8 @@ class BaseSpider(scrapy.Spider):
                 yield self.list_request(url, site, depth=0, start=True)
             if site.list_api:
                 yield self.api_request(site, site.list_api.get("first_page", 1), depth=0)
-            for url in self.direct_articles.get(site.name, ()):
-                yield self.article_request(url, site, referer=None)
+            for request in self.source_requests(site):
+                yield request
 
     def browser_meta(self, site: Site) -> dict[str, Any]:
         """Warn once when a site needs a browser that is off; which requests are
@@ -409,6 +418,54 @@ class BaseSpider(scrapy.Spider):
         if len(kept) < len(entries):
             self.count("articles/outside_dates", len(entries) - len(kept))
         return kept
+
+    # --- urls_file, sitemaps and feeds ------------------------------------------------
+
+    def source_requests(self, site: Site) -> Iterator[Request]:
+        for kind, url in self.sources.get(site.name, ()):
+            if kind == "article":
+                yield self.article_request(url, site, referer=None)
+            else:
+                yield Request(url, callback=self.parse_index, errback=self.on_error,
+                              meta={"site": site.name, "kind": "list", "index": kind, "index_depth": 0,
+                                    "list_depth": 0, "depth_generic": 0, "handle_httpstatus_list": ERROR_STATUSES})
+
+    def parse_index(self, response: Response) -> Iterator[Any]:
+        """A sitemap (index, or robots.txt's Sitemap: lines) or an RSS/Atom feed."""
+        site = self.site_of(response)
+        kind = response.meta["index"]
+        self.count("pages/fetched")
+        self.count(f"pages/{kind}")
+        if response.status >= 300 or not response.body.strip():
+            yield self.error_from_response(*(problem(response) or ("content", "empty body")), response, site)
+            return
+        if kind == "feed":
+            entries, children, lastmod = read_feed(response.body, response.url), [], {}
+        else:
+            page = read_sitemap(response.body, response.url)
+            entries, children, lastmod = (page.pages, page.children, page.lastmod) if page else (None, [], {})
+        if entries is None:
+            yield self.error_from_response("content", f"not a {kind}: cannot read {response.url}", response, site)
+            return
+        depth = response.meta.get("index_depth", 0)
+        for url in children[:MAX_CHILD_SITEMAPS] if depth < MAX_SITEMAP_DEPTH else []:
+            if self.in_domain(url):
+                yield response.request.replace(url=url, meta={**response.meta, "index_depth": depth + 1})
+        entries = self.index_candidates([e for e in entries if self.in_domain(e.url) and not is_asset(e.url)], site)
+        if not entries and not children:
+            self.count("lists/no_article_links")
+            yield self.error_from_response("discover", f"{kind} has no article links", response, site)
+            return
+        recent = [e for e in entries if not self.window.changed_before_since(lastmod.get(e.url))]
+        if len(recent) < len(entries):
+            self.count("articles/outside_dates", len(entries) - len(recent))
+        self.count("links/articles", len(recent))
+        yield from self.follow_entries(recent, response, site)
+
+    def index_candidates(self, entries: list[Entry], site: Site) -> list[Entry]:
+        """A sitemap lists every page: the family's article addresses (or any article-shaped one)."""
+        patterns = site.article_url_patterns + self.ARTICLE_PATTERNS
+        return [e for e in entries if matches_any(e.url, patterns) or looks_like_article_url(e.url)]
 
     # --- JSON list APIs described in the registry ----------------------------------
 

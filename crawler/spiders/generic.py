@@ -38,8 +38,8 @@ class GenericSpider(BaseSpider):
                 yield self.page_request(url, site, depth=0, start=True)
             if site.list_api:
                 yield self.api_request(site, site.list_api.get("first_page", 1), depth=0)
-            for url in self.direct_articles.get(site.name, ()):
-                yield self.article_request(url, site, referer=None)
+            for request in self.source_requests(site):
+                yield request
 
     def page_request(self, url: str, site: Site, depth: int, start: bool = False,
                      referer: str | None = None) -> Request:
@@ -109,6 +109,9 @@ class GenericSpider(BaseSpider):
         self.count("links/followed", followed)
         if followed == 0 and response.meta.get("start"):
             yield from self.no_article_links(html, site, followed=0, reason="start page has no links to follow")
+
+    def index_candidates(self, entries, site: Site):
+        return entries  # every page of a sitemap or feed is classified when fetched
 
     def follow_entries(self, entries, response: Response, site: Site) -> Iterator[Request]:
         """Entries of a list read from data: classified when fetched, like any link."""

@@ -408,6 +408,7 @@ def test_date_window_reads_list_dates_then_url_dates():
     assert not w.outside("http://a.cn/news/story.html")  # no date known: fetched
     assert w.list_is_past([("http://a.cn/a.html", "2020-12-01"), ("http://a.cn/b.html", None)])
     assert not w.list_is_past([("http://a.cn/a.html", "2020-12-01"), ("http://a.cn/b.html", "2021-01-20")])
+    assert w.changed_before_since("2021-01-01T08:00:00Z") and not w.changed_before_since(None)
     assert not DateWindow.from_args(None, None)
     with pytest.raises(ValueError, match="not a date"):
         DateWindow.from_args("yesterday", None)
@@ -442,3 +443,95 @@ def test_urls_file_fetches_just_those_articles(crawl, tmp_path):
     assert sorted(rec["url"] for rec in r.records) == sorted([HANWEB_ARTICLES[1], HANWEB_ARTICLES[6]])
     assert all(rec["site"] == "hanweb_jyt" for rec in r.records)
     assert r.errors == [] and "pages/list" not in r.log
+
+
+# --- sitemaps and RSS/Atom feeds ------------------------------------------------------------
+
+MAP_BASE = "http://www.maps-edu.test"
+MAP_ARTICLES = [f"/xwzx/{d}/t{d}_50{n}.html" for n, d in enumerate(("20231220", "20231221", "20240303", "20240304"))]
+URLSET = """<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<url><loc>{base}/xwzx/index.html</loc><lastmod>2024-03-05</lastmod></url>
+{urls}
+</urlset>"""
+INDEX = """<?xml version="1.0" encoding="UTF-8"?>
+<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<sitemap><loc>{base}/sitemap-news.xml.gz</loc></sitemap><sitemap><loc>{base}/sitemap-old.xml</loc></sitemap>
+</sitemapindex>"""
+RSS = """<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>新闻</title>
+<item><title>一</title><link>{base}/a/1.html</link><pubDate>Tue, 12 Mar 2024 08:00:00 +0800</pubDate></item>
+<item><title>二</title><guid>{base}/a/2.html</guid></item></channel></rss>"""
+ATOM = """<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>新闻</title>
+<entry><title>三</title><link rel="alternate" href="/a/3.html"/><published>2024-03-13T09:00:00+08:00</published></entry>
+</feed>"""
+
+
+def urlset(paths, lastmod="2024-03-0{n}"):
+    return URLSET.format(base=MAP_BASE, urls="\n".join(
+        f"<url><loc>{MAP_BASE}{p}</loc><lastmod>{lastmod.format(n=n + 1)}</lastmod></url>" for n, p in enumerate(paths)))
+
+
+def test_sitemaps_are_read_with_scrapys_machinery():
+    import gzip
+
+    from crawler.site_indexes import read_sitemap
+
+    page = read_sitemap(gzip.compress(urlset(MAP_ARTICLES).encode()), MAP_BASE + "/sitemap-news.xml.gz")
+    assert [e.url for e in page.pages] == [MAP_BASE + "/xwzx/index.html"] + [MAP_BASE + p for p in MAP_ARTICLES]
+    assert page.lastmod[MAP_BASE + MAP_ARTICLES[0]] == "2024-03-01" and page.children == []  # urlset()'s lastmod
+    index = read_sitemap(INDEX.format(base=MAP_BASE).encode(), MAP_BASE + "/sitemap.xml")
+    assert index.children == [MAP_BASE + "/sitemap-news.xml.gz", MAP_BASE + "/sitemap-old.xml"]
+    robots = read_sitemap(b"User-agent: *\nDisallow: /admin/\nSitemap: /sitemap.xml\n", MAP_BASE + "/robots.txt")
+    assert robots.children == [MAP_BASE + "/sitemap.xml"]
+    assert read_sitemap(b"<html><body>not a sitemap</body></html>", MAP_BASE + "/sitemap.xml") is None
+
+
+def test_feeds_are_read_with_their_dates():
+    from crawler.site_indexes import read_feed
+
+    rss = read_feed(RSS.format(base=MAP_BASE).encode(), MAP_BASE + "/rss.xml")
+    assert [(e.url, e.text, e.date) for e in rss] == [
+        (MAP_BASE + "/a/1.html", "一", "2024-03-12T08:00:00+08:00"), (MAP_BASE + "/a/2.html", "二", None)]
+    atom = read_feed(ATOM.encode(), MAP_BASE + "/atom.xml")
+    assert [(e.url, e.date) for e in atom] == [(MAP_BASE + "/a/3.html", "2024-03-13T09:00:00+08:00")]
+    assert read_feed(b"<html><body><p>x</p></body></html>", MAP_BASE + "/rss.xml") is None
+
+
+def add_sitemap_site(server: FixtureServer) -> None:
+    import gzip
+
+    server.add(f"{MAP_BASE}/robots.txt", "User-agent: *\nDisallow: /admin/\nSitemap: /sitemap.xml\n",
+               headers={"Content-Type": "text/plain"})
+    server.add(f"{MAP_BASE}/sitemap.xml", INDEX.format(base=MAP_BASE), headers={"Content-Type": "application/xml"})
+    server.add(f"{MAP_BASE}/sitemap-news.xml.gz", gzip.compress(urlset(MAP_ARTICLES[2:]).encode()),
+               headers={"Content-Type": "application/x-gzip"})
+    server.add(f"{MAP_BASE}/sitemap-old.xml", urlset(MAP_ARTICLES[:2], lastmod="2023-12-2{n}"),
+               headers={"Content-Type": "application/xml"})
+    for n, p in enumerate(MAP_ARTICLES):
+        server.add(MAP_BASE + p, article_html(f"站点地图里的第{n}篇", f"2024-03-0{n + 1}"), headers=HTML)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("since,expected", [(None, MAP_ARTICLES), ("2024-01-01", MAP_ARTICLES[2:])])
+def test_a_site_is_crawled_from_its_sitemaps(crawl, since, expected):
+    args = {"sitemap": f"{MAP_BASE}/robots.txt", **({"since": since} if since else {})}
+    with FixtureServer() as server:
+        add_sitemap_site(server)
+        r = crawl("provincial_portal", args=args, proxy=server.proxy)
+        asked = list(server.requests)
+    assert r.returncode == 0, r.log[-3000:]
+    assert sorted(rec["url"] for rec in r.records) == sorted(MAP_BASE + p for p in expected)
+    assert r.errors == []
+    assert f"{MAP_BASE}/xwzx/index.html" not in asked  # a column page in the sitemap is not an article
+
+
+@pytest.mark.slow
+def test_generic_reads_an_rss_feed(crawl):
+    with FixtureServer() as server:
+        server.add(f"{MAP_BASE}/rss.xml", RSS.format(base=MAP_BASE), headers={"Content-Type": "application/rss+xml"})
+        for n in (1, 2):
+            server.add(f"{MAP_BASE}/a/{n}.html", article_html(f"订阅里的第{n}篇", f"2024-03-1{n}"), headers=HTML)
+        r = crawl("generic", args={"feed": f"{MAP_BASE}/rss.xml"}, proxy=server.proxy)
+    assert r.returncode == 0, r.log[-3000:]
+    assert sorted(rec["title"] for rec in r.records) == ["订阅里的第1篇", "订阅里的第2篇"]
+    assert r.errors == []
