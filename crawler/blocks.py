@@ -13,6 +13,7 @@ for one (the short-notice rule of crawler/classify.py is the other side).
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from lxml import html as lxml_html
@@ -109,3 +110,27 @@ def block_reason(body: bytes | str, status: int = 200) -> str | None:
     if login and (root.xpath("//input[@type='password']") or _LOGIN.search(title)):
         return f"login wall: {login.group(0)}"
     return None
+
+
+# Any date, in the raw bytes (UTF-8 or GB 年): an article page always shows one.
+_ANY_DATE = re.compile(rb"(?:19|20)\d\d(?:\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}|\xe5\xb9\xb4|\xc4\xea)"
+                       rb"|\d{1,2}/\d{1,2}/(?:19|20)\d\d")
+
+
+def unlike_an_article(body: bytes) -> bool:
+    """A small page with no date anywhere and a sentence or two of text: nothing like
+    an article (a block page whose markers nobody listed, an error page sent as 200)."""
+    if len(body) > BLOCK_MAX_BYTES or not body.strip() or _ANY_DATE.search(body):
+        return False
+    try:
+        root = lxml_html.document_fromstring(_decode(body))
+    except Exception:  # lxml refuses some junk: not for this test to judge
+        return False
+    for bad in root.xpath("//script | //style | //noscript | //template"):
+        bad.drop_tree()
+    return len("".join(root.text_content().split())) <= BLOCK_MAX_TEXT
+
+
+def page_fingerprint(body: bytes) -> str:
+    """The same page served for different URLs (numbers aside: a request id, a time)."""
+    return hashlib.sha1(re.sub(rb"\d+", b"", body)).hexdigest()

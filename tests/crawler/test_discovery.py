@@ -535,3 +535,35 @@ def test_generic_reads_an_rss_feed(crawl):
     assert r.returncode == 0, r.log[-3000:]
     assert sorted(rec["title"] for rec in r.records) == ["订阅里的第1篇", "订阅里的第2篇"]
     assert r.errors == []
+
+
+@pytest.mark.slow
+def test_block_pages_nobody_listed_are_caught_by_what_they_are_not(crawl):
+    """The first answer to each article is a page of a sentence, no date, no known
+    marker (系统繁忙): asked again, never a record; a real short undated page that
+    answers the same every time stays what it is."""
+    base = "http://www.busy-edu.test"
+    paths = [f"/xwzx/202403/t20240312_60{n}.html" for n in range(4)]
+    busy = "<html><head><title>提示</title></head><body><div class='msg'>系统繁忙，请刷新页面。</div></body></html>"
+    with SequenceServer() as server:
+        server.add(f"{base}/xwzx/index.html", list_html("新闻中心", [(p, f"文章{n}") for n, p in enumerate(paths)]),
+                   headers=HTML)
+        for n, p in enumerate(paths):
+            server.add(base + p, article_html(f"繁忙之后的第{n}篇", f"2024-03-1{n}"), headers=HTML)
+            server.first[base + p] = [busy]
+        r = crawl("provincial_portal", args={"start_urls": f"{base}/xwzx/index.html"}, proxy=server.proxy,
+                  settings={"BLOCK_BACKOFF_BASE": "0.05"})
+    assert r.returncode == 0, r.log[-3000:]
+    assert sorted(rec["title"] for rec in r.records) == sorted(f"繁忙之后的第{n}篇" for n in range(4))
+    assert r.errors == []
+
+
+def test_pages_unlike_an_article():
+    from crawler.blocks import page_fingerprint, unlike_an_article
+
+    assert unlike_an_article("<html><body><p>系统繁忙，请稍后刷新。</p></body></html>".encode("gb18030"))
+    assert not unlike_an_article(article_html("文章", "2024-03-12").encode())  # dated
+    assert not unlike_an_article(NOTICE.format(title="通知", body="请按时参加。", n=1).encode())
+    long_undated = "<html><body>" + "<p>" + "学校召开工作会议，部署新学期重点任务。" * 40 + "</p></body></html>"
+    assert not unlike_an_article(long_undated.encode())
+    assert page_fingerprint(b"<p>busy, request 123</p>") == page_fingerprint(b"<p>busy, request 456</p>")
