@@ -356,7 +356,11 @@ class BaseSpider(scrapy.Spider):
     # --- lists that are not anchors ------------------------------------------------
 
     def datastore_entries(self, page: TextResponse) -> list[Entry]:
-        return [e for e in datastore_entries(page.text, page.url) if self.in_domain(e.url) and not is_asset(e.url)]
+        return self.followable(datastore_entries(page.text, page.url))
+
+    def followable(self, entries: list[Entry]) -> list[Entry]:
+        """Entries within the crawl's domains that are pages, not files."""
+        return [e for e in entries if self.in_domain(e.url) and not is_asset(e.url)]
 
     def entry_urls(self, entries: list[Entry]) -> list[str]:
         out: list[str] = []
@@ -369,8 +373,7 @@ class BaseSpider(scrapy.Spider):
         root = page.selector.root
         if not hasattr(root, "xpath"):
             return []
-        return [Anchor(e.url, e.text) for e in script_entries(root, page.url)
-                if self.in_domain(e.url) and not is_asset(e.url)]
+        return [Anchor(e.url, e.text) for e in self.followable(script_entries(root, page.url))]
 
     def script_list_requests(self, page: TextResponse, site: Site, depth: int, have: int) -> Iterator[Request]:
         """The rest of a Hanweb column: one dataproxy POST per group of records, as the
@@ -383,10 +386,10 @@ class BaseSpider(scrapy.Spider):
             room = min(room, max(0, self.max_list_pages - depth - 1))
         for n, (start, end) in enumerate(dataproxy_ranges(jpage, have, room), 1):
             self.count("lists/dataproxy_requests")
-            yield FormRequest(
-                dataproxy_url(jpage, start, end), formdata=list(jpage.params), callback=self.parse_datastore,
-                errback=self.on_error, meta={"site": site.name, "kind": "list", "list_depth": depth + n, "depth_generic": depth + 1,
-                                             "list_url": page.url, "handle_httpstatus_list": ERROR_STATUSES})
+            meta = {"site": site.name, "kind": "list", "list_depth": depth + n, "depth_generic": depth + 1,
+                    "list_url": page.url, "handle_httpstatus_list": ERROR_STATUSES}
+            yield FormRequest(dataproxy_url(jpage, start, end), formdata=list(jpage.params),
+                              callback=self.parse_datastore, errback=self.on_error, meta=meta)
 
     def parse_datastore(self, response: Response) -> Iterator[Any]:
         """A dataproxy answer: the same XML datastore as the column page's, more records."""
@@ -397,7 +400,7 @@ class BaseSpider(scrapy.Spider):
             yield self.error_from_response(*(problem(response) or ("content", "empty body")), response, site)
             return
         text = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
-        entries = [e for e in datastore_entries(text, response.url) if self.in_domain(e.url) and not is_asset(e.url)]
+        entries = self.followable(datastore_entries(text, response.url))
         if not entries:
             self.count("lists/no_article_links")
             yield self.error_from_response("discover", "dataproxy answer has no records", response, site)
@@ -451,7 +454,7 @@ class BaseSpider(scrapy.Spider):
         for url in children[:MAX_CHILD_SITEMAPS] if depth < MAX_SITEMAP_DEPTH else []:
             if self.in_domain(url):
                 yield response.request.replace(url=url, meta={**response.meta, "index_depth": depth + 1})
-        entries = self.index_candidates([e for e in entries if self.in_domain(e.url) and not is_asset(e.url)], site)
+        entries = self.index_candidates(self.followable(entries), site)
         if not entries and not children:
             self.count("lists/no_article_links")
             yield self.error_from_response("discover", f"{kind} has no article links", response, site)
@@ -502,7 +505,7 @@ class BaseSpider(scrapy.Spider):
                 "content", f"list API answer is not JSON with a list at {api.get('items') or 'the top'!r}",
                 response, site)
             return
-        entries = [e for e in entries if self.in_domain(e.url) and not is_asset(e.url)]
+        entries = self.followable(entries)
         page, depth = response.meta.get("api_page", 1), response.meta.get("list_depth", 0)
         if not entries:
             if depth == 0:  # the first page gave nothing: never a silent empty list

@@ -23,7 +23,7 @@ from crawler.list_sources import (
     script_entries,
     script_url,
 )
-from crawler.saved import SavedResponse, SavedStore
+from crawler.saved import SavedStore
 from tests.crawler.conftest import FIXTURES
 from tests.crawler.fixture_server import FixtureServer
 from tests.crawler.sites import HTML, article_html, list_html
