@@ -177,6 +177,8 @@ class JPage:
 
 def jpage_config(text: str, base_url: str) -> JPage | None:
     """The jpage widget of a Hanweb column page, when the page has one with a total to reach."""
+    if "otalRecord" not in text and "otalrecord" not in text:
+        return None  # most pages: no widget, settled without a case-blind search of the page
     total = _js_number(text, "totalRecord")
     per_page = _js_number(text, "perPage")
     if not total or not per_page:
