@@ -4,9 +4,16 @@
   (anywhere; the site is then the registry entry covering the URL, or an ad hoc
   one named after the host), `-a allowed_domains=a,b`, `-a crawl_id=...`.
   Without either, a site-type spider crawls every registry site of its type.
-- `async def start`: one list request per start URL.
+  `-a since=` / `-a until=` (crawler/date_window.py), `-a urls_file=`,
+  `-a sitemap=`, `-a feed=` (crawler/site_indexes.py): other sources of articles.
+- `async def start`: one list request per start URL (and the site's list API,
+  sitemaps, feeds and article URLs).
 - List pages: article links and pagination, by the rules of the CMS family
-  (subclasses) plus the site's `article_url_patterns` / `list_url_patterns`.
+  (subclasses) plus the site's `article_url_patterns` / `list_url_patterns`;
+  lists that are not anchors (crawler/list_sources.py): Hanweb datastores and
+  their dataproxy pages, script links, iframes, a registry-described JSON API.
+  A list page that gives no article link is an error record naming what it
+  seems to use instead; a site that gave none is said so in the summary.
 - Article pages: the page, then pages 2..n of a split article, then one PageItem.
 - Failures (DNS, timeouts, robots.txt, HTTP 4xx/5xx, empty or non-HTML bodies)
   become ErrorRecord items with the stage and a reason: nothing is dropped
