@@ -145,7 +145,7 @@ def _js_string(value: str) -> str:
 def _object_after(text: str, start: int) -> str | None:
     """The `{...}` literal that starts at or after `start` (braces balanced, strings skipped)."""
     i = text.find("{", start)
-    if i < 0 or i - start > 40:
+    if i < 0 or text[start:i].strip():
         return None
     depth, quote = 0, ""
     for j in range(i, min(len(text), i + 4000)):
@@ -179,15 +179,15 @@ def jpage_config(text: str, base_url: str) -> JPage | None:
     """The jpage widget of a Hanweb column page, when the page has one with a total to reach."""
     if "otalRecord" not in text and "otalrecord" not in text:
         return None  # most pages: no widget, settled without a case-blind search of the page
-    total = _js_number(text, "totalRecord")
+    total = _js_number(text, "totalRecord") or datastore_total(text)
     per_page = _js_number(text, "perPage")
     if not total or not per_page:
         return None
     params: list[tuple[str, str]] = []
-    m = re.search(r"\bajaxParam['\"]?\s*[:=]\s*", text)
-    body = _object_after(text, m.end()) if m else None
-    if body is not None:
-        params = [(k, _js_string(v)) for k, v in _JS_PAIR.findall(body)]
+    for m in re.finditer(r"\bajaxParam['\"]?\s*[:=]\s*", text):
+        if text[m.end():m.end() + 1] == "{":  # the literal, not `ajaxParam: ajaxParam`
+            params = [(k, _js_string(v)) for k, v in _JS_PAIR.findall(_object_after(text, m.end()) or "")]
+            break
     proxy = DEFAULT_PROXY
     p = re.search(r"""\bproxyUrl['"]?\s*[:=]\s*['"]([^'"]+)['"]""", text)
     nextgroup = re.search(r"""<nextgroup>.*?href=['"]([^'"]+)['"]""", text, re.S | re.I)

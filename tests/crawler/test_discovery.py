@@ -567,3 +567,17 @@ def test_pages_unlike_an_article():
     long_undated = "<html><body>" + "<p>" + "学校召开工作会议，部署新学期重点任务。" * 40 + "</p></body></html>"
     assert not unlike_an_article(long_undated.encode())
     assert page_fingerprint(b"<p>busy, request 123</p>") == page_fingerprint(b"<p>busy, request 456</p>")
+
+
+def test_jpage_with_its_parameters_in_a_variable_declared_after_the_call():
+    page = """<script type="text/xml"><datastore><recordset>
+<record><![CDATA[<tr><td><a href="./art/2023/5/4/art_9_1.html" title="一">一</a></td><td>2023-05-04</td></tr>]]></record>
+</recordset></datastore></script>
+<script>$('#9001').jpage({dataStore: dataStore, ajaxParam: ajaxParam, proxyUrl: 'dataproxy.jsp', perPage: 15});
+var ajaxParam = {"col": 1, "webid": "5", "path": "/", "columnid": "9", "unitid": "9001", "webname": "某市教育局"};
+</script><p>共<span>totalrecord</span></p><datastore><totalrecord>31</totalrecord></datastore>"""
+    jpage = jpage_config(page, "http://jyj.a.gov.cn/col/col9/index.html")
+    assert jpage.proxy_url == "http://jyj.a.gov.cn/col/col9/dataproxy.jsp"
+    assert jpage.total == 31 and dict(jpage.params)["webname"] == "某市教育局"
+    [entry] = datastore_entries(page, "http://jyj.a.gov.cn/col/col9/index.html")
+    assert (entry.url, entry.date) == ("http://jyj.a.gov.cn/col/col9/art/2023/5/4/art_9_1.html", "2023-05-04")
