@@ -46,6 +46,17 @@ ARTICLE_KINDS = ("article", "article_part")
 PROBE = "probe"
 
 
+_REDIRECT_META = ("redirect_urls", "redirect_times", "redirect_ttl", "redirect_reasons")
+
+
+def again(request: Request, tries: int) -> Request:
+    """The request asked once more: for the page first asked for, when a redirect
+    led to the block page (a login wall is often one), not for the block page."""
+    first = (request.meta.get("redirect_urls") or [request.url])[0]
+    meta = {k: v for k, v in request.meta.items() if k not in _REDIRECT_META}
+    return request.replace(url=first, dont_filter=True, meta={**meta, "block_retries": tries})
+
+
 class BlockedPage(IgnoreRequest):
     """The site kept answering with a block page: an error record with stage `blocked`."""
 
@@ -88,7 +99,7 @@ class SoftBlockMiddleware:
                 self.stats.inc_value("blocks/probes")
                 logger.info("%s: a short undated page where an article was expected: asking once more", request.url)
                 await sleep(self.base)
-                return request.replace(dont_filter=True, meta={**request.meta, "block_retries": 1})
+                return again(request, 1)
             if reason == PROBE:
                 reason = None  # the same answer again, and no other article got it: the page it is
         if reason is None:
@@ -107,4 +118,4 @@ class SoftBlockMiddleware:
         logger.info("%s: block page (%s), asking again in %.1f s", request.url, reason, wait)
         if wait > 0:
             await sleep(wait)
-        return request.replace(dont_filter=True, meta={**request.meta, "block_retries": tries + 1})
+        return again(request, tries + 1)

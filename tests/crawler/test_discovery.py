@@ -242,6 +242,12 @@ class SequenceServer(FixtureServer):
         if self.first.get(url):
             page = self.first[url].pop(0).encode()
             self.requests.append(url)
+            if page.startswith(b"REDIRECT "):
+                handler.send_response(302)
+                handler.send_header("Location", page.split(b" ", 1)[1].decode())
+                handler.send_header("Content-Length", "0")
+                handler.end_headers()
+                return
             handler.send_response(200)
             handler.send_header("Content-Type", "text/html; charset=utf-8")
             handler.send_header("Content-Length", str(len(page)))
@@ -265,6 +271,9 @@ def test_block_pages_are_retried_and_never_records(crawl):
         for p, block in zip(paths, (RATE_LIMIT, LOGIN_WALL, WAF, CHECK)):
             server.first[base + p] = [block]
         server.first[base + paths[4]] = [LOGIN_WALL] * 10
+        # One article's first answer redirects to the site's login page; asked again, it is there.
+        server.first[base + paths[3]] = ["REDIRECT /cas/login"]
+        server.add(f"{base}/cas/login", LOGIN_WALL, headers=HTML)
         r = crawl("provincial_portal", args={"start_urls": f"{base}/xwzx/index.html"}, proxy=server.proxy,
                   settings={"BLOCK_BACKOFF_BASE": "0.05", "BLOCK_RETRY_TIMES": "2"})
         asked = Counter(server.requests)
