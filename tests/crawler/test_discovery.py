@@ -590,3 +590,24 @@ var ajaxParam = {"col": 1, "webid": "5", "path": "/", "columnid": "9", "unitid":
     assert jpage.total == 31 and dict(jpage.params)["webname"] == "某市教育局"
     [entry] = datastore_entries(page, "http://jyj.a.gov.cn/col/col9/index.html")
     assert (entry.url, entry.date) == ("http://jyj.a.gov.cn/col/col9/art/2023/5/4/art_9_1.html", "2023-05-04")
+
+
+@pytest.mark.slow
+def test_lists_in_iframes_and_script_links_are_followed(crawl):
+    base = "http://www.frames-edu.test"
+    arts = [f"/xwzx/202403/t20240312_70{n}.html" for n in range(4)]
+    with FixtureServer() as server:
+        server.add(f"{base}/xwzx/index.html", """<html><head><title>新闻中心</title></head><body>
+<div class="nav"><a href="/">首页</a></div><iframe src="/xwzx/list_frame.html" width="100%"></iframe></body></html>""",
+                   headers=HTML)
+        server.add(f"{base}/xwzx/list_frame.html", "<html><body><ul>" + "".join(
+            f"<li onclick=\"window.open('{p}')\">第{n}篇<span>2024-03-12</span></li>" for n, p in enumerate(arts[:2]))
+            + "".join(f"<li><a href=\"javascript:openNews('{p}')\">第{n + 2}篇</a></li>" for n, p in enumerate(arts[2:]))
+            + "</ul></body></html>", headers=HTML)
+        for n, p in enumerate(arts):
+            server.add(base + p, article_html(f"框架里的第{n}篇", "2024-03-12"), headers=HTML)
+        r = crawl("provincial_portal", args={"start_urls": f"{base}/xwzx/index.html"}, proxy=server.proxy)
+    assert r.returncode == 0, r.log[-3000:]
+    assert sorted(rec["title"] for rec in r.records) == [f"框架里的第{n}篇" for n in range(4)]
+    assert r.errors == []
+    assert "'lists/iframes_followed': 1" in r.log
