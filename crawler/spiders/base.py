@@ -150,7 +150,9 @@ class BaseSpider(scrapy.Spider):
         self.crawl_id_arg = crawl_id
         self.sites: dict[str, Site] = {}
         self._emitted_final_urls: set[str] = set()
-        self.articles_by_site: Counter[str] = Counter()
+        # Article links found (site-type spiders) or article pages read (generic), per site:
+        # a site with none is said so in the summary (an unchanged site still finds its links).
+        self.articles_found: Counter[str] = Counter()
         self._api_seen: set[str] = set()
 
     # --- setup ----------------------------------------------------------------
@@ -294,6 +296,7 @@ class BaseSpider(scrapy.Spider):
         )
 
     def article_request(self, url: str, site: Site, referer: str | None, **meta: Any) -> Request:
+        self.articles_found[site.name] += 1
         meta = {**self.browser_meta(site), **meta}
         return Request(
             url,
@@ -663,7 +666,7 @@ class BaseSpider(scrapy.Spider):
             logger.info("article %s already emitted (reached again via %s)", first.final_url, first.url)
             return None
         self._emitted_final_urls.add(first.final_url)
-        self.articles_by_site[site.name] += 1
+        self.articles_found[site.name] += 1  # generic: known an article only once fetched
         self.count("articles/pages")
         if state["parts"]:
             self.count("articles/split")
@@ -682,8 +685,8 @@ class BaseSpider(scrapy.Spider):
         )
 
     def sites_without_articles(self) -> list[str]:
-        """Sites of this run that gave no article at all: said plainly in the summary."""
-        return sorted(name for name in self.sites if not self.articles_by_site[name])
+        """Sites of this run where no article was found at all: said plainly in the summary."""
+        return sorted(name for name in self.sites if not self.articles_found[name])
 
     def closed(self, reason: str) -> None:
         empty = self.sites_without_articles()
