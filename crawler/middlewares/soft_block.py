@@ -37,6 +37,7 @@ from scrapy.utils.asyncio import sleep
 
 from crawler.blocks import block_reason, page_fingerprint, unlike_an_article
 from crawler.middlewares.retry_after import backoff_seconds
+from crawler.responses import problem
 
 logger = logging.getLogger(__name__)
 
@@ -89,8 +90,8 @@ class SoftBlockMiddleware:
         return PROBE
 
     async def process_response(self, request: Request, response: Response) -> Request | Response:
-        if "site" not in request.meta or not 200 <= response.status < 300:
-            return response  # robots.txt and the like; error statuses are the spiders' to report
+        if "site" not in request.meta or not 200 <= response.status < 300 or problem(response) is not None:
+            return response  # robots.txt and the like; errors and non-pages are the spiders' to report
         tries = request.meta.get("block_retries", 0)
         reason = block_reason(response.body, response.status)
         if reason is None and request.meta.get("kind") in ARTICLE_KINDS and unlike_an_article(response.body):
