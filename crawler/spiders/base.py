@@ -51,6 +51,7 @@ from crawler.links import (
     looks_like_article_url,
     matches_any,
 )
+from crawler.challenges import script_challenge
 from crawler.date_window import DateWindow
 from crawler.list_sources import (
     Entry,
@@ -83,7 +84,8 @@ def mechanism_key(mechanism: str | None) -> str:
     """A short stats name for what a list without article links seems to use."""
     if not mechanism:
         return "nothing_found"
-    for word, key in (("Hanweb", "datastore"), ("iframe", "iframe"), ("API", "api"), ("script", "script")):
+    for word, key in (("challenge", "challenge"), ("Hanweb", "datastore"), ("iframe", "iframe"), ("API", "api"),
+                      ("script", "script")):
         if word in mechanism:
             return key
     return "other"
@@ -539,6 +541,9 @@ class BaseSpider(scrapy.Spider):
         named, with what it seems to build its list with instead."""
         root = page.selector.root
         mechanism = list_mechanism(page.text, root) if hasattr(root, "xpath") else None
+        challenge = script_challenge(page.text, page.status)
+        if challenge:  # reached the spider only when the browser is off or missing
+            mechanism = f"a {challenge} that only a browser passes (BROWSER_ENABLED, /usr/bin/chromium)"
         frames = self.iframe_lists(page, site) if not followed else []
         if frames:
             self.count("lists/iframes_followed", len(frames))

@@ -106,3 +106,15 @@ def test_a_challenged_site_is_crawled_through_on_its_own(tmp_path, status):
     article_fetches = [(valid, challenged) for path, valid, challenged in log if path in ARTICLES]
     assert article_fetches and all(valid for valid, _ in article_fetches), log
     assert int(re.search(r"'browser/pages': (\d+)", crawl.log).group(1)) == 1
+
+
+@pytest.mark.slow
+def test_without_a_browser_the_challenge_is_named(crawl):
+    """BROWSER_ENABLED=0: the 202 form cannot be passed, and the crawl says why
+    instead of "no links"."""
+    with ChallengeSite(202) as site:
+        r = crawl("provincial_portal", args={"start_urls": f"{site.base}/xwzx/index.html"},
+                  settings={"BROWSER_ENABLED": "0", "ROBOTSTXT_OBEY": "0"})
+    assert r.records == []
+    [err] = r.errors
+    assert err["error"] == "discover" and "script challenge (HTTP 202)" in err["reason"]
