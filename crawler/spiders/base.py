@@ -721,6 +721,8 @@ class BaseSpider(scrapy.Spider):
 
     def error_from_response(self, stage: str, reason: str, response: Response, site: Site) -> ErrorRecord:
         page = page_from_response(response)
+        if stage == "http" and isinstance(response, TextResponse) and script_challenge(response.text, response.status):
+            reason += ": a script challenge that only a browser passes (BROWSER_ENABLED, /usr/bin/chromium)"
         logger.warning("%s: %s (%s)", response.url, reason, stage)
         return self.error_record(stage, reason, page.url, site, final_url=page.final_url,
                                  http=http_block(page), redirect_urls=page.redirect_urls)

@@ -109,12 +109,13 @@ def test_a_challenged_site_is_crawled_through_on_its_own(tmp_path, status):
 
 
 @pytest.mark.slow
-def test_without_a_browser_the_challenge_is_named(crawl):
-    """BROWSER_ENABLED=0: the 202 form cannot be passed, and the crawl says why
-    instead of "no links"."""
-    with ChallengeSite(202) as site:
+@pytest.mark.parametrize("status,stage", [(202, "discover"), (412, "http")])
+def test_without_a_browser_the_challenge_is_named(crawl, status, stage):
+    """BROWSER_ENABLED=0: the challenge cannot be passed, and the crawl says why
+    instead of "no links" or a bare "HTTP 412"."""
+    with ChallengeSite(status) as site:
         r = crawl("provincial_portal", args={"start_urls": f"{site.base}/xwzx/index.html"},
                   settings={"BROWSER_ENABLED": "0", "ROBOTSTXT_OBEY": "0"})
     assert r.records == []
     [err] = r.errors
-    assert err["error"] == "discover" and "script challenge (HTTP 202)" in err["reason"]
+    assert err["error"] == stage and "script challenge" in err["reason"] and "browser" in err["reason"]
