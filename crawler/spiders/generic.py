@@ -78,12 +78,12 @@ class GenericSpider(BaseSpider):
         self.count(f"pages/{kind}")
         if kind == "other" and f.url_article_shape and not response.meta.get("start"):
             # At an article's address but not read as one: never dropped unseen.
-            self.count("pages/not_article_at_article_url")
+            self.count("discover/not_article_at_article_url")
             yield self.error_from_response(
                 "discover", "page at an article address does not read as an article: not emitted", response, site)
         depth = response.meta.get("depth_generic", 0)
         if depth >= self.max_depth:
-            self.count("pages/not_followed_max_depth")
+            self.count("lists/at_max_depth")
             return
         # Entries kept as data (a Hanweb datastore) and links only script follows.
         entries = self.datastore_entries(html)
