@@ -132,7 +132,7 @@ _JS_PAIR = re.compile(r"""['"]?(\w+)['"]?\s*:\s*""" + _JS_VALUE)
 
 
 def _js_number(text: str, name: str) -> int | None:
-    m = re.search(r"""\b%s['"]?\s*[:=]\s*['"]?(\d+)""" % name, text, re.I)
+    m = re.search(r"""(?<![A-Za-z])%s['"]?\s*[:=]\s*['"]?(\d+)""" % name, text, re.I)  # var _totalRecord = 9
     return int(m.group(1)) if m else None
 
 
