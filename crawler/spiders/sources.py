@@ -64,7 +64,6 @@ class ListSourcesMixin:
     """Needs of its host (BaseSpider): count, in_domain, article_request, list_request,
     error_from_response, window, max_list_pages, ARTICLE_PATTERNS, _api_seen."""
 
-
     def datastore_entries(self, page: TextResponse) -> list[Entry]:
         return self.followable(datastore_entries(page.text, page.url))
 
