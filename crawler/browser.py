@@ -53,6 +53,7 @@ PLAYWRIGHT_INSTALLED = PageMethod is not None
 
 from crawler.browser_proxy import PolicyProxy
 from crawler.middlewares.address_guard import crawl_policy
+from crawler.challenges import CHALLENGE_WAIT, RELOAD_STATUSES, NavigationWatch
 from crawler.security import ALLOWED_SCHEMES, AddressPolicy
 
 logger = logging.getLogger(__name__)
@@ -279,9 +280,18 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
         return await super()._create_browser_context(name, kwargs, spider)
 
     async def _get_response_and_download(self, request, page, spider):
+        watch = NavigationWatch(page)
         response, download = await super()._get_response_and_download(request, page, spider)
         if download:
             raise RenderRefused(f"{request.url} is a download, not a page")
+        if response is not None and response.status in RELOAD_STATUSES:
+            # A script challenge: the answer is the page it reloads to, with the cookie it set.
+            later = await watch.wait_for_reload(response, min(self.browser_config.page_timeout, CHALLENGE_WAIT))
+            if later is not None:
+                logger.info("%s: passed a script challenge (HTTP %s)", request.url, response.status)
+                request.meta["browser_cookies"] = await page.context.cookies()
+                request.meta.pop("browser_raw_body", None)  # the challenge's bytes are not the page's
+                response = later
         # The bytes the server sent for the document, before any script ran
         # (unless a plain fetch already kept them).
         if response is not None and "browser_raw_body" not in request.meta:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from scrapy.http import TextResponse
 
 from crawler.links import Anchor, looks_like_article_url
+from crawler.list_sources import datastore_entries
 
 DATE_LINE = re.compile(
     r"(?:发布时间|发布日期|发表时间|更新时间|时间|日期|来源|作者|Published|Date)\s*[:：]?\s*"
@@ -31,6 +32,9 @@ MIN_LIST_ARTICLE_LINKS = 3  # article-shaped links that make a page a list
 
 
 MIN_BLOCK_CHARS = 80  # the article body: one block of text, few links in it
+# A short notice (通知/公告: two sentences and an attachment): a body block this
+# long is enough when the page has a title heading and a labelled date line.
+MIN_NOTICE_CHARS = 30
 MAX_BLOCK_LINK_DENSITY = 0.3
 _BLOCK_TAGS = ("div", "td", "article", "section", "main", "p")
 _NEVER_TEXT = {"script", "style", "noscript", "nav", "footer", "header", "select", "option"}
@@ -54,6 +58,7 @@ class PageFeatures:
     has_date_line: bool
     has_title_heading: bool
     main_block_chars: int = 0  # non-link text of the best low-link-density block
+    has_labelled_date: bool = False  # 发布日期：2024-03-12, Published: ...
 
 
     @property
@@ -120,12 +125,15 @@ def features(response: TextResponse, links: list[Anchor], extra_article_patterns
         paragraph_chars=paragraphs,
         text_chars=_chars(body_text),
         link_chars=_chars(link_text),
-        article_links=sum(1 for a in links if looks_like_article_url(a.url, extra_article_patterns)),
+        # Entries kept in a Hanweb datastore are the list's links too, though not anchors.
+        article_links=sum(1 for a in links if looks_like_article_url(a.url, extra_article_patterns))
+        + len(datastore_entries(response.text, response.url)),
         # A labelled date (发布时间：2024-03-12), or one or two dates on the whole
         # page; a list page has a date per item.
         has_date_line=bool(LABELLED_DATE.search(body_text)) or 1 <= len(FULL_DATE.findall(body_text)) <= 2,
         has_title_heading=has_heading,
         main_block_chars=main_block_chars(response),
+        has_labelled_date=bool(LABELLED_DATE.search(body_text)),
     )
 
 
@@ -135,6 +143,8 @@ def classify(f: PageFeatures) -> str:
     # One block of body text with few links in it, and a date line or a title
     # heading or an article URL: an article, even among heavy sidebars.
     if f.main_block_chars >= MIN_BLOCK_CHARS and signals >= 2:
+        return "article"
+    if is_short_notice(f):
         return "article"
     content = f.paragraph_chars >= MIN_ARTICLE_CHARS and f.link_density <= MAX_ARTICLE_LINK_DENSITY
     if content:
@@ -147,6 +157,16 @@ def classify(f: PageFeatures) -> str:
     if f.article_links >= MIN_LIST_ARTICLE_LINKS or f.link_density > MAX_ARTICLE_LINK_DENSITY:
         return "list"
     return "other"
+
+
+def is_short_notice(f: PageFeatures) -> bool:
+    """A notice of a sentence or two under its own title and date line: an article.
+    A list page has dates too, but not under a title with a body block of its own,
+    and it links to several articles (a notice's page links to few, or sits at an
+    article address)."""
+    if f.main_block_chars < MIN_NOTICE_CHARS or not (f.has_title_heading and f.has_labelled_date):
+        return False
+    return f.url_article_shape or f.article_links < MIN_LIST_ARTICLE_LINKS
 
 
 # Body text an article has at the least: one run of it is enough to rule out a list page.

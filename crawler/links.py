@@ -31,6 +31,7 @@ ARTICLE_URL_SHAPES: tuple[re.Pattern[str], ...] = (
     re.compile(r"/(?:19|20)\d{2}/[01]?\d(?:[0-3]\d)?/[^/]*\d[^/]*\.s?html?$", re.I),  # /2024/0312/c123a456/page.htm
     re.compile(r"/(?:19|20)\d{6}/[^/]*\d[^/]*\.s?html?$", re.I),  # /20240312/xxx.html
     re.compile(r"/c\d+a\d+/page\.s?html?$", re.I),  # WebPlus
+    re.compile(r"/art/(?:19|20)\d{2}/\d{1,2}/\d{1,2}/art_\d+_\d+\.html$", re.I),  # Hanweb JCMS
     re.compile(r"[/_-](?:art|article|detail|news|show|view)[_-]?\d{3,}\.s?html?$", re.I),
     re.compile(r"/(?:article|detail|news|show|view|content)s?/\d{3,}(?:\.s?html?)?$", re.I),
     re.compile(r"[?&](?:id|aid|newsid|articleid|contentid|wbnewsid)=\d{2,}", re.I),
@@ -101,8 +102,16 @@ def matches_any(url: str, patterns) -> bool:
     return any(p.search(url) for p in patterns)
 
 
+# Download scripts name the file in the query: downfile.jsp?filename=x.xls, download.aspx?file=a.pdf.
+_DOWNLOAD_QUERY = re.compile(r"(?:^|&)(?:file|filename|fname|name|path)=[^&]*?\.([A-Za-z0-9]{2,5})(?:&|$)", re.I)
+
+
 def is_asset(url: str) -> bool:
-    return bool(ASSET_EXTENSIONS.search(urlparse(url).path))
+    parsed = urlparse(url)
+    if ASSET_EXTENSIONS.search(parsed.path):
+        return True
+    m = _DOWNLOAD_QUERY.search(parsed.query)
+    return bool(m and ASSET_EXTENSIONS.search("." + m.group(1)))
 
 
 def looks_like_article_url(url: str, extra=()) -> bool:

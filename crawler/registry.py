@@ -34,7 +34,11 @@ _KNOWN_KEYS = {
     "article_url_patterns",
     "list_url_patterns",
     "list_xpath",
+    "list_api",
 }
+# The keys of a site's `list_api` table (documented in crawler/sites.toml).
+_LIST_API_KEYS = {"url", "method", "params", "json_body", "items", "link", "link_template", "title", "date",
+                  "first_page", "max_pages"}
 
 
 class RegistryError(ValueError):
@@ -54,6 +58,8 @@ class Site:
     article_url_patterns: tuple[re.Pattern[str], ...] = field(default_factory=tuple)
     list_url_patterns: tuple[re.Pattern[str], ...] = field(default_factory=tuple)
     list_xpath: str | None = None
+    # A JSON list API the site's columns are read from (see crawler/list_sources.py).
+    list_api: dict | None = field(default=None, compare=False, hash=False)
 
     @classmethod
     def from_dict(cls, name: str, data: dict) -> "Site":
@@ -84,7 +90,30 @@ class Site:
             article_url_patterns=articles,
             list_url_patterns=lists,
             list_xpath=data.get("list_xpath") or None,
+            list_api=_list_api(name, data.get("list_api")),
         )
+
+
+def _list_api(name: str, api) -> dict | None:
+    if api is None:
+        return None
+    if not isinstance(api, dict):
+        raise RegistryError(f"site {name!r}: list_api must be a table")
+    unknown = set(api) - _LIST_API_KEYS
+    if unknown:
+        raise RegistryError(f"site {name!r}: list_api has unknown keys {sorted(unknown)}")
+    if not isinstance(api.get("url"), str) or not api["url"].startswith(("http://", "https://")):
+        raise RegistryError(f"site {name!r}: list_api.url must be an http(s) URL")
+    method = str(api.get("method", "GET")).upper()
+    if method not in ("GET", "POST"):
+        raise RegistryError(f"site {name!r}: list_api.method must be GET or POST")
+    params = api.get("params", {})
+    if not isinstance(params, dict):
+        raise RegistryError(f"site {name!r}: list_api.params must be a table")
+    for key in ("first_page", "max_pages"):
+        if key in api and (not isinstance(api[key], int) or api[key] < 0):
+            raise RegistryError(f"site {name!r}: list_api.{key} must be a whole number")
+    return {**api, "method": method, "params": {str(k): str(v) for k, v in params.items()}}
 
 
 def _str_list(name: str, data: dict, key: str) -> list[str]:

@@ -87,6 +87,7 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's cookies, bounded and with the offline public suffix list (a hostile web below).
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
     "crawler.middlewares.cookies.BoundedCookiesMiddleware": 700,
+    "crawler.middlewares.soft_block.SoftBlockMiddleware": 560,
 }
 SPIDER_MIDDLEWARES = {
     "crawler.middlewares.spider_errors.SpiderErrorMiddleware": 950,
@@ -206,5 +207,10 @@ COOKIES_MAX_SIZE = 4096
 COOKIES_MAX_PER_SITE = 50
 COOKIES_MAX_TOTAL = 1000
 REQUEST_HEADERS_MAX_SIZE = 8192
+# Soft blocks (a 200 page that is a rate limit, a firewall's 拦截 page, a login wall,
+# a 安全验证 page): asked again with back-off, then an error record `blocked`.
+BLOCK_DETECTION_ENABLED = True
+BLOCK_RETRY_TIMES = 3
+BLOCK_BACKOFF_BASE = 5.0  # seconds before the first retry, doubled each time (cap RETRY_BACKOFF_MAX)
 # Seconds to clean one page before it becomes an error record (stage "timeout"); 0 = no limit.
 CLEAN_TIMEOUT = 60

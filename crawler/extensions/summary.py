@@ -123,6 +123,8 @@ class CrawlSummary:
             "pages_by_kind": pages,
             "http_responses": stats.get("downloader/response_count", 0),
             "articles_emitted": self.emitted,
+            # Sites whose lists gave no article at all (the discover error records say why).
+            "sites_without_articles": list(getattr(spider, "sites_without_articles", list)()),
             "errors": sum(self.errors_by_stage.values()),
             "errors_by_stage": dict(self.errors_by_stage.most_common()),
             "errors_by_reason": dict(self.errors_by_reason.most_common()),
@@ -143,6 +145,8 @@ class CrawlSummary:
             f"crawl {s['crawl_id']} ({s['spider']}) finished: {s['finish_reason']}",
             f"  pages fetched: {s['pages_fetched']} {s['pages_by_kind']}",
             f"  articles emitted: {s['articles_emitted']}",
+            *(f"  NO ARTICLES from site {name}: see the discover error records"
+              for name in s["sites_without_articles"]),
             f"  errors: {s['errors']}",
         ]
         lines += [f"    {n} x {r}" for r, n in s["errors_by_reason"].items()]

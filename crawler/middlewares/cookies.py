@@ -97,14 +97,18 @@ class BoundedCookiesMiddleware(CookiesMiddleware):
                 if cookie_domain != request_domain:
                     continue
                 cookie.domain = request_domain
-            refusal = self._refusal(cookie, jar)
-            if refusal:
-                self._count(f"cookies/refused/{refusal}")
+            if self.refusal(cookie, jar):
                 continue
             jar.set_cookie_if_ok(cookie, request)
 
-    def _refusal(self, cookie, jar) -> str | None:
-        """Why a cookie is not kept (a bound it would cross), or None."""
+    def refusal(self, cookie, jar) -> str | None:
+        """Why a cookie is not kept (a bound it would cross, counted), or None."""
+        why = self._bound_crossed(cookie, jar)
+        if why:
+            self._count(f"cookies/refused/{why}")
+        return why
+
+    def _bound_crossed(self, cookie, jar) -> str | None:
         if len(cookie.name or "") + len(cookie.value or "") > self.max_size \
                 or len(cookie.path or "") > MAX_ATTRIBUTE or len(cookie.domain or "") > MAX_ATTRIBUTE:
             return "size"

@@ -30,6 +30,8 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response, TextResponse
 
 from crawler.browser import BrowserConfig, render_meta
+from crawler.challenges import carry_cookies, script_challenge
+from crawler.list_sources import has_datastore
 
 logger = logging.getLogger(__name__)
 
@@ -84,10 +86,15 @@ def shell_reason(body: str | bytes, status: int = 200) -> str | None:
         for marker, name in CHALLENGE_MARKERS:
             if marker in head:
                 return name
+    challenge = script_challenge(body, status)  # a challenge nobody named: 202/412 and only script
+    if challenge:
+        return challenge
     if status != 200 or not body.strip():
         return None
     if _rough_text_chars(body) > ROUGH_TEXT_ENOUGH:
         return None  # plenty of text outside scripts: no shell, and no need to parse it
+    if has_datastore(body):
+        return None  # its list is data the spiders read themselves (a Hanweb datastore): no browser needed
     try:
         tree = lxml_html.document_fromstring(body)
     except (ValueError, lxml_html.etree.ParserError):
@@ -207,6 +214,10 @@ class RenderMiddleware:
     def process_response(self, request: Request, response: Response) -> Request | Response:
         if is_rendered(response):
             self.stats.inc_value("browser/rendered")
+            carried = request.meta.pop("browser_cookies", None)
+            if carried:  # a challenge passed: its cookies serve plain requests while they work
+                self.stats.inc_value("challenges/passed")
+                self.stats.inc_value("challenges/cookies_carried", carry_cookies(self.crawler, request, carried))
             if isinstance(response, TextResponse):
                 return as_utf8(response)
             return response

@@ -2,8 +2,8 @@
 
 Switched on by REPLAY_DIR (e.g. `scrapy crawl provincial_portal -s REPLAY_DIR=fixtures`):
 each request is answered from `REPLAY_DIR/sites/*/index.json` with the saved
-status, headers and raw bytes; a URL that was not saved (robots.txt included)
-gets a 404. Responses carry the flag "replay". Sits last before the downloader
+status, headers and raw bytes, found by method, URL and (for a POST) body; a
+request that was not saved (robots.txt included) gets a 404. Responses carry the flag "replay". Sits last before the downloader
 (order 990), so robots.txt, redirects, retries and the rest behave as live.
 
 Settings: REPLAY_DIR (empty = off).
@@ -40,11 +40,12 @@ class ReplayMiddleware:
         return cls(crawler, store, root)
 
     def process_request(self, request: Request) -> Response:
-        saved = self.store.get(request.url)
+        saved = self.store.get(request.url, request.method, request.body)
         if saved is None:
             self.stats.inc_value("replay/not_saved")
             if not request.url.endswith("/robots.txt"):
-                logger.info("replay: %s was not saved, answering 404", request.url)
+                logger.info("replay: %s %s%s was not saved, answering 404", request.method, request.url,
+                            f" (body {request.body[:200]!r})" if request.body else "")
             return Response(url=request.url, status=404, body=b"", request=request, flags=["replay"])
         self.stats.inc_value("replay/served")
         headers = Headers()

@@ -4,9 +4,16 @@
   (anywhere; the site is then the registry entry covering the URL, or an ad hoc
   one named after the host), `-a allowed_domains=a,b`, `-a crawl_id=...`.
   Without either, a site-type spider crawls every registry site of its type.
-- `async def start`: one list request per start URL.
+  `-a since=` / `-a until=` (crawler/date_window.py), `-a urls_file=`,
+  `-a sitemap=`, `-a feed=` (crawler/site_indexes.py): other sources of articles.
+- `async def start`: one list request per start URL (and the site's list API,
+  sitemaps, feeds and article URLs).
 - List pages: article links and pagination, by the rules of the CMS family
-  (subclasses) plus the site's `article_url_patterns` / `list_url_patterns`.
+  (subclasses) plus the site's `article_url_patterns` / `list_url_patterns`;
+  lists that are not anchors (crawler/list_sources.py): Hanweb datastores and
+  their dataproxy pages, script links, iframes, a registry-described JSON API.
+  A list page that gives no article link is an error record naming what it
+  seems to use instead; a site that gave none is said so in the summary.
 - Article pages: the page, then pages 2..n of a split article, then one PageItem.
 - Failures (DNS, timeouts, robots.txt, HTTP 4xx/5xx, empty or non-HTML bodies)
   become ErrorRecord items with the stage and a reason: nothing is dropped
@@ -17,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import datetime, timezone
 from typing import Any
@@ -41,15 +49,17 @@ from crawler.links import (
     is_previous_text,
     matches_any,
 )
+from crawler.challenges import script_challenge
+from crawler.date_window import DateWindow
+from crawler.list_sources import anchor_dates
 from crawler.provenance import http_block, new_crawl_id, page_from_response, utc_now_iso
 from crawler.registry import Registry, Site, domains_of
 from crawler.responses import ERROR_STATUSES, as_html, problem
+from crawler.spiders.sources import ListSourcesMixin
 
 logger = logging.getLogger(__name__)
 
 MAX_ARTICLE_PARTS = 50
-
-
 def user_agent(contact: str) -> str:
     return f"{PROJECT_NAME}/{PROJECT_VERSION} (+{contact})"
 
@@ -62,6 +72,19 @@ def enable_browser(settings) -> None:
     install(settings)
 
 
+def read_urls_file(path: str) -> list[str]:
+    """`-a urls_file=PATH`: one URL a line; blank lines and `#` comments skipped."""
+    out = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            line = line.split("#", 1)[0].strip() if line.lstrip().startswith("#") else line.strip()
+            if line and line not in out:
+                if not line.startswith(("http://", "https://")):
+                    raise ValueError(f"{path}: not an http(s) URL: {line!r}")
+                out.append(line)
+    return out
+
+
 def split_arg(value: Any) -> list[str]:
     if value is None:
         return []
@@ -70,7 +93,7 @@ def split_arg(value: Any) -> list[str]:
     return [v.strip() for v in str(value).split(",") if v.strip()]
 
 
-class BaseSpider(scrapy.Spider):
+class BaseSpider(ListSourcesMixin, scrapy.Spider):
     """Subclasses set `name`, `site_type` and the CMS family's URL rules."""
 
     site_type: str | None = None
@@ -83,14 +106,25 @@ class BaseSpider(scrapy.Spider):
     LIST_CONTAINER_XPATHS: tuple[str, ...] = ()
 
     def __init__(self, *args: Any, site: str | None = None, start_urls: Any = None,
-                 allowed_domains: Any = None, crawl_id: str | None = None, **kwargs: Any):
+                 allowed_domains: Any = None, crawl_id: str | None = None, since: str | None = None,
+                 until: str | None = None, urls_file: str | None = None, sitemap: Any = None,
+                 feed: Any = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.site_arg = site
         self.start_urls_arg = split_arg(start_urls)
+        self.window = DateWindow.from_args(since, until)
+        # Where articles come from besides list pages: (kind, URL), kind = article | sitemap | feed.
+        self.source_args = ([("article", u) for u in (read_urls_file(urls_file) if urls_file else [])]
+                            + [("sitemap", u) for u in split_arg(sitemap)] + [("feed", u) for u in split_arg(feed)])
+        self.sources: dict[str, list[tuple[str, str]]] = {}  # site -> its (kind, URL)
         self.allowed_domains_arg = split_arg(allowed_domains)
         self.crawl_id_arg = crawl_id
         self.sites: dict[str, Site] = {}
         self._emitted_final_urls: set[str] = set()
+        # Article links found (site-type spiders) or article pages read (generic), per site:
+        # a site with none is said so in the summary (an unchanged site still finds its links).
+        self.articles_found: Counter[str] = Counter()
+        self._api_seen: set[str] = set()
 
     # --- setup ----------------------------------------------------------------
 
@@ -140,6 +174,27 @@ class BaseSpider(scrapy.Spider):
         logger.info("crawl %s: sites %s, allowed domains %s", self.crawl_id, sorted(self.sites), domains)
 
     def resolve_sites(self) -> list[Site]:
+        if not self.source_args:
+            return self.resolve_list_sites()
+        # -a urls_file / sitemap / feed: with the sites their URLs belong to; list pages
+        # only when start URLs are given too.
+        if self.site_arg:
+            sites = self.resolve_list_sites()
+            if not self.start_urls_arg:
+                sites = [_replace(sites[0], start_urls=())]
+            self.sources[sites[0].name] = list(self.source_args)
+            return sites
+        sites = {s.name: s for s in (self.sites_for_urls(self.start_urls_arg) if self.start_urls_arg else [])}
+        kinds = dict((url, kind) for kind, url in self.source_args)
+        for site in self.sites_for_urls(list(kinds)):
+            self.sources[site.name] = [(kinds[u], u) for u in site.start_urls]
+            known = sites.get(site.name)
+            domains = tuple(dict.fromkeys((*(known.allowed_domains if known else ()), *site.allowed_domains)))
+            sites[site.name] = _replace(known or site, start_urls=known.start_urls if known else (),
+                                        allowed_domains=domains)
+        return list(sites.values())
+
+    def resolve_list_sites(self) -> list[Site]:
         if self.site_arg:
             site = self.registry.get(self.site_arg)
             if self.start_urls_arg:
@@ -187,6 +242,10 @@ class BaseSpider(scrapy.Spider):
         for site in self.sites.values():
             for url in site.start_urls:
                 yield self.list_request(url, site, depth=0, start=True)
+            if site.list_api:
+                yield self.api_request(site, site.list_api.get("first_page", 1), depth=0)
+            for request in self.source_requests(site):
+                yield request
 
     def browser_meta(self, site: Site) -> dict[str, Any]:
         """Warn once when a site needs a browser that is off; which requests are
@@ -208,6 +267,7 @@ class BaseSpider(scrapy.Spider):
         )
 
     def article_request(self, url: str, site: Site, referer: str | None, **meta: Any) -> Request:
+        self.articles_found[site.name] += 1
         meta = {**self.browser_meta(site), **meta}
         return Request(
             url,
@@ -241,22 +301,38 @@ class BaseSpider(scrapy.Spider):
             return
         page = as_html(response)
         links = [a for a in anchors(page) if self.in_domain(a.url) and not is_asset(a.url)]
-        articles = self.article_links(page, self.main_list_links(page, links, site), site)
-        lists = self.pagination_links(page, links, site)
         depth = response.meta.get("list_depth", 0)
+        # A list whose entries are data (a Hanweb datastore) rather than anchors.
+        entries = self.datastore_entries(page)
+        if entries:
+            self.count("lists/datastore")
+            articles = self.entry_urls(entries)
+        else:
+            articles = self.article_links(page, self.main_list_links(page, links, site), site)
+            if not articles:  # links only script follows (onclick, javascript:)
+                articles = self.article_links(page, self.script_anchors(page), site)
+        lists = self.pagination_links(page, links, site)
+        dates = {e.url: e.date for e in entries if e.date}
+        if self.window and not entries and hasattr(page.selector.root, "xpath"):
+            dates = anchor_dates(page.selector.root, page.url)
+        past = self.window.list_is_past([(url, dates.get(url)) for url in articles])
         for url in articles:
-            yield self.article_request(url, site, referer=response.url)
-        if self.max_list_pages and depth + 1 >= self.max_list_pages:
+            if self.window.outside(url, dates.get(url)):
+                self.count("articles/outside_dates")
+                continue
+            yield self.article_request(url, site, referer=response.url, list_date=dates.get(url))
+        if (self.max_list_pages and depth + 1 >= self.max_list_pages) or past:
+            if past:
+                self.count("lists/older_than_since")
             lists = []
         for url in lists:
             yield self.list_request(url, site, depth=depth + 1)
+        more = [] if past else list(self.script_list_requests(page, site, depth, have=len(entries)))
+        yield from more
         self.count("links/articles", len(articles))
         self.count("links/lists", len(lists))
-        if not articles and not lists:
-            self.count("lists/no_links")
-            logger.warning("list page %s has no article or pagination links", response.url)
-            yield self.error_from_response("discover", "list page has no article or pagination links",
-                                           response, site)
+        if not articles:
+            yield from self.no_article_links(page, site, followed=len(lists) + len(more))
 
     def main_list_links(self, response: TextResponse, links: list[Anchor], site: Site) -> list[Anchor]:
         """The anchors of the column's own list, when the family or the site says where it is."""
@@ -358,6 +434,7 @@ class BaseSpider(scrapy.Spider):
             logger.info("article %s already emitted (reached again via %s)", first.final_url, first.url)
             return None
         self._emitted_final_urls.add(first.final_url)
+        self.articles_found[site.name] += 1  # generic: known an article only once fetched
         self.count("articles/pages")
         if state["parts"]:
             self.count("articles/split")
@@ -374,6 +451,17 @@ class BaseSpider(scrapy.Spider):
             referer=state.get("referer"),
             parts=list(state["parts"]),
         )
+
+    def sites_without_articles(self) -> list[str]:
+        """Sites of this run where no article was found at all: said plainly in the summary."""
+        return sorted(name for name in self.sites if not self.articles_found[name])
+
+    def closed(self, reason: str) -> None:
+        empty = self.sites_without_articles()
+        if empty:
+            self.crawler.stats.set_value("discover/sites_without_articles", ", ".join(empty))
+            for name in empty:
+                logger.warning("site %s gave no articles in this run (see the discover error records)", name)
 
     # --- errors -------------------------------------------------------------------
 
@@ -396,6 +484,8 @@ class BaseSpider(scrapy.Spider):
 
     def error_from_response(self, stage: str, reason: str, response: Response, site: Site) -> ErrorRecord:
         page = page_from_response(response)
+        if stage == "http" and isinstance(response, TextResponse) and script_challenge(response.text, response.status):
+            reason += ": a script challenge that only a browser passes (BROWSER_ENABLED, /usr/bin/chromium)"
         logger.warning("%s: %s (%s)", response.url, reason, stage)
         return self.error_record(stage, reason, page.url, site, final_url=page.final_url,
                                  http=http_block(page), redirect_urls=page.redirect_urls)

@@ -36,6 +36,10 @@ class GenericSpider(BaseSpider):
         for site in self.sites.values():
             for url in site.start_urls:
                 yield self.page_request(url, site, depth=0, start=True)
+            if site.list_api:
+                yield self.api_request(site, site.list_api.get("first_page", 1), depth=0)
+            for request in self.source_requests(site):
+                yield request
 
     def page_request(self, url: str, site: Site, depth: int, start: bool = False,
                      referer: str | None = None) -> Request:
@@ -72,19 +76,46 @@ class GenericSpider(BaseSpider):
             return
         self.count("pages/fetched")
         self.count(f"pages/{kind}")
+        if kind == "other" and f.url_article_shape and not response.meta.get("start"):
+            # At an article's address but not read as one: never dropped unseen.
+            self.count("discover/not_article_at_article_url")
+            yield self.error_from_response(
+                "discover", "page at an article address does not read as an article: not emitted", response, site)
         depth = response.meta.get("depth_generic", 0)
         if depth >= self.max_depth:
+            self.count("lists/at_max_depth")
             return
+        # Entries kept as data (a Hanweb datastore) and links only script follows.
+        entries = self.datastore_entries(html)
+        links += [a for a in self.script_anchors(html) if a not in links]
         followed = 0
+        for request in self.follow_entries(entries, response, site):
+            followed += 1
+            yield request
         known = site.article_url_patterns + site.list_url_patterns
         for a in links:
             if a.url == response.url or is_continuation_url(a.url) or is_previous_text(a.text):
                 continue
             if known and not any(p.search(a.url) for p in known):
                 continue  # the registry says which links lead to articles
+            if self.window.outside(a.url):  # -a since/until, by the date in the URL
+                self.count("articles/outside_dates")
+                continue
             yield self.page_request(a.url, site, depth + 1, referer=response.url)
             followed += 1
+        for request in self.script_list_requests(html, site, depth, have=len(entries)):
+            followed += 1
+            yield request
         self.count("links/followed", followed)
         if followed == 0 and response.meta.get("start"):
-            self.count("lists/no_links")
-            yield self.error_from_response("discover", "start page has no links to follow", response, site)
+            yield from self.no_article_links(html, site, followed=0, reason="start page has no links to follow")
+
+    def index_candidates(self, entries, site: Site):
+        return entries  # every page of a sitemap or feed is classified when fetched
+
+    def follow_entries(self, entries, response: Response, site: Site) -> Iterator[Request]:
+        """Entries of a list read from data: classified when fetched, like any link."""
+        depth = response.meta.get("depth_generic", response.meta.get("list_depth", 0))
+        referer = response.meta.get("list_url") or response.url
+        for url in self.entry_urls(self.in_window(entries)):
+            yield self.page_request(url, site, depth + 1, referer=referer)

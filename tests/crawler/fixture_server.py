@@ -51,12 +51,15 @@ class FixtureServer(LoopbackServer):
     # --- building sites in tests ---------------------------------------------
 
     def add(self, url: str, body: bytes | str = b"", status: int = 200,
-            headers: dict[str, str] | None = None) -> None:
+            headers: dict[str, str] | None = None, method: str = "GET", request_body: bytes | str = b"") -> None:
         if isinstance(body, str):
             body = body.encode("utf-8")
+        if isinstance(request_body, str):
+            request_body = request_body.encode("utf-8")
         if headers is None:
             headers = {"Content-Type": "text/html; charset=utf-8"}
-        self.store.add(SavedResponse(url=url, status=status, headers=headers, body=body))
+        self.store.add(SavedResponse(url=url, status=status, headers=headers, body=body,
+                                     method=method.upper(), request_body=request_body))
 
     # --- lifecycle --------------------------------------------------------------
 
@@ -82,6 +85,10 @@ class FixtureServer(LoopbackServer):
 
             def do_HEAD(self) -> None:
                 server._answer(self, head=True)
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                server._answer(self, head=False, method="POST", body=self.rfile.read(length))
 
             def do_CONNECT(self) -> None:
                 host, _, port = self.path.partition(":")
@@ -111,12 +118,13 @@ class FixtureServer(LoopbackServer):
             return tunnel + path
         return (self.direct_base or self.base) + path
 
-    def _answer(self, handler: BaseHTTPRequestHandler, head: bool) -> None:
+    def _answer(self, handler: BaseHTTPRequestHandler, head: bool, method: str = "GET",
+                body: bytes = b"") -> None:
         url = self.url_for(handler.path, getattr(handler, "tunnel", None))
         self.requests.append(url)
         if url in self.delays:
             time.sleep(self.delays[url])
-        saved = self.store.get(url)
+        saved = self.store.get(url, method, body)
         if saved is None:
             status, headers, body = 404, {"Content-Type": "text/html"}, b""
         else:

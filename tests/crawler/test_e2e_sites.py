@@ -35,6 +35,13 @@ SITES = {
         "https://www.chinaedu-en.net/2021/01/12/ministry-of-education-resolutely-curb-the-disorderly-expansion-of-off-campus-training/",
         "https://www.chinaedu-en.net/2021/02/01/ministry-of-education-issues-notice-on-mobile-phone-management-in-primary-and-secondary-schools/",
     ],
+    # Hanweb JCMS: 3 records inline in the column's datastore, 5 from two dataproxy POSTs.
+    ("provincial_portal", "hanweb_jyt"): [
+        f"http://jyt.hxs.gov.cn/art/{d}/art_3185_{n}.html"
+        for d, n in (("2021/2/13", 10290011), ("2021/2/9", 10290007), ("2021/2/3", 10290002),
+                     ("2021/1/26", 10289986), ("2021/1/19", 10289971), ("2021/1/12", 10289950),
+                     ("2021/1/5", 10289933), ("2020/12/29", 10289920))
+    ],
     ("mirror", "mirror_spam"): [
         f"http://www.szhxjy.com/news/{d}/{n}.html"
         for d, n in (("20221031", 8815), ("20221101", 8817), ("20221102", 8819), ("20221104", 8823))
