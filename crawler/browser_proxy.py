@@ -21,6 +21,11 @@ whatever the flags say) is not let out: the browser-wide proxy is one that refus
 everything, pages get this one through their context, and the few browser
 services a page's context still calls (BROWSER_SERVICES) are refused here too.
 
+A user's HTTP proxy (`http_proxy` / `https_proxy` in the environment, as Scrapy's
+HttpProxyMiddleware reads them, `no_proxy` respected) stays in the path: the
+connection is judged first, then opened through that proxy, which resolves the
+name itself (as Scrapy's own requests through it do).
+
 Bounds: a request head of at most 64 KiB, read within 30 s; connections close
 with the crawl (`close()`).
 """
@@ -31,6 +36,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import urllib.request
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -63,11 +69,14 @@ class ProxyRefusal(Exception):
 class PolicyProxy:
     """`await start()` gives the proxy's URL; `await close()` ends it and every tunnel."""
 
-    def __init__(self, policy: Callable[[], AddressPolicy | None] | None, stats=None):
+    def __init__(self, policy: Callable[[], AddressPolicy | None] | None, stats=None,
+                 upstream: dict[str, str] | None = None):
         # Called per connection: the crawl's policy (None from it: no address rule).
         # No callable at all: a proxy that refuses every connection (the browser's own traffic).
         self._policy = policy
         self.stats = stats
+        # The user's proxies by scheme ({"http": "http://proxy:3128", ...}); None: the environment's.
+        self._upstream = urllib.request.getproxies() if upstream is None else upstream
         self._server: asyncio.AbstractServer | None = None
         self._tasks: set[asyncio.Task] = set()
 
@@ -97,8 +106,12 @@ class PolicyProxy:
             head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), HEAD_TIMEOUT)
             method, target, version, headers = parse_head(head)
             if method == b"CONNECT":
-                up_reader, upstream = await self._open(*authority(target), scheme=None,
+                host, port = authority(target)
+                up_reader, upstream = await self._open(host, port, scheme=None,
                                                       what=f"CONNECT {target.decode('latin-1')}")
+                via = self._upstream_for("https", host)
+                if via:
+                    await tunnel_through(up_reader, upstream, target, via)
                 writer.write(b"HTTP/1.1 200 Connection Established\r\n\r\n")
             else:
                 url = target.decode("latin-1")
@@ -109,6 +122,8 @@ class PolicyProxy:
                 path = parts.path or "/"
                 if parts.query:
                     path += "?" + parts.query
+                if self._upstream_for("http", parts.hostname):
+                    path = url  # a proxy is asked for the absolute URL
                 upstream.write(forwarded_head(method, path.encode("latin-1"), version, headers))
                 await upstream.drain()
                 # The answer's head says "close" too, so the browser never sends a request
@@ -151,6 +166,10 @@ class PolicyProxy:
             if reason:
                 raise ProxyRefusal(403, f"{what}: {reason}")
         self._count("browser/proxy/connections")
+        via = self._upstream_for("https" if scheme is None else scheme, host)
+        if via:  # the user's proxy: it connects (and resolves the name) for us
+            up = urlsplit(via)
+            addresses, host, port = [], up.hostname or "", up.port or 80
         last: Exception | None = None
         for address in addresses or [host]:
             try:
@@ -159,9 +178,30 @@ class PolicyProxy:
                 last = exc
         raise ProxyRefusal(502, f"cannot connect to {host}:{port}: {last}")
 
+    def _upstream_for(self, scheme: str, host: str) -> str | None:
+        """The user's proxy for a connection to `host`, or None (direct, or bypassed by no_proxy)."""
+        via = self._upstream.get(scheme)
+        if not via or urllib.request.proxy_bypass_environment(host, self._upstream):
+            return None
+        return via
+
     def _count(self, key: str) -> None:
         if self.stats is not None:
             self.stats.inc_value(key)
+
+
+async def tunnel_through(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                         target: bytes, via: str) -> None:
+    """Ask the user's proxy (already connected) for a tunnel to `target` (host:port)."""
+    writer.write(b"CONNECT " + target + b" HTTP/1.1\r\nHost: " + target + b"\r\n\r\n")
+    await writer.drain()
+    try:
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), HEAD_TIMEOUT)
+    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, asyncio.TimeoutError) as exc:
+        raise ProxyRefusal(502, f"proxy {via}: no answer to CONNECT ({type(exc).__name__})")
+    status = head.split(b" ", 2)[1:2]
+    if status != [b"200"]:
+        raise ProxyRefusal(502, f"proxy {via} refused the tunnel: {head.splitlines()[0].decode('latin-1')}")
 
 
 def parse_head(head: bytes) -> tuple[bytes, bytes, bytes, list[tuple[bytes, bytes]]]:
