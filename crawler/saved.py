@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urldefrag
 
-from w3lib.url import canonicalize_url
+from cleaners.urls import canonical_url
 
 
 @dataclass
@@ -71,7 +71,7 @@ def load_site(index: Path) -> SavedSite:
 
 
 def url_key(url: str) -> str:
-    return canonicalize_url(urldefrag(url)[0])
+    return canonical_url(url)
 
 
 class SavedStore:

@@ -178,6 +178,8 @@ URL_POLICY_ENABLED = True
 URL_POLICY_MAX_LENGTH = 1024
 URL_POLICY_MAX_PATH_DEPTH = 16
 URL_POLICY_MAX_SEGMENT_REPEATS = 2
+# One URL identity (cleaners/urls.py) for the duplicate filters too, plain and Redis.
+REQUEST_FINGERPRINTER_CLASS = "crawler.url_policy.CanonicalRequestFingerprinter"
 DEPTH_LIMIT = 1000  # links from a start URL (pagination counts: long lists stay reachable)
 # Seconds to clean one page before it becomes an error record (stage "timeout"); 0 = no limit.
 CLEAN_TIMEOUT = 60

@@ -12,7 +12,7 @@ default 6 hours): a process that died on another host cannot block its
 articles forever. Keys live under a prefix (`?prefix=`, default `edunews:state`):
 
     <prefix>:art:<id>          hash: the last emitted version
-    <prefix>:url:<url>         article id fetched from that URL (conditional requests)
+    <prefix>:url:<url>         article id fetched from that (canonical) URL (conditional requests)
     <prefix>:claim:<id>        hash: run_id, content_sha256 (with a TTL)
     <prefix>:runclaims:<run>   set of the ids a run claimed
     <prefix>:content:<sha256>  hash: id, seq, mirror of the first record with that content
@@ -31,6 +31,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import redis
 
+from cleaners.urls import canonical_url
 from crawler.state.store import (
     NEAR_DISTANCE,
     Article,
@@ -77,6 +78,10 @@ class RedisStateStore(StateStore):
 
     def k(self, *parts: Any) -> str:
         return ":".join([self.prefix, *map(str, parts)])
+
+    def url_key(self, url: str) -> str:
+        """Keyed by the canonical URL: a link under another variant finds its validators."""
+        return self.k("url", canonical_url(url))
 
     # --- reading ---------------------------------------------------------------------
 
@@ -171,7 +176,7 @@ class RedisStateStore(StateStore):
                                 "last_modified": article.last_modified, "emitted_at": article.emitted_at,
                                 "last_fetch": article.last_fetch}.items() if v is not None})
                         for url in record_urls(record):
-                            pipe.set(self.k("url", url), article.id)
+                            pipe.set(self.url_key(url), article.id)
                     pipe.execute()
                     return not stale
                 except redis.WatchError:
@@ -189,7 +194,7 @@ class RedisStateStore(StateStore):
     # --- conditional requests ----------------------------------------------------------
 
     def validators(self, url: str) -> tuple[str | None, str | None] | None:
-        rid = self.r.get(self.k("url", url))
+        rid = self.r.get(self.url_key(url))
         if rid is None:
             return None
         etag, lm = self.r.hmget(self.k("art", _s(rid)), "etag", "last_modified")
@@ -198,7 +203,7 @@ class RedisStateStore(StateStore):
         return _s(etag), _s(lm)
 
     def touch(self, url: str, when: str) -> None:
-        rid = self.r.get(self.k("url", url))
+        rid = self.r.get(self.url_key(url))
         if rid is not None and self.r.exists(self.k("art", _s(rid))):
             self.r.hset(self.k("art", _s(rid)), "last_fetch", when)
 

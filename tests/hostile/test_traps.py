@@ -32,10 +32,14 @@ def test_link_traps_are_bounded(tmp_path):
     ("http://a.cn/ShowArticle.asp?ASPSESSIONIDQSCTRBQA=XYZ&ArticleID=3305", "http://a.cn/ShowArticle.asp?ArticleID=3305"),
     ("http://a.cn/list.asp?sid=9&page=2#top", "http://a.cn/list.asp?page=2"),
     ("http://a.cn/t20240312_1001.html", "http://a.cn/t20240312_1001.html"),
-    ("http://a.cn/c.asp?b=2&a=1", "http://a.cn/c.asp?b=2&a=1"),  # order kept: sites route on it
+    ("http://a.cn/c.asp?b=2&a=1", "http://a.cn/c.asp?a=1&b=2"),  # identity: the query sorted
 ])
 def test_canonical_url(url, canonical):
     assert canonical_url(url) == canonical
+
+
+def test_requests_keep_the_sites_parameter_order():
+    assert canonical_url("http://a.cn/c.asp?b=2&from=wx&a=1#x", sort_query=False) == "http://a.cn/c.asp?b=2&a=1"
 
 
 @pytest.mark.parametrize("url,reason", [
