@@ -63,11 +63,13 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, DropItem, NotConfigured
 from scrapy.extensions.feedexport import FileFeedStorage
 from scrapy.utils.misc import load_object
+from scrapy.utils.defer import deferred_from_coro
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
 from twisted.internet import task
 
 from crawler.items import ArticleRecord
+from crawler.redis_conn import DEFAULT_OUTAGE, REDIS_DOWN, connection_params, describe
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +78,9 @@ EMITTED_KEY = "%(spider)s:emitted"
 WORKERS_KEY = "%(spider)s:workers"
 LEASES_KEY = "%(spider)s:leases:%(worker)s"
 ALIVE_KEY = "%(spider)s:worker:%(worker)s"
+CRAWL_KEY = "%(spider)s:crawl"  # the id of the crawl in progress; "finished:<id>" once done
+FINISHED = "finished:"
+FINISHED_KEY = "%(spider)s:finished:%(worker)s"  # (worker = the crawl id) kept a day after the end
 
 # Pop the best request and lease it in one step: a worker killed between the
 # two would otherwise lose it. The lease field is "<score>:<n>" so the request
@@ -103,6 +108,51 @@ return #h / 2
 """
 
 
+# Join the crawl in progress, or start a new one (none yet, or the last finished).
+JOIN_CRAWL = """
+local v = redis.call('GET', KEYS[1])
+if v and string.sub(v, 1, 9) ~= 'finished:' then return v end
+redis.call('SET', KEYS[1], ARGV[1])
+return ARGV[1]
+"""
+
+# Seen and queued in one step (ARGV: fingerprint or '' for dont_filter, score, request).
+ENQUEUE = """
+if ARGV[1] ~= '' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+return 1
+"""
+
+# Some of this worker's own leases (ARGV: their fields) back into the queue.
+REQUEUE_OWN = """
+local n = 0
+for i = 1, #ARGV do
+  local data = redis.call('HGET', KEYS[2], ARGV[i])
+  if data then
+    redis.call('ZADD', KEYS[1], string.match(ARGV[i], '^(.*):[^:]*$'), data)
+    redis.call('HDEL', KEYS[2], ARGV[i])
+    n = n + 1
+  end
+end
+return n
+"""
+
+# An article id for this worker (ARGV[2]), unless another worker has it.
+CLAIM_EMIT = """
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 1 then return 1 end
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return 1 end
+return 0
+"""
+
+
+class RedisUnavailable(RuntimeError):
+    """Redis did not answer within DISTRIBUTED_REDIS_OUTAGE seconds."""
+
+
+def _s(value: Any) -> str | None:
+    return value.decode("utf-8") if isinstance(value, bytes) else value
+
+
 def new_worker_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
@@ -115,9 +165,16 @@ class DistributedCrawl:
         if not url:
             return
         prio = "addon"
-        # The state store follows REDIS_URL unless STATE_URI was given as explicitly.
+        outage = settings.getfloat("DISTRIBUTED_REDIS_OUTAGE", DEFAULT_OUTAGE)
+        # The state store follows REDIS_URL unless STATE_URI was given as explicitly,
+        # and rides out an outage as long as the scheduler does.
         if (settings.getpriority("STATE_URI") or 0) < settings.getpriority("REDIS_URL"):
-            settings.set("STATE_URI", url, priority=settings.getpriority("REDIS_URL"))
+            state_uri = f"{url}{'&' if '?' in url else '?'}outage={outage:g}"
+            settings.set("STATE_URI", state_uri, priority=settings.getpriority("REDIS_URL"))
+        # every client of scrapy-redis (scheduler, dupefilter, emit-once set) shares one outage clock
+        params = dict(settings.getdict("REDIS_PARAMS"))
+        params.update(connection_params(outage))
+        settings.set("REDIS_PARAMS", params, priority=prio)
         settings.set("SCHEDULER", "crawler.distributed.LeasingScheduler", priority=prio)
         settings.set("DUPEFILTER_CLASS", "crawler.distributed.FingerprintDupeFilter", priority=prio)
         settings.set("SCHEDULER_PERSIST", True, priority=prio)
@@ -149,16 +206,20 @@ class FingerprintDupeFilter(RFPDupeFilter):
 
 
 class LeasingScheduler(RedisScheduler):
-    """scrapy-redis' scheduler whose popped requests are leased, not lost."""
+    """scrapy-redis' scheduler whose popped requests are leased, not lost, and
+    which notices Redis going away or losing the crawl's data."""
 
     def __init__(self, server, **kwargs: Any):
         super().__init__(server, **kwargs)
         self.crawler = None
         self.worker = new_worker_id()
         self.leased: dict[Any, str] = {}  # request -> lease field
+        self.pending: list[Any] = []  # requests found while Redis could not take them
         self.ttl = 30.0
         self.idle_close = 5.0
         self.clear_on_finish = True
+        self.crawl_id: str | None = None
+        self.stopping: str | None = None  # the close reason, once this worker gives up
         self._idle_since: float | None = None
         self._loop: task.LoopingCall | None = None
         self._last_beat = 0.0
@@ -181,6 +242,10 @@ class LeasingScheduler(RedisScheduler):
     def key(self, pattern: str, worker: str | None = None) -> str:
         return pattern % {"spider": self.spider.name, "worker": worker or self.worker}
 
+    def stat(self, key: str, n: int = 1) -> None:
+        if self.stats:
+            self.stats.inc_value(key, n)
+
     # --- lifecycle ---------------------------------------------------------------------
 
     def open(self, spider):
@@ -191,65 +256,128 @@ class LeasingScheduler(RedisScheduler):
                                                  serializer=self.serializer)
         if not self.df:
             self.df = load_object(self.dupefilter_cls).from_spider(spider)
+        self.start_key = self.start_key % {"name": spider.name}
+        try:
+            self.server.ping()
+        except REDIS_DOWN as exc:
+            msg = f"Redis {describe(self.server)} unreachable at start ({exc}): worker not started"
+            logger.error(msg)
+            raise RedisUnavailable(msg) from exc
         if self.flush_on_start:
             self.flush()
-        self.start_key = self.start_key % {"name": spider.name}
         self._pop = self.server.register_script(POP_AND_LEASE)
         self._reclaim = self.server.register_script(RECLAIM)
+        self._requeue = self.server.register_script(REQUEUE_OWN)
+        self._enqueue = self.server.register_script(ENQUEUE)
+        self._join = self.server.register_script(JOIN_CRAWL)
+        self.crawl_id = _s(self._join(keys=[self.key(CRAWL_KEY)], args=[f"{time.time():.0f}-{self.worker}"]))
         self.server.sadd(self.key(WORKERS_KEY), self.worker)
         self.beat()
         self.reclaim_dead()
-        logger.info("distributed crawl: worker %s on %s (queue %s: %d requests)",
-                    self.worker, self.server.connection_pool.connection_kwargs.get("host", "redis"),
-                    self.queue.key, len(self.queue))
+        logger.info("distributed crawl %s: worker %s on %s (queue %s: %d requests)", self.crawl_id,
+                    self.worker, describe(self.server), self.queue.key, len(self.queue))
         self._loop = task.LoopingCall(self.tick)
         self._loop.start(0.5, now=False)
 
     def close(self, reason):
         if self._loop is not None and self._loop.running:
             self._loop.stop()
-        leftover = self.server.hlen(self.key(LEASES_KEY))
-        if leftover:  # e.g. a shutdown with requests still in flight: others take them
-            logger.info("worker %s stops with %d leased requests: back to the queue", self.worker, leftover)
-        self.server.delete(self.key(ALIVE_KEY))
-        self._reclaim(keys=[self.queue.key, self.key(LEASES_KEY), self.key(WORKERS_KEY), self.key(ALIVE_KEY)],
-                      args=[self.worker])
-        if reason == "finished" and self.clear_on_finish and self.crawl_done():
-            logger.info("distributed crawl finished: clearing %s and the emitted set", self.df.key)
-            self.df.clear()
-            self.server.delete(self.key(EMITTED_KEY))
-        return super().close(reason)
+        try:
+            self.flush_pending()
+            leftover = self.server.hlen(self.key(LEASES_KEY))
+            if leftover:  # e.g. a shutdown with requests still in flight: others take them
+                logger.info("worker %s stops with %d leased requests: back to the queue", self.worker, leftover)
+            self.server.delete(self.key(ALIVE_KEY))
+            self._reclaim(keys=[self.queue.key, self.key(LEASES_KEY), self.key(WORKERS_KEY), self.key(ALIVE_KEY)],
+                          args=[self.worker])
+            if reason == "finished" and self.clear_on_finish and self.crawl_done():
+                logger.info("distributed crawl finished: clearing %s and the emitted set", self.df.key)
+                self.df.clear()
+                self.server.delete(self.key(EMITTED_KEY))
+                self.server.set(self.key(CRAWL_KEY), f"{FINISHED}{self.crawl_id}")
+                self.server.set(self.key(FINISHED_KEY, self.crawl_id), "1", ex=86400)
+        except REDIS_DOWN as exc:
+            logger.error("worker %s closes without Redis (%s): its leases stay until its heartbeat expires, "
+                         "then other workers take them", self.worker, exc)
+        if self.pending:
+            self.stat("distributed/requests_not_queued", len(self.pending))
+            logger.error("%d requests found while Redis was unreachable could not be queued: not crawled "
+                         "in this run (e.g. %s)", len(self.pending), self.pending[0].url)
+        # scrapy-redis' close() flushes only without SCHEDULER_PERSIST, which is always on here
 
     def beat(self) -> None:
         self.server.set(self.key(ALIVE_KEY), str(time.time()), px=int(self.ttl * 1000))
         self._last_beat = time.monotonic()
 
+    def give_up(self, reason: str, message: str) -> None:
+        """Close this worker with `reason` (not "finished": the crawl did not end)."""
+        if self.stopping:
+            return
+        self.stopping = reason
+        self.stat(f"distributed/{reason}")
+        logger.error("%s; worker %s stops (%s)", message, self.worker, reason)
+        from twisted.internet import reactor  # the one Scrapy installed
+
+        engine = self.crawler.engine
+        if engine is not None and engine.spider is not None:  # not from inside the engine's own call
+            reactor.callLater(0, lambda: deferred_from_coro(engine.close_spider_async(reason=reason)))
+
     # --- queue ------------------------------------------------------------------------
 
     def enqueue_request(self, request) -> bool:
-        if not request.dont_filter and self.df.request_seen(request):
+        fp = "" if request.dont_filter else self.df.request_fingerprint(request)
+        try:
+            added = self._push(request, fp)
+        except REDIS_DOWN:
+            # kept here and queued when Redis answers again (or reported at close)
+            self.pending.append(request)
+            return True
+        if not added:
             self.df.log(request, self.spider)
             return False
-        self.queue.push(request)
-        if self.stats:
-            self.stats.inc_value("scheduler/enqueued/redis")
+        self.stat("scheduler/enqueued/redis")
         return True
 
+    def _push(self, request, fp: str) -> bool:
+        """Mark the request seen and queue it in one script: a reply lost to a
+        dropped connection and the command sent again cannot make it "seen"
+        without being queued."""
+        data = self.queue._encode_request(request)
+        return bool(self._enqueue(keys=[self.df.key, self.queue.key], args=[fp, -request.priority, data]))
+
+    def flush_pending(self) -> None:
+        while self.pending:
+            request = self.pending[0]
+            fp = "" if request.dont_filter else self.df.request_fingerprint(request)
+            if self._push(request, fp):
+                self.stat("scheduler/enqueued/redis")
+            self.pending.pop(0)
+
     def next_request(self):
+        if self.stopping:
+            return None
         self._seq += 1
-        got = self._pop(keys=[self.queue.key, self.key(LEASES_KEY)], args=[f"{self.worker}-{self._seq}"])
+        try:
+            got = self._pop(keys=[self.queue.key, self.key(LEASES_KEY)], args=[f"{self.worker}-{self._seq}"])
+        except REDIS_DOWN as exc:
+            self.give_up("redis_unavailable", f"Redis unreachable for too long ({exc})")
+            return None
         if not got:
             return None
         data, field = got
         request = self.queue._decode_request(data)
         self.adopt_site(request)
-        self.leased[request] = field
-        if self.stats:
-            self.stats.inc_value("scheduler/dequeued/redis")
+        self.leased[request] = _s(field)
+        self.stat("scheduler/dequeued/redis")
         return request
 
     def has_pending_requests(self) -> bool:
-        return len(self.queue) > 0
+        if self.stopping:
+            return False
+        try:
+            return len(self.queue) > 0
+        except REDIS_DOWN:
+            return False
 
     def adopt_site(self, request) -> None:
         """A request for a site this worker was not started with (pushed URLs):
@@ -269,7 +397,12 @@ class LeasingScheduler(RedisScheduler):
     # --- the periodic tick: leases, heartbeat, dead workers, pushed URLs --------------
 
     def tick(self) -> None:
+        if self.stopping:
+            return
         try:
+            if self.data_lost():
+                return
+            self.flush_pending()
             self.release_finished()
             if time.monotonic() - self._last_beat >= self.ttl / 3:
                 self.beat()
@@ -284,8 +417,26 @@ class LeasingScheduler(RedisScheduler):
                     slot = getattr(engine, "_slot", None)
                     if slot is not None:
                         slot.nextcall.schedule()
+        except REDIS_DOWN as exc:
+            self.give_up("redis_unavailable", f"Redis unreachable for too long ({exc})")
         except Exception:
             logger.exception("distributed scheduler tick failed")
+
+    def data_lost(self) -> bool:
+        """True (and the worker stops) when Redis no longer holds this crawl: it
+        restarted without its data (no AOF/RDB), or was flushed. The queue, the
+        seen requests, the leases and the emitted set are gone with it, so the
+        crawl cannot be finished from here, and must not look finished."""
+        marker = _s(self.server.get(self.key(CRAWL_KEY)))
+        if marker in (self.crawl_id, f"{FINISHED}{self.crawl_id}"):
+            return False
+        if marker is not None and self.server.exists(self.key(FINISHED_KEY, self.crawl_id)):
+            return False  # ours finished, and a new crawl has begun since
+        self.give_up("redis_data_lost",
+                     f"Redis lost the data of crawl {self.crawl_id} (restarted without persistence, or "
+                     f"flushed: crawl marker now {marker!r}): its queue, seen requests, leases and emitted "
+                     f"set are gone, the crawl is incomplete; run it again")
+        return True
 
     def release_finished(self) -> None:
         """Drop the leases of requests the engine is done with."""
@@ -294,22 +445,39 @@ class LeasingScheduler(RedisScheduler):
         done = [r for r in self.leased if r not in inprogress]
         if not done:
             return
-        fields = [self.leased.pop(r) for r in done]
-        self.server.hdel(self.key(LEASES_KEY), *fields)
+        self.server.hdel(self.key(LEASES_KEY), *[self.leased[r] for r in done])
+        for r in done:  # forgotten only once Redis has let them go
+            del self.leased[r]
+
+    def requeue_stale_leases(self) -> int:
+        """Leases Redis holds for this worker that it does not know of: a reply
+        lost with the connection (the request was leased, never received), or a
+        Redis restarted from a snapshot older than the release. Back into the
+        queue: fetched again rather than lost (the emitted set keeps the article
+        from being written twice)."""
+        stale = [f for f in (_s(f) for f in self.server.hkeys(self.key(LEASES_KEY)))
+                 if f not in set(self.leased.values())]
+        if not stale:
+            return 0
+        n = int(self._requeue(keys=[self.queue.key, self.key(LEASES_KEY)], args=stale))
+        if n:
+            self.stat("distributed/stale_leases_requeued", n)
+            logger.warning("worker %s: %d leases Redis still held after an outage went back into the queue",
+                           self.worker, n)
+        return n
 
     def reclaim_dead(self) -> int:
         """Put the leases of workers whose heartbeat expired back into the queue."""
         back = 0
         for raw in self.server.smembers(self.key(WORKERS_KEY)):
-            worker = raw.decode() if isinstance(raw, bytes) else raw
+            worker = _s(raw)
             if worker == self.worker:
                 continue
             n = self._reclaim(keys=[self.queue.key, self.key(LEASES_KEY, worker), self.key(WORKERS_KEY),
                                     self.key(ALIVE_KEY, worker)], args=[worker])
             if n and n > 0:
                 logger.warning("worker %s is gone: %d of its requests back into the queue", worker, n)
-                if self.stats:
-                    self.stats.inc_value("distributed/reclaimed", n)
+                self.stat("distributed/reclaimed", n)
                 back += n
         return back
 
@@ -325,26 +493,37 @@ class LeasingScheduler(RedisScheduler):
             if request is not None:
                 engine.crawl(request)
                 taken += 1
-        if taken and self.stats:
-            self.stats.inc_value("distributed/start_urls", taken)
+        if taken:
+            self.stat("distributed/start_urls", taken)
         return taken
 
     # --- the end of the shared crawl ------------------------------------------------
 
     def crawl_done(self) -> bool:
         """Nothing queued, nothing pushed, nothing leased by any live worker."""
-        if len(self.queue) or self.server.llen(self.start_key):
+        if self.pending or len(self.queue) or self.server.llen(self.start_key):
             return False
         for raw in self.server.smembers(self.key(WORKERS_KEY)):
-            worker = raw.decode() if isinstance(raw, bytes) else raw
-            if self.server.hlen(self.key(LEASES_KEY, worker)):
+            if self.server.hlen(self.key(LEASES_KEY, _s(raw))):
                 return False
         return True
 
     def on_idle(self, spider) -> None:
-        self.release_finished()
-        self.reclaim_dead()
-        if not self.crawl_done():
+        if self.stopping:
+            return  # closing for its own reason: let the engine close
+        try:
+            if self.data_lost():
+                return
+            self.flush_pending()
+            self.release_finished()
+            self.reclaim_dead()
+            if not self.leased:
+                self.requeue_stale_leases()
+            done = self.crawl_done()
+        except REDIS_DOWN as exc:
+            self.give_up("redis_unavailable", f"Redis unreachable for too long ({exc})")
+            return
+        if not done:
             self._idle_since = None
             raise DontCloseSpider
         now = time.monotonic()
@@ -388,12 +567,19 @@ def start_request(spider, data: bytes | str):
 class EmitOncePipeline:
     """In a distributed crawl, each article id is emitted by one worker only.
 
-    The claim (SADD to `<spider>:emitted`) is made by the JSONL exporter right
-    before it writes the line (`claim`, called from crawler/state/feed.py), with
-    no await between the two: claimed in the pipeline, an article would wait
-    there for later pipelines and the feed while other items pass, and a worker
-    killed in that wait would leave articles claimed that no feed holds. Here
-    the pipeline only drops what another worker has already emitted.
+    The claim (`<spider>:emitted`, a hash article id -> worker) is made by the
+    JSONL exporter right before it writes the line (`claim`, called from
+    crawler/state/feed.py), with no await between the two: claimed in the
+    pipeline, an article would wait there for later pipelines and the feed while
+    other items pass, and a worker killed in that wait would leave articles
+    claimed that no feed holds. Here the pipeline only drops what another worker
+    has already emitted.
+
+    The claim names its worker, so a claim sent again after a lost reply is
+    still this worker's; the worker also remembers the ids it wrote, so a Redis
+    that lost or rolled back the hash cannot make it write one twice. When Redis
+    cannot be reached at all, the article is written unverified (counted
+    `distributed/emit_unverified`): a possible duplicate rather than a loss.
     """
 
     def __init__(self, crawler):
@@ -403,6 +589,8 @@ class EmitOncePipeline:
 
         self.crawler = crawler
         self.server = get_redis_from_settings(crawler.settings)
+        self.worker = new_worker_id()
+        self.written: set[str] = set()
         self.key = ""
 
     @classmethod
@@ -411,6 +599,7 @@ class EmitOncePipeline:
 
     def open_spider(self) -> None:
         self.key = EMITTED_KEY % {"spider": self.crawler.spider.name}
+        self._claim = self.server.register_script(CLAIM_EMIT)
         # Another feed format (`-o x.csv`, say) has no claiming exporter: then the
         # claim is made here, for every feed, with the wider window described above.
         feeds = self.crawler.settings.getdict("FEEDS")
@@ -425,7 +614,14 @@ class EmitOncePipeline:
             if not self.claim(item):
                 raise DropItem(f"article {item['id']} already emitted by a worker of this crawl",
                                log_level="DEBUG")
-        elif self.server.sismember(self.key, item["id"]):
+            return item
+        if item["id"] in self.written:
+            self._duplicate(item)
+        try:
+            owner = _s(self.server.hget(self.key, item["id"]))
+        except REDIS_DOWN:
+            return item  # the exporter's claim decides
+        if owner is not None and owner != self.worker:
             self._duplicate(item)
         return item
 
@@ -433,10 +629,21 @@ class EmitOncePipeline:
         """True if this worker may write `item`: no worker of this crawl has yet."""
         if not isinstance(item, ArticleRecord) or not item.get("id"):
             return True
-        if self.server.sadd(self.key, item["id"]) == 1:
-            return True
-        self.crawler.stats.inc_value("distributed/duplicate_article")
-        return False
+        rid = item["id"]
+        if rid in self.written:
+            self.crawler.stats.inc_value("distributed/duplicate_article")
+            return False
+        try:
+            mine = self._claim(keys=[self.key], args=[rid, self.worker]) == 1
+        except REDIS_DOWN as exc:
+            self.crawler.stats.inc_value("distributed/emit_unverified")
+            logger.warning("Redis unreachable (%s): %s written without checking the other workers", exc, rid)
+            mine = True
+        if not mine:
+            self.crawler.stats.inc_value("distributed/duplicate_article")
+            return False
+        self.written.add(rid)
+        return True
 
     def _duplicate(self, item: Any) -> None:
         self.crawler.stats.inc_value("distributed/duplicate_article")

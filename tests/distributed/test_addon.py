@@ -30,7 +30,7 @@ def test_redis_url_switches_on_scheduler_dupefilter_state_and_emit_once():
     assert s.get("SCHEDULER") == "crawler.distributed.LeasingScheduler"
     assert s.get("DUPEFILTER_CLASS") == "crawler.distributed.FingerprintDupeFilter"
     assert s.getbool("SCHEDULER_PERSIST") is True
-    assert s.get("STATE_URI") == "redis://127.0.0.1:6390/2"
+    assert s.get("STATE_URI") == "redis://127.0.0.1:6390/2?outage=60"  # rides out an outage like the scheduler
     assert s.getdict("ITEM_PIPELINES")[EmitOncePipeline] == 850
     assert s.getdict("FEED_STORAGES")["file"] == "crawler.distributed.FlushingFileFeedStorage"
 
