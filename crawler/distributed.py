@@ -171,9 +171,9 @@ class DistributedCrawl:
         if (settings.getpriority("STATE_URI") or 0) < settings.getpriority("REDIS_URL"):
             state_uri = f"{url}{'&' if '?' in url else '?'}outage={outage:g}"
             settings.set("STATE_URI", state_uri, priority=settings.getpriority("REDIS_URL"))
-        # every client of scrapy-redis (scheduler, dupefilter, emit-once set) shares one outage clock
+        # scheduler, dupefilter, emit-once set and state store share one outage clock
         params = dict(settings.getdict("REDIS_PARAMS"))
-        params.update(connection_params(outage))
+        params.update(connection_params(url, outage))
         settings.set("REDIS_PARAMS", params, priority=prio)
         settings.set("SCHEDULER", "crawler.distributed.LeasingScheduler", priority=prio)
         settings.set("DUPEFILTER_CLASS", "crawler.distributed.FingerprintDupeFilter", priority=prio)
@@ -227,7 +227,13 @@ class LeasingScheduler(RedisScheduler):
 
     @classmethod
     def from_crawler(cls, crawler):
-        instance = super().from_crawler(crawler)
+        try:
+            instance = super().from_crawler(crawler)  # scrapy-redis pings the server
+        except REDIS_DOWN as exc:
+            msg = (f"Redis {crawler.settings.get('REDIS_URL')} unreachable at start ({exc}), for "
+                   f"{crawler.settings.getfloat('DISTRIBUTED_REDIS_OUTAGE', DEFAULT_OUTAGE):g} s: worker not started")
+            logger.error(msg)
+            raise RedisUnavailable(msg) from exc
         s = crawler.settings
         instance.crawler = crawler
         instance.ttl = s.getfloat("DISTRIBUTED_WORKER_TTL", 30.0)
@@ -257,12 +263,6 @@ class LeasingScheduler(RedisScheduler):
         if not self.df:
             self.df = load_object(self.dupefilter_cls).from_spider(spider)
         self.start_key = self.start_key % {"name": spider.name}
-        try:
-            self.server.ping()
-        except REDIS_DOWN as exc:
-            msg = f"Redis {describe(self.server)} unreachable at start ({exc}): worker not started"
-            logger.error(msg)
-            raise RedisUnavailable(msg) from exc
         if self.flush_on_start:
             self.flush()
         self._pop = self.server.register_script(POP_AND_LEASE)

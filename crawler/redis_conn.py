@@ -6,9 +6,10 @@ because Redis is unreachable (refused, reset, timed out, still loading its
 AOF/RDB after a restart) is sent again with exponential back-off (0.05 s
 doubling up to 2 s) until Redis answers or the outage has lasted `outage`
 seconds (DISTRIBUTED_REDIS_OUTAGE, `?outage=` in a state store URI). The
-outage is counted from its first failure across all the client's commands, so
-a worker blocked by a dead Redis waits `outage` seconds in all, not per
-command; after that every command fails at once (one attempt) with
+outage is counted from its first failure across all the commands a process
+sends to that server (one clock per server: scheduler, dupefilter, emit-once
+set and state store share it), so a worker blocked by a dead Redis waits
+`outage` seconds in all, not per command or per client; after that every command fails at once (one attempt) with
 `redis.ConnectionError` until Redis answers again, and the callers turn that
 into error records, a clear message and the end of the worker.
 
@@ -22,6 +23,7 @@ import logging
 import socket
 import time
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
 import redis
 from redis.backoff import ExponentialBackoff
@@ -78,10 +80,22 @@ class BoundedRetry(Retry):
                 return result
 
 
-def connection_params(outage: float) -> dict[str, Any]:
+_clocks: dict[tuple, BoundedRetry] = {}
+
+
+def outage_clock(url: str, outage: float) -> BoundedRetry:
+    """The one BoundedRetry of this process for the server at `url`."""
+    parts = urlsplit(url)
+    key = (parts.hostname, parts.port, parts.path if parts.scheme == "unix" else "", float(outage))
+    if key not in _clocks:
+        _clocks[key] = BoundedRetry(outage)
+    return _clocks[key]
+
+
+def connection_params(url: str, outage: float) -> dict[str, Any]:
     """redis-py keyword arguments for a client that rides out an outage."""
     return {
-        "retry": BoundedRetry(outage),
+        "retry": outage_clock(url, outage),
         "socket_connect_timeout": 2,  # a host that does not answer at all: try again soon
         "socket_timeout": 30,
         "health_check_interval": 15,
@@ -89,7 +103,7 @@ def connection_params(outage: float) -> dict[str, Any]:
 
 
 def connect(url: str, outage: float = DEFAULT_OUTAGE, **kwargs: Any) -> redis.Redis:
-    return redis.Redis.from_url(url, **connection_params(outage), **kwargs)
+    return redis.Redis.from_url(url, **connection_params(url, outage), **kwargs)
 
 
 def describe(client: redis.Redis) -> str:

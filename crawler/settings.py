@@ -16,6 +16,7 @@ from crawler import PROJECT_NAME, PROJECT_URL, PROJECT_VERSION
 BOT_NAME = "crawler"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
+COMMANDS_MODULE = "crawler.commands"  # `crawl` exits 3 when a distributed crawl could not finish
 
 # --- politeness -------------------------------------------------------------
 ROBOTSTXT_OBEY = True
@@ -121,6 +122,9 @@ DISTRIBUTED_WORKER_TTL = 30
 DISTRIBUTED_IDLE_CLOSE = 5
 # The worker that finishes a crawl clears its dupefilter, so the next run starts afresh.
 DISTRIBUTED_CLEAR_ON_FINISH = True
+# Redis unreachable: commands are retried with back-off for this long (seconds) in
+# all; past it the worker stops (reason redis_unavailable, `scrapy crawl` exits 3).
+DISTRIBUTED_REDIS_OUTAGE = 60
 
 # --- scheduled crawls: state, duplicates, raw responses (docs/scheduling.md) ----
 # The state store remembers what earlier runs emitted: a run then emits only new

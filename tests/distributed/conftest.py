@@ -21,6 +21,65 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class RedisServer:
+    """A real redis-server on a loopback port that a test can SIGKILL and start
+    again, with its data (AOF on) or without (no persistence)."""
+
+    def __init__(self, directory: Path, persistence: bool):
+        self.dir = directory
+        self.persistence = persistence
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> "RedisServer":
+        import redis
+
+        durable = ["--appendonly", "yes", "--appendfsync", "always"] if self.persistence else ["--appendonly", "no"]
+        self.proc = subprocess.Popen(
+            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", *durable,
+             "--dir", str(self.dir)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client = redis.Redis(host="127.0.0.1", port=self.port)
+        deadline = time.monotonic() + 10
+        try:
+            while True:
+                try:
+                    client.ping()
+                    return self
+                except (redis.ConnectionError, redis.BusyLoadingError):
+                    if time.monotonic() > deadline or self.proc.poll() is not None:
+                        self.kill()
+                        pytest.fail("redis-server did not start")
+                    time.sleep(0.05)
+        finally:
+            client.close()
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no final save."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path):
+    """A factory of killable redis-servers; every one is killed at the end."""
+    if not Path(REDIS_SERVER).exists():
+        pytest.fail("redis-server is not installed (apt-get install redis-server)")
+    servers: list[RedisServer] = []
+
+    def make(persistence: bool) -> RedisServer:
+        directory = tmp_path / f"redis-{len(servers)}"
+        directory.mkdir()
+        servers.append(RedisServer(directory, persistence))
+        return servers[-1]
+
+    yield make
+    for server in servers:
+        server.kill()
+
+
 @pytest.fixture
 def redis_url(tmp_path: Path):
     """A fresh redis-server (no persistence) for one test; killed at the end."""

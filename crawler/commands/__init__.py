@@ -1,0 +1,2 @@
+"""The project's Scrapy commands (COMMANDS_MODULE): `crawl` with an exit status
+that says when a crawl could not finish."""
