@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -11,55 +9,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.generated_site import GeneratedSite, serve
-
-REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class RedisServer:
-    """A real redis-server on a loopback port that a test can SIGKILL and start
-    again, with its data (AOF on) or without (no persistence)."""
-
-    def __init__(self, directory: Path, persistence: bool):
-        self.dir = directory
-        self.persistence = persistence
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> "RedisServer":
-        import redis
-
-        durable = ["--appendonly", "yes", "--appendfsync", "always"] if self.persistence else ["--appendonly", "no"]
-        self.proc = subprocess.Popen(
-            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", *durable,
-             "--dir", str(self.dir)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        client = redis.Redis(host="127.0.0.1", port=self.port)
-        deadline = time.monotonic() + 10
-        try:
-            while True:
-                try:
-                    client.ping()
-                    return self
-                except (redis.ConnectionError, redis.BusyLoadingError):
-                    if time.monotonic() > deadline or self.proc.poll() is not None:
-                        self.kill()
-                        pytest.fail("redis-server did not start")
-                    time.sleep(0.05)
-        finally:
-            client.close()
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown, no final save."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(10)
+from tests.distributed.redis_faults import REDIS_SERVER, RedisServer, free_port
 
 
 @pytest.fixture
@@ -70,9 +20,7 @@ def redis_server(tmp_path: Path):
     servers: list[RedisServer] = []
 
     def make(persistence: bool) -> RedisServer:
-        directory = tmp_path / f"redis-{len(servers)}"
-        directory.mkdir()
-        servers.append(RedisServer(directory, persistence))
+        servers.append(RedisServer(tmp_path / f"redis-{len(servers)}", persistence))
         return servers[-1]
 
     yield make
