@@ -6,7 +6,9 @@
 Faults injected by kind against local servers on 127.0.0.1/127.0.0.2, what
 became of each (recovered, record, error record, refused), articles expected vs
 emitted, lost and duplicated; then the fuzz run over clean_page and the kill -9
-loop. Exit status 1 when anything was lost, duplicated, crashed or torn.
+loop; then Redis failing under a distributed crawl (a real redis-server killed
+with SIGKILL: back with its AOF, back empty, never back; absent at start). Exit
+status 1 when anything was lost, duplicated, crashed or torn.
 """
 
 from __future__ import annotations
@@ -50,6 +52,44 @@ def fuzz(examples: int, seed: int) -> dict:
             crashes.append(f"{name}: {type(exc).__name__}: {exc}"[:300])
     return {"examples": sum(outcomes.values()), "outcomes": dict(outcomes), "crashes": crashes,
             "slowest_s": round(slowest[0], 2), "limit_s": PAGE_LIMIT}
+
+
+def redis_faults(tmp: Path, kills: int) -> dict:
+    """The Redis scenarios of tests/distributed/redis_faults.py, with their figures."""
+    from benchmarks.generated_site import GeneratedSite, serve
+    from tests.distributed import redis_faults as rf
+    from tests.distributed.workers import article_urls
+
+    site = GeneratedSite(120)
+    bad = 0
+    with serve(site) as base:
+        expected = article_urls(site, base)
+        runs = [
+            rf.unreachable_at_start(tmp / "start", base),
+            rf.restarted_with_data(tmp / "aof", rf.RedisServer(tmp / "aof" / "redis", True), expected, base,
+                                   kills=kills),
+            rf.restarted_without_data(tmp / "empty", rf.RedisServer(tmp / "empty" / "redis", False), expected,
+                                      base),
+            rf.gone_for_good(tmp / "gone", rf.RedisServer(tmp / "gone" / "redis", False), expected, base),
+        ]
+    print(f"\n{'Redis fault':<28} {'kills':>5} {'exit':>7} {'finish reason':<34} {'s':>4} "
+          f"{'emitted':>7} {'errors':>6} {'missing':>7} {'dup':>3} {'unacc.':>6}")
+    print("-" * 115)
+    for run in runs:
+        reasons = ",".join(run.finish_reasons())
+        complete = run.fault != "kill -9, never back" and run.expected
+        missing = len(run.missing()) if complete else "-"
+        print(f"{run.fault:<28} {run.kills:>5} {','.join(map(str, run.codes)):>7} {reasons:<34} "
+              f"{run.seconds_to_exit:>4.0f} {len(run.emitted()):>7} {len(run.errors()):>6} {missing!s:>7} "
+              f"{run.duplicated():>3} {run.unaccounted() + run.pipeline_failures():>6}")
+        bad += run.duplicated() + run.unaccounted() + run.pipeline_failures() + (missing if complete else 0)
+    start, aof, empty, gone = runs
+    bad += (start.codes[0] == 0) + (aof.codes != [0]) + (empty.codes[0] != 3) + (empty.codes[1] != 0) \
+        + (gone.codes != [3])
+    print("(exit: the workers' statuses, 3 = crawl not finished; s: seconds from the last fault to the exit; "
+          "missing: articles in no feed and no errors file, for the crawls that must complete; "
+          "unacc.: article pages that became no record, no error record and no counted drop)")
+    return {"bad": bad}
 
 
 def main() -> int:
@@ -98,9 +138,10 @@ def main() -> int:
     print(f"\nkill -9: {k['kills']} kills in {k['iterations']} runs + 1 to completion: "
           f"articles expected {k['expected']}, emitted {k['emitted']}, lost {k['lost']}, "
           f"duplicated {k['duplicated']}, torn lines {k['torn_lines']}")
+    r = redis_faults(tmp / "redis", kills=1 if opts.quick else 3)
     print(f"\n{time.monotonic() - started:.0f} s; work files in {tmp}")
     bad = (totals["lost"] or totals["duplicated"] or problems or f["crashes"] or k["lost"] or k["duplicated"]
-           or k["torn_lines"] or groups[2].extra["second_hits"])
+           or k["torn_lines"] or groups[2].extra["second_hits"] or r["bad"])
     return 1 if bad else 0
 
 

@@ -36,6 +36,7 @@ def read_jsonl(path: Path) -> list[dict]:
 class Worker:
     def __init__(self, name: str, tmp: Path, redis_url: str, start_url: str, extra: dict | None = None,
                  spider: str = "provincial_portal"):
+        tmp.mkdir(parents=True, exist_ok=True)
         self.feed = tmp / f"{name}.jsonl"
         self.log = tmp / f"{name}.log"
         cmd = [sys.executable, "-m", "scrapy", "crawl", spider, "-a", f"start_urls={start_url}",
