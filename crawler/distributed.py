@@ -69,7 +69,7 @@ from scrapy_redis.scheduler import Scheduler as RedisScheduler
 from twisted.internet import task
 
 from crawler.items import ArticleRecord
-from crawler.redis_conn import DEFAULT_OUTAGE, REDIS_DOWN, connection_params, describe
+from crawler.redis_conn import DEFAULT_OUTAGE, REDIS_DOWN, connection_params, describe, outages
 
 logger = logging.getLogger(__name__)
 
@@ -142,6 +142,20 @@ CLAIM_EMIT = """
 if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 1 then return 1 end
 if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return 1 end
 return 0
+"""
+
+# After an outage: the ids this worker wrote (ARGV[2..]) back in the emitted hash
+# if Redis lost them; returns {ids put back, ids another worker now holds}.
+REASSERT_EMITTED = """
+local back, taken = {}, {}
+for i = 2, #ARGV do
+  if redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[1]) == 1 then
+    back[#back + 1] = ARGV[i]
+  elseif redis.call('HGET', KEYS[1], ARGV[i]) ~= ARGV[1] then
+    taken[#taken + 1] = ARGV[i]
+  end
+end
+return {back, taken}
 """
 
 
@@ -402,6 +416,9 @@ class LeasingScheduler(RedisScheduler):
         try:
             if self.data_lost():
                 return
+            pipeline = getattr(self.crawler, "emit_once_pipeline", None)
+            if pipeline is not None:
+                pipeline.after_outage()
             self.flush_pending()
             self.release_finished()
             if time.monotonic() - self._last_beat >= self.ttl / 3:
@@ -592,6 +609,7 @@ class EmitOncePipeline:
         self.worker = new_worker_id()
         self.written: set[str] = set()
         self.key = ""
+        self._outages = 0
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -600,12 +618,14 @@ class EmitOncePipeline:
     def open_spider(self) -> None:
         self.key = EMITTED_KEY % {"spider": self.crawler.spider.name}
         self._claim = self.server.register_script(CLAIM_EMIT)
+        self._reassert = self.server.register_script(REASSERT_EMITTED)
         # Another feed format (`-o x.csv`, say) has no claiming exporter: then the
         # claim is made here, for every feed, with the wider window described above.
         feeds = self.crawler.settings.getdict("FEEDS")
         self.claim_here = bool(feeds) and any(
             (opts or {}).get("format") != "jsonl" for opts in feeds.values())
         self.crawler.emit_once = None if self.claim_here else self  # the JSONL exporter claims through it
+        self.crawler.emit_once_pipeline = self  # the scheduler's tick calls after_outage() early
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticleRecord) or not item.get("id"):
@@ -618,6 +638,7 @@ class EmitOncePipeline:
         if item["id"] in self.written:
             self._duplicate(item)
         try:
+            self.after_outage()
             owner = _s(self.server.hget(self.key, item["id"]))
         except REDIS_DOWN:
             return item  # the exporter's claim decides
@@ -634,6 +655,7 @@ class EmitOncePipeline:
             self.crawler.stats.inc_value("distributed/duplicate_article")
             return False
         try:
+            self.after_outage()
             mine = self._claim(keys=[self.key], args=[rid, self.worker]) == 1
         except REDIS_DOWN as exc:
             self.crawler.stats.inc_value("distributed/emit_unverified")
@@ -644,6 +666,30 @@ class EmitOncePipeline:
             return False
         self.written.add(rid)
         return True
+
+    def after_outage(self) -> None:
+        """Once Redis is back from an outage, before any claim: the articles this
+        worker wrote go back into the emitted hash if Redis lost them (it came
+        back from an older snapshot, or empty), so no other worker writes them
+        again; those another worker wrote in the meantime are said to be twice."""
+        n = outages(self.server)
+        if n == self._outages:
+            return
+        back, taken = [], []
+        ids = sorted(self.written)
+        for i in range(0, len(ids), 1000):
+            b, t = self._reassert(keys=[self.key], args=[self.worker, *ids[i:i + 1000]])
+            back += b
+            taken += [_s(x) for x in t]
+        self._outages = n
+        if back:
+            self.crawler.stats.inc_value("distributed/emitted_restored", len(back))
+            logger.warning("Redis came back without %d of the articles this worker wrote (an older snapshot, "
+                           "or empty): put back, so no other worker writes them", len(back))
+        if taken:
+            self.crawler.stats.inc_value("distributed/written_twice", len(taken))
+            logger.error("written twice after Redis came back from an older state: %d articles this worker "
+                         "wrote were written again by another worker: %s", len(taken), " ".join(taken))
 
     def _duplicate(self, item: Any) -> None:
         self.crawler.stats.inc_value("distributed/duplicate_article")

@@ -45,6 +45,9 @@ class BoundedRetry(Retry):
         self.outage = float(outage)
         self.down_since: float | None = None  # first failure of the current outage
         self.failed = False  # the outage outlasted `outage`: fail at once until Redis answers
+        # Outages survived so far: a Redis that comes back may come back older (an
+        # RDB snapshot) or empty, so callers check their own writes after each one.
+        self.outages = 0
 
     def __deepcopy__(self, memo: dict) -> "BoundedRetry":
         return self  # redis-py copies the Retry per connection: keep one outage clock
@@ -77,6 +80,7 @@ class BoundedRetry(Retry):
                 if self.down_since is not None:
                     logger.warning("Redis answers again after %.1f s", time.monotonic() - self.down_since)
                     self.down_since, self.failed = None, False
+                    self.outages += 1
                 return result
 
 
@@ -104,6 +108,12 @@ def connection_params(url: str, outage: float) -> dict[str, Any]:
 
 def connect(url: str, outage: float = DEFAULT_OUTAGE, **kwargs: Any) -> redis.Redis:
     return redis.Redis.from_url(url, **connection_params(url, outage), **kwargs)
+
+
+def outages(client: redis.Redis) -> int:
+    """How many outages the client's server has come back from, in this process."""
+    retry = client.get_retry()
+    return retry.outages if isinstance(retry, BoundedRetry) else 0
 
 
 def describe(client: redis.Redis) -> str:

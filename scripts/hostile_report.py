@@ -68,6 +68,7 @@ def redis_faults(tmp: Path, kills: int) -> dict:
             rf.unreachable_at_start(tmp / "start", base),
             rf.restarted_with_data(tmp / "aof", rf.RedisServer(tmp / "aof" / "redis", True), expected, base,
                                    kills=kills),
+            rf.rolled_back(tmp / "rdb", rf.RedisServer(tmp / "rdb" / "redis", "rdb"), expected, base),
             rf.restarted_without_data(tmp / "empty", rf.RedisServer(tmp / "empty" / "redis", False), expected,
                                       base),
             rf.gone_for_good(tmp / "gone", rf.RedisServer(tmp / "gone" / "redis", False), expected, base),
@@ -82,12 +83,14 @@ def redis_faults(tmp: Path, kills: int) -> dict:
         print(f"{run.fault:<28} {run.kills:>5} {','.join(map(str, run.codes)):>7} {reasons:<34} "
               f"{run.seconds_to_exit:>4.0f} {len(run.emitted()):>7} {len(run.errors()):>6} {missing!s:>7} "
               f"{run.duplicated():>3} {run.unaccounted() + run.pipeline_failures():>6}")
-        bad += run.duplicated() + run.unaccounted() + run.pipeline_failures() + (missing if complete else 0)
-    start, aof, empty, gone = runs
-    bad += (start.codes[0] == 0) + (aof.codes != [0]) + (empty.codes[0] != 3) + (empty.codes[1] != 0) \
-        + (gone.codes != [3])
+        unreported = run.duplicated() - len(run.reported_twice())  # said so in the log: not hidden
+        bad += unreported + run.unaccounted() + run.pipeline_failures() + (missing if complete else 0)
+    start, aof, rdb, empty, gone = runs
+    bad += (start.codes[0] == 0) + (aof.codes != [0]) + (rdb.codes != [0, 0]) + (empty.codes[0] != 3) \
+        + (empty.codes[1] != 0) + (gone.codes != [3]) + (rdb.written_twice() != rdb.reported_twice())
     print("(exit: the workers' statuses, 3 = crawl not finished; s: seconds from the last fault to the exit; "
           "missing: articles in no feed and no errors file, for the crawls that must complete; "
+          "dup: articles written twice, all of them reported in the workers' logs; "
           "unacc.: article pages that became no record, no error record and no counted drop)")
     return {"bad": bad}
 

@@ -51,7 +51,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 import redis
 
 from cleaners.urls import canonical_url
-from crawler.redis_conn import DEFAULT_OUTAGE, REDIS_DOWN, connect
+from crawler.redis_conn import DEFAULT_OUTAGE, REDIS_DOWN, connect, outages
 from crawler.state.store import (
     NEAR_DISTANCE,
     Article,
@@ -121,6 +121,7 @@ class RedisStateStore(StateStore):
         self.r = client or connect(clean, self.outage)
         self._release = self.r.register_script(_RELEASE)
         self.epoch = self._open_epoch()
+        self._outages = outages(self.r)
 
     @_unavailable("cannot open it")
     def _open_epoch(self) -> str:
@@ -128,19 +129,24 @@ class RedisStateStore(StateStore):
         return _s(self.r.get(self.k("epoch")))
 
     def _check_epoch(self) -> None:
-        """Notice a Redis that came back without the store's data, and write back
-        what this process committed."""
+        """Notice a Redis that came back without the store's data (the epoch
+        changed) or older (any outage: an RDB snapshot), and write back what
+        this process committed that it no longer has."""
         epoch = _s(self.r.get(self.k("epoch")))
-        if epoch == self.epoch:
+        n = outages(self.r)
+        if epoch == self.epoch and n == self._outages:
             return
-        self.r.set(self.k("epoch"), self.epoch, nx=True)
-        self.epoch = _s(self.r.get(self.k("epoch")))
-        for record, emitted_at in list(self.journal.values()):
-            self._commit(record, emitted_at)
-        logger.error("state store %s lost its data (Redis restarted without persistence, or flushed): "
-                     "the %d articles this process emitted are recorded again; articles emitted by "
-                     "other processes and earlier runs are unknown now and will be emitted again as new",
-                     self.where, len(self.journal))
+        if epoch != self.epoch:
+            self.r.set(self.k("epoch"), self.epoch, nx=True)
+            self.epoch = _s(self.r.get(self.k("epoch")))
+            logger.error("state store %s lost its data (Redis restarted without persistence, or flushed): "
+                         "articles emitted by other processes and earlier runs are unknown now and will be "
+                         "emitted again as new", self.where)
+        restored = sum(self._commit(record, emitted_at) for record, emitted_at in list(self.journal.values()))
+        self._outages = n
+        if restored:
+            logger.warning("state store %s had lost %d of the %d articles this process emitted: recorded again",
+                           self.where, restored, len(self.journal))
 
     def _flush_unrecorded(self) -> None:
         while self.unrecorded:
@@ -281,6 +287,7 @@ class RedisStateStore(StateStore):
 
     def release_claims(self, run_id: str) -> int:
         try:
+            self._check_epoch()
             self._flush_unrecorded()
             return self._release_claims(run_id)
         except REDIS_DOWN as exc:

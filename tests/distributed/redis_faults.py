@@ -35,10 +35,10 @@ class RedisServer:
     """A real redis-server on a loopback port that can be SIGKILLed and started
     again, with its data (AOF, fsync always) or without (no persistence)."""
 
-    def __init__(self, directory: Path, persistence: bool):
+    def __init__(self, directory: Path, persistence: bool | str):
         self.dir = directory
         self.dir.mkdir(parents=True, exist_ok=True)
-        self.persistence = persistence
+        self.persistence = persistence  # True: AOF; "rdb": snapshots taken with snapshot(); False: none
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.proc: subprocess.Popen | None = None
@@ -46,7 +46,8 @@ class RedisServer:
     def start(self) -> "RedisServer":
         import redis
 
-        durable = ["--appendonly", "yes", "--appendfsync", "always"] if self.persistence else ["--appendonly", "no"]
+        durable = ["--appendonly", "yes", "--appendfsync", "always"] if self.persistence is True \
+            else ["--appendonly", "no"]
         self.proc = subprocess.Popen(
             [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", *durable,
              "--dir", str(self.dir)],
@@ -63,6 +64,16 @@ class RedisServer:
                         self.kill()
                         raise RuntimeError(f"redis-server did not start on port {self.port}")
                     time.sleep(0.05)
+        finally:
+            client.close()
+
+    def snapshot(self) -> None:
+        """An RDB snapshot now (SAVE): a restart comes back to this point."""
+        import redis
+
+        client = redis.Redis(host="127.0.0.1", port=self.port)
+        try:
+            client.save()
         finally:
             client.close()
 
@@ -100,16 +111,30 @@ class FaultRun:
 
     def unaccounted(self) -> int:
         """Article pages fetched that became neither a record, an error record nor
-        a counted drop (the summary's accounting), over every worker."""
+        a counted drop (the summary's accounting, and the spider's own "already
+        emitted" for a page fetched again in one process), over every worker."""
         out = 0
         for w in self.workers:
             s = w.summary()
             if not s:
                 out += bool(w.records())  # no summary: fine only for a worker that never started
                 continue
-            done = s["articles_emitted"] + s["errors"] + sum(s["other_drops"].values())
+            again = w.log.read_text().count("already emitted (reached again via")
+            done = s["articles_emitted"] + s["errors"] + sum(s["other_drops"].values()) + again
             out += abs(s["pages_by_kind"].get("article", 0) - done)
         return out
+
+    def reported_twice(self) -> set[str]:
+        """Article ids a worker's log says were written twice (after Redis came back older)."""
+        out: set[str] = set()
+        for w in self.workers:
+            for line in w.log.read_text().splitlines():
+                if "written again by another worker: " in line:
+                    out.update(line.split("written again by another worker: ", 1)[1].split())
+        return out
+
+    def written_twice(self) -> set[str]:
+        return {i for i, n in Counter(r["id"] for r in self.records()).items() if n > 1}
 
     def pipeline_failures(self) -> int:
         return sum(w.log.read_text().count("Error processing") for w in self.workers)
@@ -154,6 +179,27 @@ def restarted_with_data(tmp: Path, server: RedisServer, expected: set[str], base
         run.kills += 1
     fault = time.monotonic()
     run.workers, run.codes = [worker], [worker.wait(180)]
+    run.seconds_to_exit = time.monotonic() - fault
+    return run
+
+
+def rolled_back(tmp: Path, server: RedisServer, expected: set[str], base: str, workers: int = 2) -> FaultRun:
+    """An RDB snapshot, the crawl goes on, SIGKILL, started again from the
+    snapshot: the queue, leases, seen requests, emitted hash and state store
+    are back as they were, the work done since is not."""
+    run = FaultRun("kill -9, back from a snapshot", expected)
+    server.start()
+    started = [Worker(f"rdb{i}", tmp, server.url, f"{base}/gzdt/index.html",
+                      extra={**SLOW, "DISTRIBUTED_REDIS_OUTAGE": "30"}) for i in range(workers)]
+    wait_for_records(started[0], 10)
+    server.snapshot()
+    wait_for_records(started[0], 25)
+    server.kill()
+    time.sleep(1)
+    server.start()
+    run.kills = 1
+    fault = time.monotonic()
+    run.workers, run.codes = started, [w.wait(180) for w in started]
     run.seconds_to_exit = time.monotonic() - fault
     return run
 
