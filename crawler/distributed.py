@@ -78,6 +78,7 @@ EMITTED_KEY = "%(spider)s:emitted"
 WORKERS_KEY = "%(spider)s:workers"
 LEASES_KEY = "%(spider)s:leases:%(worker)s"
 ALIVE_KEY = "%(spider)s:worker:%(worker)s"
+STARTING_KEY = "%(spider)s:starting:%(worker)s"  # pushed start URLs a worker is scheduling
 CRAWL_KEY = "%(spider)s:crawl"  # the id of the crawl in progress; "finished:<id>" once done
 FINISHED = "finished:"
 FINISHED_KEY = "%(spider)s:finished:%(worker)s"  # (worker = the crawl id) kept a day after the end
@@ -94,7 +95,8 @@ redis.call('HSET', KEYS[2], field, r[1])
 return {r[1], field}
 """
 
-# A dead worker's leases back into the queue (unless its heartbeat came back).
+# A dead worker's leases back into the queue, and the pushed start URLs it was
+# scheduling back into the start list (unless its heartbeat came back).
 RECLAIM = """
 if redis.call('EXISTS', KEYS[4]) == 1 then return -1 end
 local h = redis.call('HGETALL', KEYS[2])
@@ -103,6 +105,7 @@ for i = 1, #h, 2 do
   redis.call('ZADD', KEYS[1], score, h[i + 1])
 end
 redis.call('DEL', KEYS[2])
+while redis.call('LMOVE', KEYS[5], KEYS[6], 'RIGHT', 'LEFT') do end
 redis.call('SREM', KEYS[3], ARGV[1])
 return #h / 2
 """
@@ -302,8 +305,7 @@ class LeasingScheduler(RedisScheduler):
             if leftover:  # e.g. a shutdown with requests still in flight: others take them
                 logger.info("worker %s stops with %d leased requests: back to the queue", self.worker, leftover)
             self.server.delete(self.key(ALIVE_KEY))
-            self._reclaim(keys=[self.queue.key, self.key(LEASES_KEY), self.key(WORKERS_KEY), self.key(ALIVE_KEY)],
-                          args=[self.worker])
+            self._reclaim(keys=self.reclaim_keys(self.worker), args=[self.worker])
             if reason == "finished" and self.clear_on_finish and self.crawl_done():
                 logger.info("distributed crawl finished: clearing %s and the emitted set", self.df.key)
                 self.df.clear()
@@ -483,6 +485,10 @@ class LeasingScheduler(RedisScheduler):
                            self.worker, n)
         return n
 
+    def reclaim_keys(self, worker: str) -> list[str]:
+        return [self.queue.key, self.key(LEASES_KEY, worker), self.key(WORKERS_KEY), self.key(ALIVE_KEY, worker),
+                self.key(STARTING_KEY, worker), self.start_key]
+
     def reclaim_dead(self) -> int:
         """Put the leases of workers whose heartbeat expired back into the queue."""
         back = 0
@@ -490,8 +496,7 @@ class LeasingScheduler(RedisScheduler):
             worker = _s(raw)
             if worker == self.worker:
                 continue
-            n = self._reclaim(keys=[self.queue.key, self.key(LEASES_KEY, worker), self.key(WORKERS_KEY),
-                                    self.key(ALIVE_KEY, worker)], args=[worker])
+            n = self._reclaim(keys=self.reclaim_keys(worker), args=[worker])
             if n and n > 0:
                 logger.warning("worker %s is gone: %d of its requests back into the queue", worker, n)
                 self.stat("distributed/reclaimed", n)
@@ -499,17 +504,22 @@ class LeasingScheduler(RedisScheduler):
         return back
 
     def take_start_urls(self, batch: int = 16) -> int:
-        """Schedule start URLs pushed to `<spider>:start_urls` (crawler/push_urls.py)."""
+        """Schedule start URLs pushed to `<spider>:start_urls` (crawler/push_urls.py).
+        They are moved into this worker's `starting` list first and leave it once
+        their request is queued: a URL taken by a worker that dies, or whose reply
+        was lost with the connection, is not lost (left over here, or reclaimed)."""
         taken = 0
         engine = self.crawler.engine
+        mine = self.key(STARTING_KEY)
         for _ in range(batch):
-            data = self.server.lpop(self.start_key)
-            if data is None:
+            if self.server.lmove(self.start_key, mine, "LEFT", "RIGHT") is None:
                 break
+        for data in self.server.lrange(mine, 0, -1):
             request = start_request(self.spider, data)
             if request is not None:
                 engine.crawl(request)
                 taken += 1
+            self.server.lrem(mine, 1, data)
         if taken:
             self.stat("distributed/start_urls", taken)
         return taken
