@@ -73,14 +73,14 @@ def redis_faults(tmp: Path, kills: int) -> dict:
                                       base),
             rf.gone_for_good(tmp / "gone", rf.RedisServer(tmp / "gone" / "redis", False), expected, base),
         ]
-    print(f"\n{'Redis fault':<28} {'kills':>5} {'exit':>7} {'finish reason':<34} {'s':>4} "
+    print(f"\n{'Redis fault':<30} {'kills':>5} {'exit':>7} {'finish reason':<34} {'s':>4} "
           f"{'emitted':>7} {'errors':>6} {'missing':>7} {'dup':>3} {'unacc.':>6}")
-    print("-" * 115)
+    print("-" * 117)
     for run in runs:
         reasons = ",".join(run.finish_reasons())
         complete = run.fault != "kill -9, never back" and run.expected
         missing = len(run.missing()) if complete else "-"
-        print(f"{run.fault:<28} {run.kills:>5} {','.join(map(str, run.codes)):>7} {reasons:<34} "
+        print(f"{run.fault:<30} {run.kills:>5} {','.join(map(str, run.codes)):>7} {reasons:<34} "
               f"{run.seconds_to_exit:>4.0f} {len(run.emitted()):>7} {len(run.errors()):>6} {missing!s:>7} "
               f"{run.duplicated():>3} {run.unaccounted() + run.pipeline_failures():>6}")
         unreported = run.duplicated() - len(run.reported_twice())  # said so in the log: not hidden
