@@ -247,8 +247,9 @@ class LeasingScheduler(RedisScheduler):
         try:
             instance = super().from_crawler(crawler)  # scrapy-redis pings the server
         except REDIS_DOWN as exc:
+            waited = crawler.settings.getfloat("DISTRIBUTED_REDIS_OUTAGE", DEFAULT_OUTAGE)
             msg = (f"Redis {crawler.settings.get('REDIS_URL')} unreachable at start ({exc}), for "
-                   f"{crawler.settings.getfloat('DISTRIBUTED_REDIS_OUTAGE', DEFAULT_OUTAGE):g} s: worker not started")
+                   f"{waited:g} s: worker not started")
             logger.error(msg)
             raise RedisUnavailable(msg) from exc
         s = crawler.settings
@@ -312,6 +313,7 @@ class LeasingScheduler(RedisScheduler):
                 self.server.delete(self.key(EMITTED_KEY))
                 self.server.set(self.key(CRAWL_KEY), f"{FINISHED}{self.crawl_id}")
                 self.server.set(self.key(FINISHED_KEY, self.crawl_id), "1", ex=86400)
+            super().close(reason)  # scrapy-redis: flushes the queue only if SCHEDULER_PERSIST was turned off
         except REDIS_DOWN as exc:
             logger.error("worker %s closes without Redis (%s): its leases stay until its heartbeat expires, "
                          "then other workers take them", self.worker, exc)
@@ -319,7 +321,6 @@ class LeasingScheduler(RedisScheduler):
             self.stat("distributed/requests_not_queued", len(self.pending))
             logger.error("%d requests found while Redis was unreachable could not be queued: not crawled "
                          "in this run (e.g. %s)", len(self.pending), self.pending[0].url)
-        # scrapy-redis' close() flushes only without SCHEDULER_PERSIST, which is always on here
 
     def beat(self) -> None:
         self.server.set(self.key(ALIVE_KEY), str(time.time()), px=int(self.ttl * 1000))
@@ -413,7 +414,12 @@ class LeasingScheduler(RedisScheduler):
     # --- the periodic tick: leases, heartbeat, dead workers, pushed URLs --------------
 
     def tick(self) -> None:
-        if self.stopping:
+        if self.stopping:  # closing: keep the heartbeat while Redis answers, so the leases stay ours
+            try:
+                if time.monotonic() - self._last_beat >= self.ttl / 3:
+                    self.beat()
+            except REDIS_DOWN:
+                pass
             return
         try:
             if self.data_lost():

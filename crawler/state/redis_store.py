@@ -233,7 +233,8 @@ class RedisStateStore(StateStore):
                     try:
                         pipe.execute()
                     except redis.WatchError as exc:
-                        exec_lost = exec_lost or "occurred" in str(exc)  # redis-py: "A ... occurred while watching"
+                        # redis-py says "A ConnectionError occurred while watching ..." for a dead connection
+                        exec_lost = exec_lost or "occurred" in str(exc)
                         raise
                     return decision
                 except redis.WatchError:
