@@ -22,14 +22,24 @@ What the `DistributedCrawl` add-on (in ADDONS) switches on when REDIS_URL is set
   scheduled run re-reads the list pages), unless DISTRIBUTED_CLEAR_ON_FINISH
   is off.
 - exactly once per crawl (`EmitOncePipeline`): an article id is emitted by one
-  worker only (`<spider>:emitted`, SADD by the JSONL exporter right before the
-  write), even when a reclaimed request is fetched again or two URLs lead to
-  one article.
+  worker only (`<spider>:emitted`, a hash id -> worker, claimed by the JSONL
+  exporter right before the write), even when a reclaimed request is fetched
+  again or two URLs lead to one article.
 - the incremental state store in Redis too (STATE_URI = REDIS_URL unless set).
 - feeds written through unbuffered files (`FlushingFileFeedStorage`): a killed
   worker's feed holds every line it emitted.
 - start URLs pushed by `python -m crawler.push_urls` (`<spider>:start_urls`,
-  JSON `{"url": ..., "site": ...}` lines) are taken by whichever worker is idle.
+  JSON `{"url": ..., "site": ...}` lines) are taken by whichever worker is idle,
+  through its `<spider>:starting:<worker>` list (reclaimed with its leases).
+- Redis going away (crawler/redis_conn.py): every command retried with
+  back-off for DISTRIBUTED_REDIS_OUTAGE seconds; past that the worker stops
+  (reason `redis_unavailable`). A Redis back without the crawl's data (the
+  `<spider>:crawl` marker gone) stops it too (`redis_data_lost`): the crawl is
+  incomplete and says so (`scrapy crawl` exits 3, crawler/commands/crawl.py).
+  After every outage a worker puts back what it wrote that Redis no longer has
+  (an older snapshot) and requeues leases it had already let go. Replies lost
+  with a connection cannot lose work: a request is marked seen and queued in
+  one script, an emit claim names its worker.
 
 scrapy-redis 0.9.1 with Scrapy 2.19 — what was checked and what is replaced here:
 - its dupefilter computes its own fingerprint (sha1 of method, canonical URL
