@@ -5,33 +5,19 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-# Query parameters that track the visitor and never select content.
-TRACKING_PARAMS = re.compile(r"^(?:utm_\w+|spm|from|source|share_token|share|fbclid|gclid|_t|timestamp|isappinstalled)$", re.I)
-DEFAULT_PORTS = {"http": 80, "https": 443}
+from .urls import canonical_url
+
+# The project's one URL canonicaliser (cleaners/urls.py), under its old name here.
+canonicalize_url = canonical_url
 WORD = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|[^\W_]+", re.U)
 SHINGLE = 3
 SIMHASH_BITS = 64
 
 
-def canonicalize_url(url: str) -> str:
-    """Scheme and host lower-cased, default port, fragment and tracking parameters dropped."""
-    try:
-        parts = urlsplit(url.strip())
-        host = (parts.hostname or "").lower()
-        port = parts.port
-    except ValueError:
-        return url.strip()
-    scheme = parts.scheme.lower()
-    netloc = host if port in (None, DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                       if not TRACKING_PARAMS.match(k)])
-    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
-
-
-def record_id(canonical_url: str) -> str:
-    return hashlib.sha256(canonicalize_url(canonical_url).encode("utf-8")).hexdigest()[:24]
+def record_id(url: str) -> str:
+    """24 hex digits of the sha256 of the URL's canonical form."""
+    return hashlib.sha256(canonical_url(url).encode("utf-8")).hexdigest()[:24]
 
 
 def content_sha256(text: str) -> str:

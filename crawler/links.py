@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urldefrag, urljoin, urlparse
+from urllib.parse import parse_qsl, urljoin, urlparse
 
 from scrapy.http import TextResponse
+
+from cleaners.urls import canonical_url
 
 # Anchor texts that mean "another page of this list/article".
 PAGER_TEXTS = ("下一页", "下页", "尾页", "末页", "最后一页", "后页", "next", "next page", "last", ">", ">>", "»")
@@ -85,7 +87,7 @@ def anchors(response: TextResponse, scope_xpaths: tuple[str, ...] = ()) -> list[
         href = (a.get("href") or "").strip()
         if not href or href.startswith("#") or NON_HTTP.match(href):
             continue
-        url = urldefrag(urljoin(base, href))[0]
+        url = canonical_url(urljoin(base, href), sort_query=False)  # classified as it will be asked for
         if not url.startswith(("http://", "https://")):
             continue
         text = " ".join(a.text_content().split())

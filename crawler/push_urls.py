@@ -36,17 +36,25 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--site", help="a registry site: its start URLs, or the site the given URLs belong to")
     ap.add_argument("--registry", help="another sites.toml (the workers' SITES_REGISTRY)")
     ap.add_argument("--key", default=START_URLS_KEY, help="Redis list (default %(default)s)")
+    ap.add_argument("--outage", type=float, default=10.0,
+                    help="seconds to keep retrying an unreachable Redis (default %(default)s)")
     args = ap.parse_args(argv)
     if not args.urls and not args.site:
         ap.error("give start URLs, or --site NAME")
-    import redis
+    from crawler.redis_conn import REDIS_DOWN, connect
 
     items = entries(args.urls, args.site, args.registry)
     key = args.key % {"name": args.spider}
-    client = redis.Redis.from_url(args.redis)
-    if items:
-        client.rpush(key, *[json.dumps(e, ensure_ascii=False) for e in items])
-    print(f"pushed {len(items)} start URL(s) to {key} ({client.llen(key)} waiting)")
+    client = connect(args.redis, args.outage)
+    try:
+        if items:  # sent again after a lost reply, a URL is pushed twice: the dupefilter makes it one
+            client.rpush(key, *[json.dumps(e, ensure_ascii=False) for e in items])
+        waiting = client.llen(key)
+    except REDIS_DOWN as exc:
+        print(f"push_urls: Redis {args.redis} unreachable for {args.outage:g} s ({exc}): nothing pushed",
+              file=sys.stderr)
+        return 1
+    print(f"pushed {len(items)} start URL(s) to {key} ({waiting} waiting)")
     return 0
 
 

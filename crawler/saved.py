@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, urldefrag
 
-from w3lib.url import canonicalize_url
+from cleaners.urls import canonical_url
 
 
 @dataclass
@@ -79,7 +79,7 @@ def load_site(index: Path) -> SavedSite:
 
 
 def url_key(url: str) -> str:
-    return canonicalize_url(urldefrag(url)[0])
+    return canonical_url(url)
 
 
 def body_key(body: bytes) -> str:

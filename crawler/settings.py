@@ -16,7 +16,8 @@ from crawler import PROJECT_NAME, PROJECT_URL, PROJECT_VERSION
 BOT_NAME = PROJECT_NAME  # "edunews-crawler": in the log's first line and Scrapy's telnet/stats
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
-# `scrapy runall`, `scrapy reclean`, and `scrapy shell` / `scrapy check` fitted to the project.
+# `scrapy runall`, `scrapy reclean`, `crawl` (exits 3 when a distributed crawl could not
+# finish), and `scrapy shell` / `scrapy check` fitted to the project.
 COMMANDS_MODULE = "crawler.commands"
 
 # --- politeness -------------------------------------------------------------
@@ -129,6 +130,9 @@ DISTRIBUTED_WORKER_TTL = 30
 DISTRIBUTED_IDLE_CLOSE = 5
 # The worker that finishes a crawl clears its dupefilter, so the next run starts afresh.
 DISTRIBUTED_CLEAR_ON_FINISH = True
+# Redis unreachable: commands are retried with back-off for this long (seconds) in
+# all; past it the worker stops (reason redis_unavailable, `scrapy crawl` exits 3).
+DISTRIBUTED_REDIS_OUTAGE = 60
 
 # --- scheduled crawls: state, duplicates, raw responses (docs/scheduling.md) ----
 # The state store remembers what earlier runs emitted: a run then emits only new
@@ -199,6 +203,8 @@ URL_POLICY_ENABLED = True
 URL_POLICY_MAX_LENGTH = 1024
 URL_POLICY_MAX_PATH_DEPTH = 16
 URL_POLICY_MAX_SEGMENT_REPEATS = 2
+# One URL identity (cleaners/urls.py) for the duplicate filters too, plain and Redis.
+REQUEST_FINGERPRINTER_CLASS = "crawler.url_policy.CanonicalRequestFingerprinter"
 DEPTH_LIMIT = 1000  # links from a start URL (pagination counts: long lists stay reachable)
 # Cookies (crawler/middlewares/cookies.py): bytes of name+value per cookie, cookies per
 # site (registrable domain) and per jar; beyond them a cookie is refused. Request headers

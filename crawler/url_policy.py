@@ -4,9 +4,12 @@ Traps are link spaces without end: calendars whose "next month" always
 exists, session ids that make every URL new, paths that grow one segment per
 page (/a/a/a/...). Defences, each cheap and explainable:
 
-- canonical_url: session ids (;jsessionid=, PHPSESSID, sid, ASPSESSIONID...)
-  and tracking parameters (utm_*, spm, fbclid...) removed, so the duplicate
-  filter sees one URL where the site shows many;
+- canonical_url (cleaners/urls.py, the project's one canonicaliser): session
+  ids (;jsessionid=, PHPSESSID, sid, ASPSESSIONID...), tracking parameters
+  (utm_*, from, spm, fbclid...) and the fragment removed, the query sorted, so
+  the duplicate filter sees one URL where the site shows many;
+  CanonicalRequestFingerprinter makes Scrapy's (and Redis') duplicate filter
+  use it too;
 - trap_reason: a URL too long, a path too deep, a path segment repeated too
   often, or a calendar-like query (date/year/month parameters) outside a
   plausible range of years;
@@ -15,56 +18,44 @@ page (/a/a/a/...). Defences, each cheap and explainable:
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit
+from weakref import WeakKeyDictionary
 
-# Query keys that carry a session, never content (compared lower-case).
-SESSION_KEYS = frozenset({
-    "jsessionid", "phpsessid", "sid", "sessionid", "session_id", "sessid", "cfid", "cftoken",
-    "aspsessionid", "zenid", "oscsid", "s_sid",
-})
-SESSION_KEY_PREFIXES = ("aspsessionid",)  # ASPSESSIONIDQSCTRBQA=...
-# Tracking parameters added by share buttons and ads.
-TRACKING_KEYS = frozenset({
-    "fbclid", "gclid", "yclid", "msclkid", "dclid", "spm", "isappinstalled", "_hsenc", "_hsmi",
-    "mc_cid", "mc_eid", "igshid",
-})
-TRACKING_KEY_PREFIXES = ("utm_",)
-# ;jsessionid=ABC in the path (Java servlets), also ;sid=, ;phpsessid=.
-_PATH_SESSION = re.compile(r";(?:jsessionid|sid|phpsessid|sessionid)=[^/?#;]*", re.I)
+from cleaners.urls import canonical_url
+
+__all__ = ["canonical_url", "CanonicalRequestFingerprinter", "TrapLimits", "trap_reason"]
+
 # Calendar-like query parameters and the years they name.
 CALENDAR_KEYS = frozenset({"date", "day", "month", "year", "ym", "yearmonth", "cal", "calendar",
                            "d", "y", "m", "time", "week"})
 _YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 
 
-def _is_session_key(key: str) -> bool:
-    k = key.lower()
-    return k in SESSION_KEYS or k.startswith(SESSION_KEY_PREFIXES)
+class CanonicalRequestFingerprinter:
+    """REQUEST_FINGERPRINTER_CLASS: Scrapy's fingerprint (method, URL, body; no
+    headers) of the request's canonical URL, so every duplicate filter (Scrapy's
+    and the Redis one in crawler/distributed.py) agrees with the record ids."""
 
+    def __init__(self) -> None:
+        self._cache: WeakKeyDictionary = WeakKeyDictionary()
 
-def _is_tracking_key(key: str) -> bool:
-    k = key.lower()
-    return k in TRACKING_KEYS or k.startswith(TRACKING_KEY_PREFIXES)
+    @classmethod
+    def from_crawler(cls, crawler) -> "CanonicalRequestFingerprinter":
+        return cls()
 
-
-def canonical_url(url: str) -> str:
-    """The URL without session ids, tracking parameters and fragment. Parameter
-    order and everything else is kept: sites do route on them."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    path = _PATH_SESSION.sub("", parts.path)
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        kept = [(k, v) for k, v in pairs if not (_is_session_key(k) or _is_tracking_key(k))]
-        if len(kept) != len(pairs):
-            query = urlencode(kept, doseq=True)
-    return urlunsplit((parts.scheme, parts.netloc, path, query, ""))
+    def fingerprint(self, request) -> bytes:
+        fp = self._cache.get(request)
+        if fp is None:
+            key = {"method": request.method.upper(), "url": canonical_url(request.url),
+                   "body": (request.body or b"").hex(), "headers": {}}
+            fp = hashlib.sha1(json.dumps(key, sort_keys=True).encode()).digest()
+            self._cache[request] = fp
+        return fp
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,10 @@ became of each (recovered, record, error record, refused), articles expected vs
 emitted, lost and duplicated; the security scenarios (another port of the start
 host, the browser's connections, a cookie storm, attempts to reach beyond
 loopback); then the fuzz run over clean_page and the kill -9 loop; whether every
-page of each crawl is accounted for; two run_all at once on one state store; and
-the cleaning processes left after kill -9 of the crawler.
+page of each crawl is accounted for; two run_all at once on one state store;
+the cleaning processes left after kill -9 of the crawler; then Redis failing
+under a distributed crawl (a real redis-server killed with SIGKILL: back with
+its AOF, back empty, never back; absent at start).
 Exit status 1 when anything was lost, duplicated, crashed, torn or unaccounted.
 """
 
@@ -80,6 +82,47 @@ def bad_input_figures(tmp: Path) -> bool:
           f"stderr {cli['head_stderr']!r}")
     return bool(enc["wrong"] or any(r.get("outcome") != "record" for r in sizes.values())
                 or cli["lines"] != cli["inputs"] or not cli["valid_utf8_json"] or cli["tracebacks"])
+
+
+def redis_faults(tmp: Path, kills: int) -> dict:
+    """The Redis scenarios of tests/distributed/redis_faults.py, with their figures."""
+    from benchmarks.generated_site import GeneratedSite, serve
+    from tests.distributed import redis_faults as rf
+    from tests.distributed.workers import article_urls
+
+    site = GeneratedSite(120)
+    bad = 0
+    with serve(site) as base:
+        expected = article_urls(site, base)
+        runs = [
+            rf.unreachable_at_start(tmp / "start", base),
+            rf.restarted_with_data(tmp / "aof", rf.RedisServer(tmp / "aof" / "redis", True), expected, base,
+                                   kills=kills),
+            rf.rolled_back(tmp / "rdb", rf.RedisServer(tmp / "rdb" / "redis", "rdb"), expected, base),
+            rf.restarted_without_data(tmp / "empty", rf.RedisServer(tmp / "empty" / "redis", False), expected,
+                                      base),
+            rf.gone_for_good(tmp / "gone", rf.RedisServer(tmp / "gone" / "redis", False), expected, base),
+        ]
+    print(f"\n{'Redis fault':<30} {'kills':>5} {'exit':>7} {'finish reason':<34} {'s':>4} "
+          f"{'emitted':>7} {'errors':>6} {'missing':>7} {'dup':>3} {'unacc.':>6}")
+    print("-" * 117)
+    for run in runs:
+        reasons = ",".join(run.finish_reasons())
+        complete = run.fault != "kill -9, never back" and run.expected
+        missing = len(run.missing()) if complete else "-"
+        print(f"{run.fault:<30} {run.kills:>5} {','.join(map(str, run.codes)):>7} {reasons:<34} "
+              f"{run.seconds_to_exit:>4.0f} {len(run.emitted()):>7} {len(run.errors()):>6} {missing!s:>7} "
+              f"{run.duplicated():>3} {run.unaccounted() + run.pipeline_failures():>6}")
+        unreported = run.duplicated() - len(run.reported_twice())  # said so in the log: not hidden
+        bad += unreported + run.unaccounted() + run.pipeline_failures() + (missing if complete else 0)
+    start, aof, rdb, empty, gone = runs
+    bad += (start.codes[0] == 0) + (aof.codes != [0]) + (rdb.codes != [0, 0]) + (empty.codes[0] != 3) \
+        + (empty.codes[1] != 0) + (gone.codes != [3]) + (rdb.written_twice() != rdb.reported_twice())
+    print("(exit: the workers' statuses, 3 = crawl not finished; s: seconds from the last fault to the exit; "
+          "missing: articles in no feed and no errors file, for the crawls that must complete; "
+          "dup: articles written twice, all of them reported in the workers' logs; "
+          "unacc.: article pages that became no record, no error record and no counted drop)")
+    return {"bad": bad}
 
 
 def main() -> int:
@@ -158,10 +201,11 @@ def main() -> int:
     o = loss.run_orphans(tmp / "orphans")
     print(f"kill -9 of a crawler with {o['pool_processes']} pool processes: {o['left']} left after {o['wait_s']:.0f} s")
 
+    r = redis_faults(tmp / "redis", kills=1 if opts.quick else 3)
     print(f"\n{time.monotonic() - started:.0f} s; work files in {tmp}")
     bad = (totals["lost"] or totals["duplicated"] or problems or f["crashes"] or k["lost"] or k["duplicated"]
            or k["torn_lines"] or groups[2].extra["second_hits"] or sec or bad_input or unbalanced or o["left"]
-           or any(t["lost"] or t["duplicated"] or t["in_store_not_in_feed"] or t["third_emitted"] for t in together))
+           or any(t["lost"] or t["duplicated"] or t["in_store_not_in_feed"] or t["third_emitted"] for t in together) or r["bad"])
     return 1 if bad else 0
 
 

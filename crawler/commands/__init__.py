@@ -1,2 +1,3 @@
 """The project's Scrapy commands (COMMANDS_MODULE): `scrapy runall`, `scrapy reclean`,
-and `scrapy shell` / `scrapy check` adjusted to this project (see each module)."""
+`crawl` with an exit status that says when a crawl could not finish, and
+`scrapy shell` / `scrapy check` adjusted to this project (see each module)."""

@@ -1,7 +1,8 @@
 """Apply crawler/url_policy.py to every link a spider follows.
 
 A spider middleware: requests yielded by callbacks get the canonical URL
-(session ids and tracking parameters removed, counted `url_policy/canonicalised`)
+(session ids, tracking parameters and the fragment removed, the query left in
+the site's order; counted `url_policy/canonicalised`)
 and are dropped when they look like a trap (`url_policy/trap/<reason>`, logged).
 Start requests are the user's and pass untouched; continuation pages of an
 article are canonicalised but never dropped (they are bounded by the spider).
@@ -39,7 +40,7 @@ class UrlPolicyMiddleware:
     def _apply(self, item: Any) -> Any | None:
         if not isinstance(item, Request):
             return item
-        url = canonical_url(item.url)
+        url = canonical_url(item.url, sort_query=False)  # the site's parameter order is kept on the wire
         if url != item.url:
             self.stats.inc_value("url_policy/canonicalised")
             item = item.replace(url=url)

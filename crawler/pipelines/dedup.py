@@ -14,7 +14,9 @@ For each clean record the store decides, atomically (crawler/state/store.py):
   duplicate of a mirror: it becomes the original later copies point to.
 
 Nothing is dropped silently: duplicates are marked, and dropped from the feed
-only with DEDUP_DROP_DUPLICATES (counted, `DuplicateDropped`).
+only with DEDUP_DROP_DUPLICATES (counted, `DuplicateDropped`). A record the
+store cannot decide on (StoreUnavailable: its Redis gone for longer than its
+outage bound) becomes an error record with stage `state`.
 
 Settings: STATE_ENABLED (the pipeline needs the store), DEDUP_ENABLED (True),
 DEDUP_DROP_DUPLICATES (False), DEDUP_NEAR_DISTANCE (3), DEDUP_MIRROR_SPAM_SCORE (0.5).
@@ -27,9 +29,10 @@ from typing import Any
 
 from scrapy.exceptions import DropItem, NotConfigured
 
-from crawler.items import ArticleRecord
+from crawler.items import ArticleRecord, ErrorRecord
 from crawler.provenance import utc_now_iso
 from crawler.state.runtime import state_for
+from crawler.state.store import StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +69,18 @@ def is_mirror_like(record: dict, spam_threshold: float) -> bool:
         return False
 
 
+# What an error record keeps of the article it replaces (the error schema's provenance).
+ERROR_PROVENANCE = ("url", "final_url", "site", "site_type", "spider", "crawl_id", "fetched_at", "http",
+                    "raw_sha256", "cleaner_version", "id")
+
+
+def store_error(item: dict, reason: str) -> ErrorRecord:
+    """The error record of an article the state store could not decide on."""
+    rec = ErrorRecord(error="state", reason=reason[:500])
+    rec.update({k: item.get(k) for k in ERROR_PROVENANCE})
+    return rec
+
+
 class DedupPipeline:
     def __init__(self, crawler: Any):
         settings = crawler.settings
@@ -86,7 +101,11 @@ class DedupPipeline:
             return item
         state = self.state
         mirror_like = is_mirror_like(item, state.mirror_spam_score)
-        decision = state.store.claim(dict(item), state.run_id, mirror_like, state.near_distance)
+        try:
+            decision = state.store.claim(dict(item), state.run_id, mirror_like, state.near_distance)
+        except StoreUnavailable as exc:
+            logger.error("%s: %s", item.get("url"), exc)
+            return store_error(item, str(exc))
         self.stats.inc_value(f"state/{decision.outcome}")
         if decision.outcome == "unchanged":
             state.store.touch(item.get("url"), item.get("fetched_at") or utc_now_iso())

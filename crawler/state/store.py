@@ -49,6 +49,11 @@ BAND_BITS = 64 // BANDS
 OUTCOMES = ("new", "changed", "unchanged", "in_flight")
 
 
+class StoreUnavailable(RuntimeError):
+    """The store cannot be reached (a Redis server gone for longer than its
+    outage bound): the record in hand becomes an error record, not a crash."""
+
+
 @dataclass
 class Decision:
     """What to do with a record, and what to write into it."""
@@ -291,7 +296,7 @@ def open_store(uri: str) -> StateStore:
 
 
 __all__ = [
-    "Article", "Claim", "Decision", "IndexEntry", "Run", "StateStore", "open_store", "classify",
+    "Article", "Claim", "Decision", "IndexEntry", "Run", "StateStore", "StoreUnavailable", "open_store", "classify",
     "bands", "article_from_record", "record_urls", "run_is_alive", "this_process",
     "NEAR_DISTANCE", "OUTCOMES",
 ]

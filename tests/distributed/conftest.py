@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -11,14 +9,23 @@ from pathlib import Path
 import pytest
 
 from benchmarks.generated_site import GeneratedSite, serve
+from tests.distributed.redis_faults import REDIS_SERVER, RedisServer, free_port
 
-REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
+@pytest.fixture
+def redis_server(tmp_path: Path):
+    """A factory of killable redis-servers; every one is killed at the end."""
+    if not Path(REDIS_SERVER).exists():
+        pytest.fail("redis-server is not installed (apt-get install redis-server)")
+    servers: list[RedisServer] = []
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    def make(persistence: bool) -> RedisServer:
+        servers.append(RedisServer(tmp_path / f"redis-{len(servers)}", persistence))
+        return servers[-1]
+
+    yield make
+    for server in servers:
+        server.kill()
 
 
 @pytest.fixture

@@ -3,85 +3,14 @@ exactly once across their feeds, even when a worker is killed part-way."""
 
 from __future__ import annotations
 
-import json
-import os
-import signal
-import subprocess
-import sys
 import time
-from collections import Counter
-from pathlib import Path
 
 import pytest
 import redis
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.distributed.workers import Worker, article_urls, assert_exactly_once
 
 pytestmark = pytest.mark.redis
-
-SETTINGS = {
-    "DOWNLOAD_DELAY": "0",
-    "AUTOTHROTTLE_ENABLED": "False",
-    "ROBOTSTXT_OBEY": "False",
-    "CONCURRENT_REQUESTS": "8",
-    "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
-    "CLEAN_WORKERS": "0",  # two crawler processes already use both cores
-    "DISTRIBUTED_WORKER_TTL": "3",
-    "DISTRIBUTED_IDLE_CLOSE": "2",
-    "LOG_LEVEL": "INFO",
-}
-
-
-class Worker:
-    def __init__(self, name: str, tmp: Path, redis_url: str, start_url: str, extra: dict | None = None):
-        self.feed = tmp / f"{name}.jsonl"
-        self.log = tmp / f"{name}.log"
-        cmd = [sys.executable, "-m", "scrapy", "crawl", "provincial_portal", "-a", f"start_urls={start_url}",
-               "-O", str(self.feed)]
-        for k, v in {**SETTINGS, "REDIS_URL": redis_url, **(extra or {})}.items():
-            cmd += ["-s", f"{k}={v}"]
-        env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-        env["PYTHONPATH"] = str(ROOT)
-        self._log = open(self.log, "w")
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-
-    def records(self) -> list[dict]:
-        if not self.feed.exists():
-            return []
-        lines = self.feed.read_text(encoding="utf-8").splitlines()
-        return [json.loads(line) for line in lines if line.strip()]
-
-    def wait(self, timeout: float) -> int:
-        try:
-            return self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            pytest.fail(f"worker did not finish in {timeout} s; log:\n{self.log.read_text()[-3000:]}")
-        finally:
-            self._log.close()
-
-    def kill(self) -> None:
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.proc.wait(10)
-
-
-def article_urls(site, base: str) -> set[str]:
-    return {base + p for p in site.article_paths()}
-
-
-def assert_exactly_once(records: list[dict], expected: set[str]) -> None:
-    urls = Counter(r["url"] for r in records)
-    twice = {u: n for u, n in urls.items() if n > 1}
-    assert not twice, f"emitted more than once: {list(twice)[:5]}"
-    missing = expected - set(urls)
-    assert not missing, f"{len(missing)} articles missing, e.g. {sorted(missing)[:3]}"
-    assert set(urls) == expected
-    ids = Counter(r["id"] for r in records)
-    assert max(ids.values()) == 1
 
 
 def test_two_workers_share_one_crawl(tmp_path, redis_url, site, site_base):
