@@ -17,11 +17,13 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import urlparse
 
+from lxml import etree
+
+from cleaners.profiles import SITE_TYPES  # one list of site types: the cleaner's profiles
+
 # The shipped registry, read as package data: it is a file in a checkout, a member
 # of the zip when the project runs from an egg (Scrapyd).
 DEFAULT_REGISTRY = resources.files("crawler") / "sites.toml"
-
-SITE_TYPES = ("provincial_portal", "quality_education", "university_party", "mirror", "generic")
 
 _KNOWN_KEYS = {
     "site_name",
@@ -78,6 +80,8 @@ class Site:
             lists = tuple(re.compile(p) for p in _str_list(name, data, "list_url_patterns"))
         except re.error as exc:
             raise RegistryError(f"site {name!r}: bad URL pattern: {exc}") from exc
+        for key in ("content_xpath", "list_xpath"):
+            _check_xpath(name, key, data.get(key))
         return cls(
             name=name,
             site_type=site_type,
@@ -92,6 +96,18 @@ class Site:
             list_xpath=data.get("list_xpath") or None,
             list_api=_list_api(name, data.get("list_api")),
         )
+
+
+def _check_xpath(name: str, key: str, xpath) -> None:
+    """An XPath that does not compile is refused here, once, not ignored on every page."""
+    if xpath is None or xpath == "":
+        return
+    if not isinstance(xpath, str):
+        raise RegistryError(f"site {name!r}: {key} must be a string")
+    try:
+        etree.XPath(xpath)
+    except etree.XPathSyntaxError as exc:
+        raise RegistryError(f"site {name!r}: {key} is not a valid XPath ({exc}): {xpath!r}") from exc
 
 
 def _list_api(name: str, api) -> dict | None:

@@ -47,6 +47,9 @@ def test_registry_matches_the_saved_fixture_sites():
     ('[sites.x]\nsite_type = "portal"\nstart_urls = ["http://a.cn/"]\n', "site_type"),
     ('[sites.x]\nsite_type = "mirror"\n', "start_urls"),
     ('[sites.x]\nsite_type = "mirror"\nstart_urls = ["http://a.cn/"]\narticle_url_patterns = ["("]\n', "pattern"),
+    ('[sites.x]\nsite_type = "mirror"\nstart_urls = ["http://a.cn/"]\ncontent_xpath = "//div[@id=\'zoom\'"\n',
+     "content_xpath is not a valid XPath"),
+    ('[sites.x]\nsite_type = "mirror"\nstart_urls = ["http://a.cn/"]\nlist_xpath = "//ul[["\n', "list_xpath is not a valid XPath"),
 ])
 def test_registry_rejects_bad_entries(tmp_path, toml, message):
     path = tmp_path / "sites.toml"
