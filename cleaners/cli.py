@@ -86,7 +86,7 @@ def _main(argv: list[str] | None) -> int:
     results = _results(inputs, args, headers)
     try:
         for line, outcome in results:
-            sys.stdout.buffer.write(line)
+            _write_whole(line)
             tally[outcome] += 1
             progress.update(tally)
         sys.stdout.buffer.flush()
@@ -102,6 +102,16 @@ def _main(argv: list[str] | None) -> int:
     progress.clear()
     sys.stderr.write(closing_line(tally, skipped) + "\n")
     return 0 if tally["record"] + tally["error"] else EXIT_NOTHING_READ
+
+
+def _write_whole(line: bytes) -> None:
+    """Write one line whole: a Ctrl-C waits until it is out (a torn last line is no JSON)."""
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        sys.stdout.buffer.write(line)
+        sys.stdout.buffer.flush()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)  # a Ctrl-C that came meanwhile is raised now
 
 
 def closing_line(tally: collections.Counter, skipped: collections.Counter) -> str:

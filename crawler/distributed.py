@@ -75,16 +75,19 @@ from scrapy.extensions.feedexport import FileFeedStorage
 from scrapy.utils.misc import load_object
 from scrapy.utils.defer import deferred_from_coro
 
-try:
-    from scrapy_redis.dupefilter import RFPDupeFilter
-    from scrapy_redis.scheduler import Scheduler as RedisScheduler
-except ImportError:  # the [distributed] extra is not installed: REDIS_URL says so when set
-    RFPDupeFilter = RedisScheduler = None
 from twisted.internet import task
 
 from crawler.feeds import is_durable_feed
 from crawler.items import ArticleRecord
-from crawler.redis_conn import DEFAULT_OUTAGE, REDIS_DOWN, connection_params, describe, outages
+
+try:
+    from scrapy_redis.dupefilter import RFPDupeFilter
+    from scrapy_redis.scheduler import Scheduler as RedisScheduler
+
+    from crawler.redis_conn import DEFAULT_OUTAGE, REDIS_DOWN, connection_params, describe, outages
+except ImportError:  # the [distributed] extra is not installed: REDIS_URL says so when set
+    RFPDupeFilter = RedisScheduler = None
+    REDIS_DOWN = ()  # nothing of Redis runs: no error of it to catch
 
 logger = logging.getLogger(__name__)
 

@@ -84,7 +84,7 @@ def test_parquet_feeds_load_together_with_datasets(tmp_path, monkeypatch):
     assert any(r["part_urls"] for r in rows.values()) and any(r["part_urls"] is None for r in rows.values())
     # The errors file and the summary go beside a Parquet feed too.
     for feed, _ in feeds.values():
-        assert feed.with_name(feed.stem + ".summary.json").exists()
+        assert feed.with_name(feed.name + ".summary.json").exists()  # only .jsonl leaves the name
 
 
 def test_csv_feed_keeps_every_field_and_writes_nested_ones_as_json(tmp_path):

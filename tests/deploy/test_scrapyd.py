@@ -155,11 +155,11 @@ def test_scheduled_replay_job_writes_its_feed_into_items_dir(scrapyd, tmp_path):
 
     # Scrapyd's items_dir asks for format "jsonlines": the crash-safe exporter writes it,
     # so the state store counted each line only once it was on disk.
-    summary = json.loads(feed.with_name(f"{job['id']}.summary.json").read_text(encoding="utf-8"))
+    summary = json.loads(feed.with_name(f"{feed.name}.summary.json").read_text(encoding="utf-8"))
     assert summary["articles_emitted"] == len(records) and summary["errors"] == 0
     assert "no JSONL feed" not in log
     assert f"'state/committed': {len(records)}," in log
-    assert feed.with_name(f"{job['id']}.errors.jsonl").exists()
+    assert feed.with_name(f"{feed.name}.errors.jsonl").exists()
 
 
 def run_schedule_script(base: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
