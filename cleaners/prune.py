@@ -19,6 +19,15 @@ from .profiles import BREADCRUMB_PATTERN, SIDEBAR_HEADING_PATTERN, Profile
 
 ALWAYS_DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "embed",
                     "svg", "canvas", "button", "select", "textarea", "input")
+# Tags that never hold content but, left unclosed, swallow the page in lxml's tree.
+# (<noscript> and <template> are not among them: what they hold is an alternative
+# to the page, never shown beside it.)
+SWALLOWING_TAGS = frozenset(("iframe", "object", "embed", "svg", "canvas", "button", "select", "textarea"))
+SWALLOWED_BLOCK_TAGS = frozenset("p div article section main h1 h2 h3 h4 h5 h6 ul ol li table blockquote".split())
+# ...when they hold this much text and this share of the page's.
+SWALLOWED_MIN_CHARS = 200
+SWALLOWED_MIN_SHARE = 0.2
+STRUCTURED_DATA_TYPE = "application/ld+json"
 HIDDEN_XPATH = ("//body//*[@hidden or contains(translate(@style, ' ABCDEFGHIJKLMNOPQRSTUVWXYZ',"
                 " 'abcdefghijklmnopqrstuvwxyz'), 'display:none') or contains(translate(@style,"
                 " ' ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), 'visibility:hidden')]")
@@ -44,12 +53,50 @@ WS = re.compile(r"\s+")
 
 
 def drop_invisible(root) -> int:
-    """Remove elements whose text is never shown; keep their tails."""
+    """Remove elements whose text is never shown; keep their tails.
+
+    A form control or embed that holds a large part of the page's text is not
+    one: the page never closed it (`<button>` in a header), and lxml nested the
+    rest of the page inside it. It is unwrapped, so its content stays.
+    Structured data (JSON-LD) moves to <head>: never text, but the extractor
+    reads it (a forum thread's posts are content).
+    """
+    doomed = list(root.iter(*ALWAYS_DROP_TAGS))
+    stats = total = None
+    if any(el.tag in SWALLOWING_TAGS and len(el) for el in doomed):  # children: one pass counts the text
+        body = root.find("body")
+        stats = _text_stats(body if body is not None else root)
+        total = max(stats.values(), key=lambda s: s[0], default=(0,))[0]
     n = 0
-    for el in list(root.iter(*ALWAYS_DROP_TAGS)):
+    for el in doomed:
+        if stats is not None and el.tag in SWALLOWING_TAGS and _swallowed_content(el, stats, total):
+            el.drop_tag()
+            continue
+        if el.tag == "script" and (el.get("type") or "").strip().lower() == STRUCTURED_DATA_TYPE:
+            if _move_to_head(root, el):
+                continue
         _remove_keep_tail(el)
         n += 1
     return n
+
+
+def _swallowed_content(el, stats: dict, total: int) -> bool:
+    """True if `el` holds blocks of text a control never has: content it swallowed."""
+    size = stats.get(el, (0,))[0]
+    if size < SWALLOWED_MIN_CHARS or size < SWALLOWED_MIN_SHARE * total:
+        return False
+    return any(isinstance(d.tag, str) and d.tag in SWALLOWED_BLOCK_TAGS for d in el.iterdescendants())
+
+
+def _move_to_head(root, el) -> bool:
+    head = root.find("head")
+    if head is None:
+        return False
+    if el.getparent() is not head:
+        _remove_keep_tail(el)
+        el.tail = None
+        head.append(el)
+    return True
 
 
 def prune_tree(root, profile: Profile) -> tuple[dict[str, int], str]:
