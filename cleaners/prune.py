@@ -28,15 +28,22 @@ SWALLOWED_BLOCK_TAGS = frozenset("p div article section main h1 h2 h3 h4 h5 h6 u
 SWALLOWED_MIN_CHARS = 200
 SWALLOWED_MIN_SHARE = 0.2
 STRUCTURED_DATA_TYPE = "application/ld+json"
+# Hidden by an attribute, an inline style, or the class that frameworks give
+# text meant for screen readers only (never on screen: "Skip to content",
+# "This is an image gallery carousel...").
+SCREEN_READER_CLASSES = ("sr-only", "visually-hidden", "visuallyhidden", "screen-reader-text", "screen-reader-only")
 HIDDEN_XPATH = ("//body//*[@hidden or contains(translate(@style, ' ABCDEFGHIJKLMNOPQRSTUVWXYZ',"
                 " 'abcdefghijklmnopqrstuvwxyz'), 'display:none') or contains(translate(@style,"
-                " ' ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), 'visibility:hidden')]")
+                " ' ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), 'visibility:hidden')"
+                + "".join(f" or contains(concat(' ', normalize-space(@class), ' '), ' {c} ')" for c in SCREEN_READER_CLASSES)
+                + "]")
 # Judged removals must leave at least this share of the page's prose, and
 # none may hold more than MAX_BLOCK_PROSE of it;
 # hidden blocks may hold at most this share of it.
 MIN_PROSE_KEPT = 0.3
 MAX_BLOCK_PROSE = 0.25
 MAX_HIDDEN_SHARE = 0.5
+THREAD_MAX_PROSE = 0.6
 # A sidebar container holds at most this share of the page's text and is mostly links.
 SIDEBAR_MAX_SHARE = 0.35
 SIDEBAR_MIN_LINK_DENSITY = 0.5
@@ -48,6 +55,13 @@ LINK_LIST_MIN_LINKS = 3
 LINK_LIST_MIN_DENSITY = 0.55
 LINK_LIST_MAX_CHARS_PER_LINK = 45
 HEADING_MAX_CHARS = 16
+# Containers of reader comments and reviews: `comments`, `comment-list`, `commentlist`,
+# `post_comment_area`, `bottom_sina_comment`, `pdp-reviews_container__2v_ZS`, `disqus_thread`.
+COMMENT_THREAD_NAME = re.compile(
+    r"^(?:[a-z0-9]+[-_])*(?:comments?|commentlist|reviews|pinglun|disqus|respond)"
+    r"(?:[-_](?:area|list|wrap|wrapper|box|container|section|sections|thread|threads|main|root|block|module|"
+    r"panel|form|respond|mod|con|cont|content|bd|body|top|part))?(?:_[a-z0-9_]+)?$")
+NEVER_A_THREAD = frozenset(("html", "body", "main", "article"))
 BLOCK_CONTAINERS = frozenset("div table tbody tr td ul ol dl section aside nav p span li dd".split())
 WS = re.compile(r"\s+")
 
@@ -61,30 +75,33 @@ def drop_invisible(root) -> int:
     Structured data (JSON-LD) moves to <head>: never text, but the extractor
     reads it (a forum thread's posts are content).
     """
-    doomed = list(root.iter(*ALWAYS_DROP_TAGS))
-    stats = total = None
-    if any(el.tag in SWALLOWING_TAGS and len(el) for el in doomed):  # children: one pass counts the text
-        body = root.find("body")
-        stats = _text_stats(body if body is not None else root)
-        total = max(stats.values(), key=lambda s: s[0], default=(0,))[0]
     n = 0
-    for el in doomed:
-        if stats is not None and el.tag in SWALLOWING_TAGS and _swallowed_content(el, stats, total):
-            el.drop_tag()
-            continue
-        if el.tag == "script" and (el.get("type") or "").strip().lower() == STRUCTURED_DATA_TYPE:
-            if _move_to_head(root, el):
-                continue
+    controls = []
+    for el in list(root.iter(*ALWAYS_DROP_TAGS)):
+        if el.tag in SWALLOWING_TAGS:
+            controls.append(el)
+        elif not (el.tag == "script" and (el.get("type") or "").strip().lower() == STRUCTURED_DATA_TYPE
+                  and _move_to_head(root, el)):
+            _remove_keep_tail(el)
+            n += 1
+    total = None  # the page's text, counted only when a control holds much of it
+    for el in controls:
+        if len(el):
+            size = text_length(el)
+            if size >= SWALLOWED_MIN_CHARS:
+                if total is None:
+                    body = root.find("body")
+                    total = text_length(body if body is not None else root)
+                if size >= SWALLOWED_MIN_SHARE * total and _holds_blocks(el):
+                    el.drop_tag()
+                    continue
         _remove_keep_tail(el)
         n += 1
     return n
 
 
-def _swallowed_content(el, stats: dict, total: int) -> bool:
-    """True if `el` holds blocks of text a control never has: content it swallowed."""
-    size = stats.get(el, (0,))[0]
-    if size < SWALLOWED_MIN_CHARS or size < SWALLOWED_MIN_SHARE * total:
-        return False
+def _holds_blocks(el) -> bool:
+    """Blocks of text a control never has: content it swallowed."""
     return any(isinstance(d.tag, str) and d.tag in SWALLOWED_BLOCK_TAGS for d in el.iterdescendants())
 
 
@@ -130,6 +147,17 @@ def prune_tree(root, profile: Profile) -> tuple[dict[str, int], str]:
         for el in judged:
             _remove_keep_tail(el)
         counts["pruned_blocks"] = len(judged)
+        prose = max(prose - sum(_prose(stats, el) for el in judged), 1)
+        hidden_ids |= {id(el) for el in judged}
+
+    # Comment threads are judged apart, after the rest: a review tab can hold
+    # much of a product page, a forum thread nearly all of its page.
+    threads = [el for el in _outermost(_comment_threads(stats))
+               if not _inside(el, hidden_ids) and _prose(stats, el) <= THREAD_MAX_PROSE * prose]
+    if threads and sum(_prose(stats, el) for el in threads) <= (1 - MIN_PROSE_KEPT) * prose:
+        for el in threads:
+            _remove_keep_tail(el)
+        counts["comment_blocks"] = len(threads)
     return counts, hidden_text
 
 
@@ -196,6 +224,23 @@ def _sidebar_container(heading, stats, total: int):
             best = parent
         node = parent
     return best
+
+
+def _comment_threads(stats) -> list:
+    """Reader comments and reviews, by the names templates give their containers.
+
+    Judged like every other removal: a thread that holds much of the page's
+    prose is the page (a forum thread), and stays.
+    """
+    found = []
+    for el in stats:
+        if el.tag in NEVER_A_THREAD:
+            continue
+        names = f"{el.get('id') or ''} {el.get('class') or ''}"
+        if "omment" in names or "eview" in names or "pinglun" in names or "disqus" in names or "respond" in names:
+            if any(COMMENT_THREAD_NAME.match(token) for token in names.lower().split()):
+                found.append(el)
+    return found
 
 
 def _breadcrumbs(stats) -> list:
