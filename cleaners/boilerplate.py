@@ -65,6 +65,17 @@ BOILERPLATE_LINE_RULES: list[Rule] = [
     Rule(r"[\[【（(]?\s*(?:责任编辑|责编|编辑|审核|审校|校对|终审|初审|复审|核稿)\s*[:：].{0,40}", 60),
     Rule(r"[\[(]\s*(?:Editor|Editors|Editor in charge|Responsible editor|Edited by|Executive editor)\s*[:：].{0,60}[\])]", 80),
     Rule(r"(?:Editor in charge|Responsible editor|Executive editor)\s*[:：].{0,60}", 80),
+    # inline ads: the label alone or before the pitch, and the close mark left on its own line
+    Rule(r"(?:[【\[]\s*广告\s*[】\]]|广告)(?:\s*[×✕✖╳xX])?(?:(?:\s*[|｜:：]\s*|\s+|(?<=[】\]])).{1,60})?", 70),
+    Rule(r"[×✕✖╳]", 1),
+    # shopping and recruitment pitches between paragraphs
+    Rule(r".{0,30}(?:立即购买|点击购买|马上抢购|限时抢购|限时优惠|限时特价|点击领取|立即领取|免费领取|立即下载|扫码下载|立即咨询|"
+         r"在线咨询|立即抢购|领取优惠券|点击报名|立即报名|加盟热线|招商热线|高薪诚聘|诚聘英才).{0,30}", 60),
+    # app prompts: 打开APP阅读全文, 下载客户端, 打开网易新闻 查看精彩图片
+    Rule(r".{0,8}(?:打开|下载|安装|前往)\s*.{0,10}(?:APP|App|app|客户端)\s*.{0,20}", 40),
+    Rule(r".{0,8}(?:用|在).{0,10}(?:APP|App|app|客户端)\s*(?:内)?(?:打开|阅读|查看|观看|看).{0,12}", 40),
+    Rule(r"打开.{2,8}(?:新闻|视频)\s*(?:查看|看|阅读|观看).{0,12}", 30),
+    Rule(r"(?:点击)?(?:展开全文|阅读全文|查看全文|余下全文|继续阅读|展开剩余\s*\d+\s*%?)\s*.{0,10}", 20),
 ]
 
 CAPTION_LINE_RULES: list[Rule] = [
@@ -117,6 +128,11 @@ NAV_TOKENS = [
     r"今日导读", r"热门文章", r"栏目热点", r"站长推荐", r"相关文章", r"相关阅读", r"相关新闻", r"推荐阅读",
     r"热点推荐", r"最新文章", r"最新更新", r"微信公众平台", r"微信公众号", r"官方微信", r"官方微博", r"手机版",
     r"站内文章搜索", r"站内搜索", r"信息搜索", r"按文章", r"标题", r"内容", r"搜索",
+    # comment and share widgets, hot lists
+    r"举报", r"回复", r"点赞", r"赞\s*[(（]?\d*[)）]?", r"踩", r"收起", r"展开", r"评论\s*[(（]?\d*[)）]?", r"关注",
+    r"查看更多评论", r"加载更多", r"分享", r"微信", r"微博", r"QQ空间", r"朋友圈", r"QQ", r"复制链接",
+    r"热榜", r"热搜榜?", r"24小时热[文闻点]", r"大家都在看", r"为你推荐", r"编辑推荐", r"热门视频", r"精彩图片", r"热点精选",
+    r"快资讯", r"新闻排行", r"今日热点",
     r"(?<![a-z])(?:print|close|share|back to top|top|more|home|previous|next)(?![a-z])",
 ]
 NAV_LINE_MAX_LEN = 40
@@ -200,7 +216,7 @@ def _line_rule(folded: str, rules: dict) -> str | None:
     return None
 
 
-def _is_metadata_line(folded: str) -> bool:
+def is_metadata_line(folded: str) -> bool:
     """Only `label: value` fields, maybe after a date: 2021-01-08 15:31:39作者:佚名来源:教育部."""
     if len(folded) > METADATA_LINE_MAX_LEN or SENTENCE_END_RE.search(folded):
         return False
@@ -239,7 +255,7 @@ def _classify_line(folded: str, rules: dict) -> str | None:
     key = _line_rule(folded, rules)
     if key:
         return key
-    if _is_metadata_line(folded) or _is_nav_line(folded) or _is_breadcrumb(folded) or _is_footer(folded):
+    if is_metadata_line(folded) or _is_nav_line(folded) or _is_breadcrumb(folded) or _is_footer(folded):
         return "boilerplate_lines"
     return None
 

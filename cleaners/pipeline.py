@@ -12,7 +12,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import replace
 
-from . import boilerplate, floor, pinyin_gloss, script, spam
+from . import article_end, boilerplate, floor, pinyin_gloss, script, spam
 from .encoding import decode_body
 from .errors import CleanError, NoContentError, NotHTMLError, ParseError
 from .extract import extract_bare, extract_text
@@ -198,7 +198,7 @@ def _clean_title(title: str | None, signals: list[str]) -> str | None:
 
 
 def _scrub(text: str, lang: str, title: str | None) -> tuple[str, dict[str, int], list[str]]:
-    """The text steps after extraction: glosses, spam, boilerplate, title lines.
+    """The text steps after extraction: glosses, spam, the end of the article, boilerplate, title lines.
 
     Returns (text, counts by `cleaning` key, spam signals).
     """
@@ -206,6 +206,8 @@ def _scrub(text: str, lang: str, title: str | None) -> tuple[str, dict[str, int]
     text = normalise_whitespace(text)
     text, counts["glosses_removed"] = pinyin_gloss.remove_glosses(text)
     text, signals, counts["spam_removed"] = spam.remove_spam(text)
+    text, end_counts = article_end.cut_after_article(text)
+    counts.update(end_counts)
     text, line_counts = boilerplate.scrub_boilerplate(text, lang)
     counts.update(line_counts)
     text, counts["title_lines"] = _drop_title_lines(text, title)
