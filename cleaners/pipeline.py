@@ -76,7 +76,7 @@ def _clean(body, url, headers, site_type, content_xpath, timings) -> Record:
     meta = extract_metadata(root, page_text, url, lang)
     clock("metadata")
 
-    prune_counts, hidden_text = prune_tree(root, profile)
+    prune_counts, hidden_text, page_prose = prune_tree(root, profile)
     cleaning.update(prune_counts)
     unwrap_layout_tables(root)
     xpaths = ((content_xpath,) if content_xpath else ()) + profile.content_xpaths
@@ -93,7 +93,7 @@ def _clean(body, url, headers, site_type, content_xpath, timings) -> Record:
     title = _clean_title(meta.title, title_signals)
     text, counts, signals = _scrub(text, lang, title)
     clock("scrub")
-    if floor.worth_checking(text, page_text):
+    if floor.worth_checking(text, page_prose):
         bare_root = parse_html(html)
         pinyin_gloss.strip_ruby(bare_root)
         bare = extract_bare(bare_root, url)
