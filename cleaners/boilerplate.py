@@ -295,12 +295,14 @@ def scrub_boilerplate(text: str, lang: str = "zh") -> tuple[str, dict[str, int]]
         rules = {k: rules[k] + _EN_RULES[k] for k in rules}
     counts = {"boilerplate_lines": 0, "captions": 0}
     kept = []
-    for line in text.split("\n"):
+    lines = text.split("\n")
+    judged = _judge_prose_lines(lines, rules)
+    for line in lines:
         stripped = line.strip()
         if not stripped:
             kept.append(line)
             continue
-        key = _classify_line(stripped.translate(FOLD), rules)
+        key = judged[stripped] if stripped in judged else _classify_line(stripped.translate(FOLD), rules)
         if key:
             counts[key] += 1
             continue
@@ -320,6 +322,30 @@ def scrub_boilerplate(text: str, lang: str = "zh") -> tuple[str, dict[str, int]]
     kept, n = _drop_trailing_headline_list(kept)
     counts["boilerplate_lines"] += n
     return "\n".join(kept), counts
+
+
+# Line rules are judged like every removal: those that may take a line of
+# prose (上一篇：..., 图为..., a disclaimer) may not take most of the text's prose
+# together. When they would, the prose lines stay: a rule has met an article it
+# was not written for.
+MAX_PROSE_TAKEN = 0.5
+MIN_PROSE_JUDGED = 100  # characters of prose below which the text is furniture anyway
+
+
+def _judge_prose_lines(lines: list[str], rules: dict) -> dict[str, str | None]:
+    """Prose line -> the count key it is dropped under, or None to keep it."""
+    judged: dict[str, str | None] = {}
+    prose = taken = 0
+    for line in lines:
+        stripped = line.strip()
+        if not SENTENCE_END_RE.search(stripped):
+            continue
+        key = judged[stripped] = _classify_line(stripped.translate(FOLD), rules)
+        prose += len(stripped)
+        taken += len(stripped) if key else 0
+    if prose >= MIN_PROSE_JUDGED and taken > MAX_PROSE_TAKEN * prose:
+        return dict.fromkeys(judged)  # every prose line stays
+    return judged
 
 
 # The extractor renders list items as "- item". A run of them at the very end of
