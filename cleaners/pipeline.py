@@ -204,7 +204,8 @@ def _scrub(text: str, lang: str, title: str | None) -> tuple[str, dict[str, int]
     """
     counts: dict[str, int] = {}
     text = normalise_whitespace(text)
-    text, counts["glosses_removed"] = pinyin_gloss.remove_glosses(text)
+    lesson = pinyin_gloss.is_lesson(f"{title or ''}\n{text}")
+    text, counts["glosses_removed"] = pinyin_gloss.remove_glosses(text, lesson)
     text, signals, counts["spam_removed"] = spam.remove_spam(text)
     text, end_counts = article_end.cut_after_article(text)
     counts.update(end_counts)

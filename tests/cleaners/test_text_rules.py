@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from cleaners.article_end import cut_after_article
 from cleaners.boilerplate import scrub_boilerplate
-from cleaners.pinyin_gloss import remove_glosses, strip_ruby
+from cleaners.pinyin_gloss import is_lesson, remove_glosses, strip_ruby
 from cleaners.script import normalise_script
 from cleaners.spam import remove_spam, spam_score, spam_title
 from cleaners.whitespace import normalise_whitespace
@@ -57,6 +57,14 @@ def chain(text: str, lang: str = "zh") -> str:
 @pytest.mark.parametrize("case", _params("pinyin_gloss.json"))
 def test_pinyin_gloss(case):
     text, n = remove_glosses(case["original"])
+    assert text == case["fixed"]
+    assert (n > 0) == (case["original"] != case["fixed"])
+
+
+@pytest.mark.parametrize("case", _params("readings.json"))
+def test_readings_that_are_content(case):
+    """The page decides whether readings can be content (a lesson), the line whether these are."""
+    text, n = remove_glosses(case["original"], is_lesson(case["original"]))
     assert text == case["fixed"]
     assert (n > 0) == (case["original"] != case["fixed"])
 
