@@ -40,6 +40,9 @@ FLOORS = json.loads(FLOORS_PATH.read_text(encoding="utf-8"))
 BENCH = bench_dir()
 LANGS = quality.LANGS
 JOBS = 2
+# Both extractors on ~770 pages take about 100 s on two idle cores; the tests
+# that share the run allow for a busy machine.
+GATE_TIMEOUT = 1200
 
 needs_bench = pytest.mark.skipif(
     not all((BENCH / lang / "manifest.json").exists() for lang in LANGS),
@@ -126,6 +129,7 @@ def test_floors_are_never_lowered_silently():
 
 
 @needs_bench
+@pytest.mark.timeout(GATE_TIMEOUT)
 @pytest.mark.xdist_group("quality_gate")
 def test_quality_gate(gate_run):
     results, report = gate_run
@@ -156,6 +160,7 @@ def test_quality_gate(gate_run):
 
 
 @needs_bench
+@pytest.mark.timeout(GATE_TIMEOUT)
 @pytest.mark.xdist_group("quality_gate")
 def test_no_article_lost_where_trafilatura_finds_it(gate_run):
     results, report = gate_run
@@ -169,6 +174,7 @@ def test_no_article_lost_where_trafilatura_finds_it(gate_run):
 
 
 @needs_bench
+@pytest.mark.timeout(GATE_TIMEOUT)
 @pytest.mark.xdist_group("quality_gate")
 def test_traditional_pages_stay_traditional(gate_run):
     results, report = gate_run
