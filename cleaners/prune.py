@@ -55,11 +55,14 @@ LINK_LIST_MIN_DENSITY = 0.55
 LINK_LIST_MAX_CHARS_PER_LINK = 45
 HEADING_MAX_CHARS = 16
 # Containers of reader comments and reviews: `comments`, `comment-list`, `commentlist`,
-# `post_comment_area`, `bottom_sina_comment`, `pdp-reviews_container__2v_ZS`, `disqus_thread`.
+# `post_comment_area`, `comment_box`, `pdp-reviews_container__2v_ZS`, `disqus_thread`,
+# an element named `comment`. Not `reviews_content_wrapper` or `testimonials-comments`:
+# an editor's reviews in a buying guide, the quotes a product page chose, are the page.
+THREAD_SUFFIXES = ("area|list|wrap|wrapper|box|container|section|sections|thread|threads|root|block|module|panel|"
+                   "form|respond|mod")
 COMMENT_THREAD_NAME = re.compile(
-    r"^(?:[a-z0-9]+[-_])*(?:comments?|commentlist|reviews|pinglun|disqus|respond)"
-    r"(?:[-_](?:area|list|wrap|wrapper|box|container|section|sections|thread|threads|main|root|block|module|"
-    r"panel|form|respond|mod|con|cont|content|bd|body|top|part))?(?:_[a-z0-9_]+)?$")
+    rf"^(?:comment|reviews|(?:[a-z0-9]+[-_])*(?:comments|commentlist|pinglun|disqus|respond)"
+    rf"|(?:[a-z0-9]+[-_])*(?:comment|comments|reviews|pinglun)[-_](?:{THREAD_SUFFIXES}))(?:__[a-z0-9_]+)?$")
 NEVER_A_THREAD = frozenset(("html", "body", "main", "article"))
 BLOCK_CONTAINERS = frozenset("div table tbody tr td ul ol dl section aside nav p span li dd".split())
 WS = re.compile(r"\s+")
@@ -266,7 +269,7 @@ def _comment_threads(candidates) -> list:
         if el.tag in NEVER_A_THREAD:
             continue
         names = f"{el.get('id') or ''} {el.get('class') or ''}".lower().split()
-        if any(COMMENT_THREAD_NAME.match(token) for token in names):
+        if any(COMMENT_THREAD_NAME.match(token) and "testimonial" not in token for token in names):
             found.append(el)
     return found
 
