@@ -30,6 +30,7 @@ MAX_THREAD_SHARE = 0.7
 HEADLINE_MIN_CHARS, HEADLINE_MAX_CHARS = 5, 60
 DATELINE_MAX_CHARS = 80
 DATELINE_MAX_OTHER_CHARS = 40  # besides the date: a source, an author, a counter
+PROSE_END_RE = re.compile(r"[。！？!?]|\.(?:\s|$)")  # a sentence, Chinese or Latin
 HEADLINE_END_RE = re.compile(r"[。！？!?；;：:，,、]$")
 DATE_RE = re.compile(DATE)
 SOURCE_WORDS_RE = re.compile(r"来源|作者|记者|编辑|发布|通讯员|稿源")
@@ -37,12 +38,14 @@ CMS_STAMP_RE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s*\d{1,2}:\d{2}(?::\d{
 
 COMMENT_HEADINGS = ("网友评论 最新评论 最热评论 热门评论 精彩评论 全部评论 评论区 文章评论 发表评论 我要评论 相关评论 "
                     "热评 用户评论 读者评论 评论列表 网友跟帖 热门跟帖 最新跟帖 跟帖评论 网友留言 留言板 最新留言 "
-                    "热门回复 全部回复 Comments Responses").split()
+                    "热门回复 全部回复").split()
 COMMENT_HEADING_RE = re.compile(
     r"[【\[]?\s*(?:" + "|".join(COMMENT_HEADINGS) + r")\s*[】\]]?\s*(?:[(（]?\s*\d+\s*(?:条)?\s*[)）]?)?\s*[:：]?"
     r"|(?:查看|展开)?(?:全部|更多)?\s*\d+\s*条(?:评论|回复|跟帖|留言)(?:\s*[>»›]+)?"
     r"|(?:已有|共有?)\s*\d+\s*(?:人|条)(?:参与|评论|跟帖)(?:.{0,10})?"
-    r"|\d+\s*comments?", re.I)
+    # English: a count or an invitation, not a bare "Comments" (a tutorial's section on code comments)
+    r"|\d+\s*(?:comments?|responses|replies)|comments?\s*[(（]\s*\d+\s*[)）]|leave a (?:comment|reply)"
+    r"|join the (?:discussion|conversation)|show comments|view comments", re.I)
 
 
 def cut_after_article(text: str) -> tuple[str, dict[str, int]]:
@@ -87,7 +90,7 @@ def _comment_thread_start(lines: list[str]) -> int | None:
 
 
 def _prose_size(line: str) -> int:
-    return _size(line) if SENTENCE_END_RE.search(line) else 0
+    return _size(line) if PROSE_END_RE.search(line) else 0
 
 
 def _is_headline(line: str) -> bool:
