@@ -1,6 +1,6 @@
 """Quality report: our clean_page against bare trafilatura on the bench pages.
 
-    python -m benchmarks.quality [--lang zh|en] [--limit N] [--jobs N]
+    python -m benchmarks.quality [--lang zh|en|en_modern] [--limit N] [--jobs N]
                                  [--json out.json] [--per-page] [--standin]
 
 Both extractors run on the same pages in the same run:
@@ -38,6 +38,11 @@ from typing import Any, Callable
 from benchmarks.scoring import BenchPage, Score, bench_dir, load_bench, macro, score
 
 EXTRACTORS = ("ours", "traf")
+LANGS = ("zh", "en", "en_modern")  # the bench sets, in report order
+# A catastrophic page: we score under CATASTROPHE_OURS_BELOW where bare
+# trafilatura scores CATASTROPHE_TRAF_AT_LEAST or more (an article lost).
+CATASTROPHE_OURS_BELOW = 0.5
+CATASTROPHE_TRAF_AT_LEAST = 0.8
 CONVENTIONS = ("gate", "full")
 # A traditional page may legitimately show a handful of characters that are
 # also simplified forms (后, 里, 面, 台 ...) when the html does not have them
@@ -200,7 +205,7 @@ def select(pages: list[BenchPage], limit: int | None) -> list[BenchPage]:
 
 
 def run_eval(
-    langs=("zh", "en"),
+    langs=LANGS,
     limit: int | None = None,
     jobs: int = 2,
     standin: bool = False,
@@ -262,7 +267,7 @@ def format_report(results: list[PageResult], ours_label: str = "ours") -> str:
         lines.append(
             f"{'set':<18}{'n':>4} | {ours_label + ' P':>8}{'R':>7}{'F1':>7} | {'traf P':>8}{'R':>7}{'F1':>7} | {'F1 ratio':>8}"
         )
-        for lang in sorted(summ, key=lambda s: ("zh", "en").index(s) if s in ("zh", "en") else 9):
+        for lang in sorted(summ, key=lambda s: LANGS.index(s) if s in LANGS else 9):
             subsets = sorted(k for k in summ[lang] if k != "all") + ["all"]
             for sub in subsets:
                 o, t = summ[lang][sub][conv]["ours"], summ[lang][sub][conv]["traf"]
@@ -284,6 +289,7 @@ def format_report(results: list[PageResult], ours_label: str = "ours") -> str:
     lines.append(f"CleanError (scored 0): {len(errs)}; unexpected exceptions: {len(unexp)}")
     for r in (unexp + errs)[:10]:
         lines.append(f"  {r.id}: {r.unexpected or r.error}"[:200])
+    lines.append(format_catastrophes(results))
     trad = [r for r in results if r.intrusions is not None]
     if trad:
         bad = [r for r in trad if len(r.intrusions) > MAX_SIMPLIFIED_INTRUSIONS]
@@ -292,6 +298,22 @@ def format_report(results: list[PageResult], ours_label: str = "ours") -> str:
             f"traditional pages: {len(trad)}; simplified-only chars not in the html: {total} "
             f"in total, {len(bad)} pages over {MAX_SIMPLIFIED_INTRUSIONS}"
         )
+    return "\n".join(lines)
+
+
+def catastrophes(results: list[PageResult], conv: str = "gate") -> list[PageResult]:
+    """Pages where bare trafilatura finds the article and we lose it."""
+    return [r for r in results
+            if r.score("ours", conv).f1 < CATASTROPHE_OURS_BELOW and r.score("traf", conv).f1 >= CATASTROPHE_TRAF_AT_LEAST]
+
+
+def format_catastrophes(results: list[PageResult], conv: str = "gate") -> str:
+    bad = catastrophes(results, conv)
+    lines = [f"catastrophic pages (ours F1 < {CATASTROPHE_OURS_BELOW}, trafilatura >= {CATASTROPHE_TRAF_AT_LEAST}): {len(bad)}"]
+    for r in bad:
+        o, t = r.score("ours", conv), r.score("traf", conv)
+        lines.append(f"  {r.lang}/{r.id}: ours F1 {o.f1:.3f} ({r.chars['ours']} chars), "
+                     f"trafilatura {t.f1:.3f} ({r.chars['traf']} chars) {r.unexpected or r.error or ''}")
     return "\n".join(lines)
 
 
@@ -332,7 +354,7 @@ def to_json(results: list[PageResult]) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.quality", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--lang", choices=("zh", "en"), action="append", help="repeatable; default zh and en")
+    ap.add_argument("--lang", choices=LANGS, action="append", help=f"repeatable; default {', '.join(LANGS)}")
     ap.add_argument("--limit", type=int, help="evenly spaced sample of N pages per language")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--json", type=Path, help="write the summary and per-page scores here")
@@ -342,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     root = args.bench or bench_dir()
-    if not (root / "zh" / "manifest.json").exists() and not (root / "en" / "manifest.json").exists():
+    if not any((root / lang / "manifest.json").exists() for lang in LANGS):
         print(f"bench not found at {root}", file=sys.stderr)
         return 2
     try:
@@ -350,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ImportError, AttributeError) as e:
         print(f"cleaners.clean_page is not available ({e}); use --standin to test the harness", file=sys.stderr)
         return 2
-    langs = tuple(args.lang) if args.lang else ("zh", "en")
+    langs = tuple(args.lang) if args.lang else LANGS
     t0 = time.perf_counter()
     results = run_eval(langs, args.limit, args.jobs, args.standin, root)
     wall = time.perf_counter() - t0

@@ -65,6 +65,28 @@ BOILERPLATE_LINE_RULES: list[Rule] = [
     Rule(r"[\[【（(]?\s*(?:责任编辑|责编|编辑|审核|审校|校对|终审|初审|复审|核稿)\s*[:：].{0,40}", 60),
     Rule(r"[\[(]\s*(?:Editor|Editors|Editor in charge|Responsible editor|Edited by|Executive editor)\s*[:：].{0,60}[\])]", 80),
     Rule(r"(?:Editor in charge|Responsible editor|Executive editor)\s*[:：].{0,60}", 80),
+    # inline ads: the label alone or before the pitch, and the close mark left on its own line
+    Rule(r"(?:[【\[]\s*广告\s*[】\]]|广告)(?:\s*[×✕✖╳xX])?(?:(?:\s*[|｜:：]\s*|\s+|(?<=[】\]])).{1,60})?", 70),
+    Rule(r"[×✕✖╳]", 1),
+    # shopping and recruitment pitches between paragraphs
+    Rule(r".{0,30}(?:立即购买|点击购买|马上抢购|限时抢购|限时优惠|限时特价|点击领取|立即领取|免费领取|立即下载|扫码下载|立即咨询|"
+         r"在线咨询|立即抢购|领取优惠券|点击报名|立即报名|加盟热线|招商热线|高薪诚聘|诚聘英才).{0,30}", 60),
+    # app prompts: 打开APP阅读全文, 下载客户端, 打开网易新闻 查看精彩图片
+    Rule(r".{0,8}(?:打开|下载|安装|前往)\s*.{0,10}(?:APP|App|app|客户端)\s*.{0,20}", 40),
+    Rule(r".{0,8}(?:用|在).{0,10}(?:APP|App|app|客户端)\s*(?:内)?(?:打开|阅读|查看|观看|看).{0,12}", 40),
+    Rule(r"打开.{2,8}(?:新闻|视频)\s*(?:查看|看|阅读|观看).{0,12}", 30),
+    Rule(r"(?:点击)?(?:展开全文|阅读全文|查看全文|余下全文|继续阅读|展开剩余\s*\d+\s*%?)\s*.{0,10}", 20),
+    Rule(r".{0,20}(?:用|在)?手机(?:上)?(?:随时随地)?(?:看|阅读|浏览)(?:新闻|资讯|本文).{0,10}", 40),
+    # the news portal's furniture: more-news headings, social-page pitches, reprint notices, rating widgets, tip lines
+    Rule(r"(?:其他|更多|最新|热门)\s*.{0,6}(?:新闻|资讯|报道|报导)\s*[>»:：]*", 14),
+    Rule(r".{0,120}(?:(?:加入|按赞|Like).{0,20}(?:粉丝团|专页|粉丝页)|(?:粉丝团|专页|粉丝页).{0,10}(?:按赞|Like)).{0,60}", 160, True),
+    Rule(r"[(（]?.{0,20}未经(?:授权|许可|书面授权).{0,20}(?:不得|禁止)(?:转载|使用|复制|摘编).{0,10}[)）]?", 60, True),
+    Rule(r"声明\s*[:：]?", 4),
+    Rule(r"[•·\-\s]*凡(?:本网)?注明.{0,250}", 300, True),
+    Rule(r".{0,120}(?:转载.{0,20}(?:目的在于传递更多信息|并不代表本(?:网|站))|不代表本(?:网|站)(?:赞同|的)?(?:其)?观点).{0,200}", 330, True),
+    Rule(r"请您?对(?:该|本|此)?(?:文章|新闻)(?:进行)?(?:评分|打分)\s*[:：]?.{0,20}", 30),
+    Rule(r"[/\s]*\d+\s*人已评.{0,10}", 20),
+    Rule(r".{0,20}爆料.{0,60}", 80),
 ]
 
 CAPTION_LINE_RULES: list[Rule] = [
@@ -117,6 +139,11 @@ NAV_TOKENS = [
     r"今日导读", r"热门文章", r"栏目热点", r"站长推荐", r"相关文章", r"相关阅读", r"相关新闻", r"推荐阅读",
     r"热点推荐", r"最新文章", r"最新更新", r"微信公众平台", r"微信公众号", r"官方微信", r"官方微博", r"手机版",
     r"站内文章搜索", r"站内搜索", r"信息搜索", r"按文章", r"标题", r"内容", r"搜索",
+    # comment and share widgets, hot lists
+    r"举报", r"回复", r"点赞", r"赞\s*[(（]?\d*[)）]?", r"踩", r"收起", r"展开", r"评论\s*[(（]?\d*[)）]?", r"关注",
+    r"查看更多评论", r"加载更多", r"分享工具", r"分享", r"微信", r"微博", r"QQ空间", r"朋友圈", r"QQ", r"复制链接",
+    r"热榜", r"热搜榜?", r"24小时热[文闻点]", r"大家都在看", r"为你推荐", r"编辑推荐", r"热门视频", r"精彩图片", r"热点精选",
+    r"快资讯", r"新闻排行", r"今日热点", r"\d+\s*小时(?:点击|热门|热点|阅读)?(?:排行榜?|热文|热闻)",
     r"(?<![a-z])(?:print|close|share|back to top|top|more|home|previous|next)(?![a-z])",
 ]
 NAV_LINE_MAX_LEN = 40
@@ -200,7 +227,7 @@ def _line_rule(folded: str, rules: dict) -> str | None:
     return None
 
 
-def _is_metadata_line(folded: str) -> bool:
+def is_metadata_line(folded: str) -> bool:
     """Only `label: value` fields, maybe after a date: 2021-01-08 15:31:39作者:佚名来源:教育部."""
     if len(folded) > METADATA_LINE_MAX_LEN or SENTENCE_END_RE.search(folded):
         return False
@@ -239,7 +266,7 @@ def _classify_line(folded: str, rules: dict) -> str | None:
     key = _line_rule(folded, rules)
     if key:
         return key
-    if _is_metadata_line(folded) or _is_nav_line(folded) or _is_breadcrumb(folded) or _is_footer(folded):
+    if is_metadata_line(folded) or _is_nav_line(folded) or _is_breadcrumb(folded) or _is_footer(folded):
         return "boilerplate_lines"
     return None
 
@@ -279,12 +306,14 @@ def scrub_boilerplate(text: str, lang: str = "zh") -> tuple[str, dict[str, int]]
         rules = {k: rules[k] + _EN_RULES[k] for k in rules}
     counts = {"boilerplate_lines": 0, "captions": 0}
     kept = []
-    for line in text.split("\n"):
+    lines = text.split("\n")
+    judged = _judge_prose_lines(lines, rules)
+    for line in lines:
         stripped = line.strip()
         if not stripped:
             kept.append(line)
             continue
-        key = _classify_line(stripped.translate(FOLD), rules)
+        key = judged[stripped] if stripped in judged else _classify_line(stripped.translate(FOLD), rules)
         if key:
             counts[key] += 1
             continue
@@ -304,6 +333,30 @@ def scrub_boilerplate(text: str, lang: str = "zh") -> tuple[str, dict[str, int]]
     kept, n = _drop_trailing_headline_list(kept)
     counts["boilerplate_lines"] += n
     return "\n".join(kept), counts
+
+
+# Line rules are judged like every removal: those that may take a line of
+# prose (上一篇：..., 图为..., a disclaimer) may not take most of the text's prose
+# together. When they would, the prose lines stay: a rule has met an article it
+# was not written for.
+MAX_PROSE_TAKEN = 0.5
+MIN_PROSE_JUDGED = 100  # characters of prose below which the text is furniture anyway
+
+
+def _judge_prose_lines(lines: list[str], rules: dict) -> dict[str, str | None]:
+    """Prose line -> the count key it is dropped under, or None to keep it."""
+    judged: dict[str, str | None] = {}
+    prose = taken = 0
+    for line in lines:
+        stripped = line.strip()
+        if not SENTENCE_END_RE.search(stripped):
+            continue
+        key = judged[stripped] = _classify_line(stripped.translate(FOLD), rules)
+        prose += len(stripped)
+        taken += len(stripped) if key else 0
+    if prose >= MIN_PROSE_JUDGED and taken > MAX_PROSE_TAKEN * prose:
+        return dict.fromkeys(judged)  # every prose line stays
+    return judged
 
 
 # The extractor renders list items as "- item". A run of them at the very end of

@@ -82,6 +82,12 @@ def extract_text(root, url: str, content_xpaths=()) -> tuple[str, str]:
     return text, "trafilatura"
 
 
+def extract_bare(root, url: str) -> str | None:
+    """trafilatura on the page as it came (no pruning, no container); None when it finds nothing."""
+    text = trafilatura.extract(root, url=url, **TRAFILATURA_OPTIONS)
+    return text if text and text.strip() else None
+
+
 def _detached_copy(el):
     clone = deepcopy(el)
     clone.tail = None

@@ -84,27 +84,79 @@ def _is_reading(char: str, syl: str) -> bool:
     return False
 
 
-def _replace(match: re.Match, counter: list[int]) -> str:
+def _replace(match: re.Match, counter: list[int], keep=None) -> str:
     chars, _space, gloss = match.groups()
     syllables = gloss.split()
     if len(syllables) > len(chars):
         return match.group(0)
     glossed = chars[len(chars) - len(syllables):]
     if all(_is_reading(c, s) for c, s in zip(glossed, syllables)):
+        if keep is not None and keep(glossed):
+            return match.group(0)
         counter[0] += 1
         return chars
     return match.group(0)
 
 
-def remove_glosses(text: str) -> tuple[str, int]:
-    """Remove `X(pinyin)` glosses whose parenthesis holds a reading of X; return (text, count)."""
+# Readings that are the content: a 语文 lesson (教案) lists its 生字 with their
+# pinyin, explains 多音字, sets 注音 exercises. Such a text names what it does.
+LESSON_WORDS_RE = re.compile(r"生字|多音字|注音|拼音|读音|组词|识字|认读|字音|读准|生词|易错字|形近字|同音字|"
+                             r"音节|声母|韵母|声调|教案|教学目标|教学重点|课文|会认|会写")
+LESSON_MIN_WORDS = 2  # distinct lesson words that make a text a lesson
+# On a lesson, a line keeps its readings when it names its purpose or is made of
+# them (a list of 生字: 晴(qíng) 朗(lǎng)); readings sprinkled over a long line
+# of prose are glossing, whatever page they are on.
+READING_LINE_MIN_DENSITY = 0.15  # glossed characters per CJK character of the line
+_CJK_CHAR_RE = re.compile(f"[{_CJK}]")
+
+
+def is_lesson(text: str) -> bool:
+    """Does the text teach characters (so that their readings are content)?"""
+    return len(set(LESSON_WORDS_RE.findall(text))) >= LESSON_MIN_WORDS
+
+
+def remove_glosses(text: str, lesson: bool = False) -> tuple[str, int]:
+    """Remove `X(pinyin)` glosses whose parenthesis holds a reading of X; return (text, count).
+
+    `lesson`: the text is a lesson on characters (is_lesson). Its readings are
+    kept on the lines that teach them; injected glosses still go: those over
+    prose, and those on traditional characters in a simplified text (the
+    signature of glossing injected into portal pages).
+    """
     if "(" not in text and "（" not in text:
         return text, 0
+    if not lesson:
+        return _remove(text, None)
+    from .script import _distinctive_sets, detect_script
+
+    injected = _distinctive_sets()[0] if detect_script(text) == "simplified" else frozenset()
+    total = 0
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if "(" not in line and "（" not in line:
+            continue
+        if _teaches_readings(line):
+            lines[i], n = _remove(line, lambda chars: not any(c in injected for c in chars))
+        else:
+            lines[i], n = _remove(line, None)
+        total += n
+    return "\n".join(lines), total
+
+
+def _teaches_readings(line: str) -> bool:
+    if LESSON_WORDS_RE.search(line):
+        return True
+    glossed = sum(len(m.group(3).split()) for m in GLOSS_CANDIDATE_RE.finditer(line))
+    cjk = len(_CJK_CHAR_RE.findall(line))
+    return bool(cjk) and glossed >= READING_LINE_MIN_DENSITY * cjk
+
+
+def _remove(text: str, keep) -> tuple[str, int]:
     counter = [0]
     # Repeat: `國(guó)(guo)` leaves a second gloss behind the first.
     while True:
         before = counter[0]
-        text = GLOSS_CANDIDATE_RE.sub(lambda m: _replace(m, counter), text)
+        text = GLOSS_CANDIDATE_RE.sub(lambda m: _replace(m, counter, keep), text)
         if counter[0] == before:
             return text, counter[0]
 

@@ -12,10 +12,10 @@ import time
 from collections.abc import Mapping
 from dataclasses import replace
 
-from . import boilerplate, limits, pinyin_gloss, script, spam
+from . import article_end, boilerplate, floor, limits, pinyin_gloss, script, spam
 from .encoding import decode_body
 from .errors import CleanError, CleanerBug, NoContentError, NotHTMLError, PageLimitError, ParseError
-from .extract import extract_text
+from .extract import extract_bare, extract_text
 from .fingerprint import canonicalize_url, content_sha256, raw_sha256, record_id, simhash
 from .htmltree import parse_html, visible_text
 from .language import detect_language
@@ -83,33 +83,47 @@ def _clean(body, url, headers, site_type, content_xpath, timings, cleaning: dict
     meta = extract_metadata(root, page_text, url, lang)
     clock("metadata")
 
-    prune_counts, hidden_text = prune_tree(root, profile)
+    prune_counts, hidden_text, page_prose = prune_tree(root, profile)
     cleaning.update(prune_counts)
     unwrap_layout_tables(root)
     xpaths = ((content_xpath,) if content_xpath else ()) + profile.content_xpaths
     clock("prune")
-    text, _method = extract_text(root, url, xpaths)
+    try:
+        text, _method = extract_text(root, url, xpaths)
+    except NoContentError as exc:  # the floor below may still find the article
+        text, no_content = "", exc
+    else:
+        no_content = None
     clock("extract")
 
-    text = normalise_whitespace(text)
-    text, n = pinyin_gloss.remove_glosses(text)
-    _count(cleaning, "glosses_removed", n)
-    text, signals, n = spam.remove_spam(text)
-    _count(cleaning, "spam_removed", n)
-    text, counts = boilerplate.scrub_boilerplate(text, lang)
+    title_signals: list[str] = []
+    title = _clean_title(meta.title, title_signals)
+    text, counts, signals = _scrub(text, lang, title)
+    clock("scrub")
+    if floor.worth_checking(text, page_prose):
+        bare_root = parse_html(html)
+        pinyin_gloss.strip_ruby(bare_root)
+        bare = extract_bare(bare_root, url)
+        if bare is not None:
+            bare, bare_counts, bare_signals = _scrub(bare, lang, title)
+            if floor.is_much_richer(bare, text):
+                text, counts, signals = bare, bare_counts, bare_signals
+                # Our pruning's counts no longer describe the text; the cuts still do.
+                for key in [k for k in cleaning if k not in ("ruby_glosses_removed", *CUT_NAMES)]:
+                    del cleaning[key]
+                counts[floor.FLOOR_KEY] = 1
+        clock("floor")
     for key, n in counts.items():
         _count(cleaning, key, n)
-    title = _clean_title(meta.title, signals)
-    text, n = _drop_title_lines(text, title)
-    _count(cleaning, "title_lines", n)
+    signals += [s for s in title_signals if s not in signals]
     text, n, page_script = script.normalise_script(text) if lang == "zh" else (text, 0, None)
     _count(cleaning, "chars_converted_t2s", n)
     if title and page_script == "simplified":
         title, _, _ = script.normalise_script(title, force="simplified")
     text = normalise_whitespace(text)
-    clock("scrub")
+    clock("normalise")
     if not text:
-        raise NoContentError("nothing but boilerplate was left after cleaning")
+        raise no_content or NoContentError("nothing but boilerplate was left after cleaning")
 
     hidden_signals = spam.remove_spam(hidden_text)[1] if hidden_text else []
     all_signals = sorted(set(signals) | {f"hidden:{s}" for s in hidden_signals})
@@ -193,6 +207,24 @@ def _clean_title(title: str | None, signals: list[str]) -> str | None:
     signals.extend(s for s in title_signals if s not in signals)
     title = normalise_whitespace(title).replace("\n", " ")
     return title or None
+
+
+def _scrub(text: str, lang: str, title: str | None) -> tuple[str, dict[str, int], list[str]]:
+    """The text steps after extraction: glosses, spam, the end of the article, boilerplate, title lines.
+
+    Returns (text, counts by `cleaning` key, spam signals).
+    """
+    counts: dict[str, int] = {}
+    text = normalise_whitespace(text)
+    lesson = pinyin_gloss.is_lesson(f"{title or ''}\n{text}")
+    text, counts["glosses_removed"] = pinyin_gloss.remove_glosses(text, lesson)
+    text, signals, counts["spam_removed"] = spam.remove_spam(text)
+    text, end_counts = article_end.cut_after_article(text)
+    counts.update(end_counts)
+    text, line_counts = boilerplate.scrub_boilerplate(text, lang)
+    counts.update(line_counts)
+    text, counts["title_lines"] = _drop_title_lines(text, title)
+    return text, counts, signals
 
 
 def _drop_title_lines(text: str, title: str | None) -> tuple[str, int]:

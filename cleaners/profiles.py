@@ -31,6 +31,8 @@ SIDEBAR_HEADINGS = frozenset("""栏目热点 站长推荐 站長推荐 今日导
 最新动态 最新更新 热点新闻 热门新闻 热门推荐 图片新闻 友情链接 猜你喜欢 点击排行 阅读排行 精彩推荐 延伸阅读
 栏目导航 网站导航 快速导航 专题专栏 热门标签 热点推荐 推荐文章 相关推荐 排行榜 热门排行 更多新闻
 相關新聞 熱門新聞 相關文章 熱門文章 延伸閱讀 推薦閱讀 熱門排行 最新新聞
+热榜 热搜 热搜榜 24小时热文 24小时热闻 24小时排行 大家都在看 为你推荐 编辑推荐 热门视频 热点排行 今日热点 热点精选
+精选推荐 热门阅读 新闻排行 图片推荐 快资讯 推荐视频 热门专题
 Related Popular Trending Recommended""".split())
 SIDEBAR_HEADING_PATTERN = re.compile(
     r"^[\s·•\-|【\[〖]*(?:" + "|".join(sorted(SIDEBAR_HEADINGS, key=len, reverse=True))

@@ -13,21 +13,36 @@ Two kinds of removal:
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from .htmltree import text_length
 from .profiles import BREADCRUMB_PATTERN, SIDEBAR_HEADING_PATTERN, Profile
 
 ALWAYS_DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "embed",
                     "svg", "canvas", "button", "select", "textarea", "input")
-HIDDEN_XPATH = ("//body//*[@hidden or contains(translate(@style, ' ABCDEFGHIJKLMNOPQRSTUVWXYZ',"
-                " 'abcdefghijklmnopqrstuvwxyz'), 'display:none') or contains(translate(@style,"
-                " ' ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), 'visibility:hidden')]")
+# Tags that never hold content but, left unclosed, swallow the page in lxml's tree.
+# (<noscript> and <template> are not among them: what they hold is an alternative
+# to the page, never shown beside it.)
+SWALLOWING_TAGS = frozenset(("iframe", "object", "embed", "svg", "canvas", "button", "select", "textarea"))
+SWALLOWED_BLOCK_TAGS = frozenset("p div article section main h1 h2 h3 h4 h5 h6 ul ol li table blockquote".split())
+# ...when they hold this much text and this share of the page's.
+SWALLOWED_MIN_CHARS = 200
+SWALLOWED_MIN_SHARE = 0.2
+STRUCTURED_DATA_TYPE = "application/ld+json"
+# Hidden by an attribute, an inline style, or the class that frameworks give
+# text meant for screen readers only (never on screen: "Skip to content",
+# "This is an image gallery carousel...").
+SCREEN_READER_CLASSES = ("sr-only", "visually-hidden", "visuallyhidden", "screen-reader-text", "screen-reader-only")
+HIDDEN_STYLES = ("display:none", "visibility:hidden")
+# Words in the id or class of an element that may hold a comment thread (checked by COMMENT_THREAD_NAME).
+COMMENT_NAME_WORDS = ("omment", "eview", "pinglun", "disqus", "respond")
 # Judged removals must leave at least this share of the page's prose, and
 # none may hold more than MAX_BLOCK_PROSE of it;
 # hidden blocks may hold at most this share of it.
 MIN_PROSE_KEPT = 0.3
 MAX_BLOCK_PROSE = 0.25
 MAX_HIDDEN_SHARE = 0.5
+THREAD_MAX_PROSE = 0.6
 # A sidebar container holds at most this share of the page's text and is mostly links.
 SIDEBAR_MAX_SHARE = 0.35
 SIDEBAR_MIN_LINK_DENSITY = 0.5
@@ -39,21 +54,78 @@ LINK_LIST_MIN_LINKS = 3
 LINK_LIST_MIN_DENSITY = 0.55
 LINK_LIST_MAX_CHARS_PER_LINK = 45
 HEADING_MAX_CHARS = 16
+# Containers of reader comments and reviews: `comments`, `comment-list`, `commentlist`,
+# `post_comment_area`, `comment_box`, `pdp-reviews_container__2v_ZS`, `disqus_thread`,
+# an element named `comment`. Not `reviews_content_wrapper` or `testimonials-comments`:
+# an editor's reviews in a buying guide, the quotes a product page chose, are the page.
+THREAD_SUFFIXES = ("area|list|wrap|wrapper|box|container|section|sections|thread|threads|root|block|module|panel|"
+                   "form|respond|mod")
+COMMENT_THREAD_NAME = re.compile(
+    rf"^(?:comment|reviews|(?:[a-z0-9]+[-_])*(?:comments|commentlist|pinglun|disqus|respond)"
+    rf"|(?:[a-z0-9]+[-_])*(?:comment|comments|reviews|pinglun)[-_](?:{THREAD_SUFFIXES}))(?:__[a-z0-9_]+)?$")
+NEVER_A_THREAD = frozenset(("html", "body", "main", "article"))
 BLOCK_CONTAINERS = frozenset("div table tbody tr td ul ol dl section aside nav p span li dd".split())
 WS = re.compile(r"\s+")
 
 
 def drop_invisible(root) -> int:
-    """Remove elements whose text is never shown; keep their tails."""
+    """Remove elements whose text is never shown; keep their tails.
+
+    A form control or embed that holds a large part of the page's text is not
+    one: the page never closed it (`<button>` in a header), and lxml nested the
+    rest of the page inside it. It is unwrapped, so its content stays.
+    Structured data (JSON-LD) moves to <head>: never text, but the extractor
+    reads it (a forum thread's posts are content).
+    """
     n = 0
+    controls = []
     for el in list(root.iter(*ALWAYS_DROP_TAGS)):
+        if el.tag in SWALLOWING_TAGS:
+            controls.append(el)
+        elif not (el.tag == "script" and (el.get("type") or "").strip().lower() == STRUCTURED_DATA_TYPE
+                  and _move_to_head(root, el)):
+            _remove_keep_tail(el)
+            n += 1
+    total = None  # the page's text, counted only when a control holds much of it
+    for el in controls:
+        if len(el):
+            size = text_length(el)
+            if size >= SWALLOWED_MIN_CHARS:
+                if total is None:
+                    body = root.find("body")
+                    total = text_length(body if body is not None else root)
+                if size >= SWALLOWED_MIN_SHARE * total and _holds_blocks(el):
+                    el.drop_tag()
+                    continue
         _remove_keep_tail(el)
         n += 1
     return n
 
 
-def prune_tree(root, profile: Profile) -> tuple[dict[str, int], str]:
-    """Prune `root` in place. Returns (counts, text of the hidden blocks removed)."""
+def _holds_blocks(el) -> bool:
+    """Blocks of text a control never has: content it swallowed."""
+    return any(isinstance(d.tag, str) and d.tag in SWALLOWED_BLOCK_TAGS for d in el.iterdescendants())
+
+
+def _move_to_head(root, el) -> bool:
+    head = root.find("head")
+    if head is None:
+        return False
+    if el.getparent() is not head:
+        _remove_keep_tail(el)
+        el.tail = None
+        head.append(el)
+    return True
+
+
+class Pruned(NamedTuple):
+    counts: dict[str, int]  # `cleaning` key -> blocks removed
+    hidden_text: str  # the text of the hidden blocks removed (spam signals)
+    page_prose: int  # characters of visible text outside links on the page, before judged removals
+
+
+def prune_tree(root, profile: Profile) -> Pruned:
+    """Prune `root` in place."""
     body = root.find("body")
     if body is None:
         body = root
@@ -62,7 +134,8 @@ def prune_tree(root, profile: Profile) -> tuple[dict[str, int], str]:
     total, linked, _ = stats.get(body, (0, 0, 0))
     prose = max(total - linked, 1)
 
-    hidden = _outermost(root.xpath(HIDDEN_XPATH))
+    hidden, thread_candidates = _marked(body)
+    hidden = _outermost(hidden)
     hidden_prose = sum(_prose(stats, el) for el in hidden)
     hidden_text = ""
     if hidden and hidden_prose <= MAX_HIDDEN_SHARE * prose:
@@ -74,6 +147,7 @@ def prune_tree(root, profile: Profile) -> tuple[dict[str, int], str]:
         hidden_ids = {id(el) for el in hidden}
     else:
         hidden_ids = set()
+    page_prose = prose
 
     judged = _outermost(_sidebars(stats, total) + _breadcrumbs(stats) + _link_lists(stats, total)
                         + _profile_nodes(root, profile))
@@ -83,7 +157,18 @@ def prune_tree(root, profile: Profile) -> tuple[dict[str, int], str]:
         for el in judged:
             _remove_keep_tail(el)
         counts["pruned_blocks"] = len(judged)
-    return counts, hidden_text
+        prose = max(prose - sum(_prose(stats, el) for el in judged), 1)
+        hidden_ids |= {id(el) for el in judged}
+
+    # Comment threads are judged apart, after the rest: a review tab can hold
+    # much of a product page, a forum thread nearly all of its page.
+    threads = [el for el in _outermost(_comment_threads(thread_candidates))
+               if not _inside(el, hidden_ids) and _prose(stats, el) <= THREAD_MAX_PROSE * prose]
+    if threads and sum(_prose(stats, el) for el in threads) <= (1 - MIN_PROSE_KEPT) * prose:
+        for el in threads:
+            _remove_keep_tail(el)
+        counts["comment_blocks"] = len(threads)
+    return Pruned(counts, hidden_text, page_prose)
 
 
 def _text_stats(body) -> dict:
@@ -149,6 +234,44 @@ def _sidebar_container(heading, stats, total: int):
             best = parent
         node = parent
     return best
+
+
+def _marked(body) -> tuple[list, list]:
+    """(hidden elements, elements whose names may be a comment thread's), in one pass.
+
+    A plain walk over the attributes: an XPath with these tests costs several
+    times more on pages of thousands of elements.
+    """
+    hidden, threads = [], []
+    for el in body.iterdescendants():
+        attrib = el.attrib if isinstance(el.tag, str) else None
+        if not attrib:
+            continue
+        style = attrib.get("style")
+        cls = attrib.get("class") or ""
+        if "hidden" in attrib or (style and any(h in style.lower().replace(" ", "") for h in HIDDEN_STYLES)) \
+                or (cls and any(c in cls for c in SCREEN_READER_CLASSES)):
+            hidden.append(el)
+        names = f"{attrib.get('id') or ''} {cls}"
+        if len(names) > 1 and any(word in names for word in COMMENT_NAME_WORDS):
+            threads.append(el)
+    return hidden, threads
+
+
+def _comment_threads(candidates) -> list:
+    """Reader comments and reviews, by the names templates give their containers.
+
+    Judged like every other removal: a thread that holds much of the page's
+    prose is the page (a forum thread), and stays.
+    """
+    found = []
+    for el in candidates:
+        if el.tag in NEVER_A_THREAD:
+            continue
+        names = f"{el.get('id') or ''} {el.get('class') or ''}".lower().split()
+        if any(COMMENT_THREAD_NAME.match(token) and "testimonial" not in token for token in names):
+            found.append(el)
+    return found
 
 
 def _breadcrumbs(stats) -> list:

@@ -18,8 +18,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cleaners.article_end import cut_after_article
 from cleaners.boilerplate import scrub_boilerplate
-from cleaners.pinyin_gloss import remove_glosses, strip_ruby
+from cleaners.pinyin_gloss import is_lesson, remove_glosses, strip_ruby
 from cleaners.script import normalise_script
 from cleaners.spam import remove_spam, spam_score, spam_title
 from cleaners.whitespace import normalise_whitespace
@@ -45,6 +46,7 @@ def chain(text: str, lang: str = "zh") -> str:
     text = normalise_whitespace(text)
     text, _ = remove_glosses(text)
     text, _, _ = remove_spam(text)
+    text, _ = cut_after_article(text)
     text, _ = scrub_boilerplate(text, lang)
     text, _, _ = normalise_script(text)
     return normalise_whitespace(text)
@@ -59,12 +61,27 @@ def test_pinyin_gloss(case):
     assert (n > 0) == (case["original"] != case["fixed"])
 
 
+@pytest.mark.parametrize("case", _params("readings.json"))
+def test_readings_that_are_content(case):
+    """The page decides whether readings can be content (a lesson), the line whether these are."""
+    text, n = remove_glosses(case["original"], is_lesson(case["original"]))
+    assert text == case["fixed"]
+    assert (n > 0) == (case["original"] != case["fixed"])
+
+
 @pytest.mark.parametrize("case", _params("boilerplate.json"))
 def test_boilerplate(case):
     text, counts = scrub_boilerplate(case["original"], case.get("lang", "zh"))
     assert text == case["fixed"]
     assert set(counts) == {"boilerplate_lines", "captions"}
     assert (sum(counts.values()) > 0) == (case["original"] != case["fixed"])
+
+
+@pytest.mark.parametrize("case", _params("article_end.json"))
+def test_article_end(case):
+    text, counts = cut_after_article(case["original"])
+    assert text == case["fixed"]
+    assert counts == case["counts"]
 
 
 @pytest.mark.parametrize("case", _params("spam.json"))
@@ -91,6 +108,7 @@ def test_whitespace(case):
 
 RULES = {
     "remove_glosses": lambda t: remove_glosses(t)[0],
+    "cut_after_article": lambda t: cut_after_article(t)[0],
     "scrub_boilerplate": lambda t: scrub_boilerplate(t, "zh")[0],
     "scrub_boilerplate_en": lambda t: scrub_boilerplate(t, "en")[0],
     "remove_spam": lambda t: remove_spam(t)[0],
