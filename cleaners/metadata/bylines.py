@@ -1,0 +1,140 @@
+"""Source, author and editor: labelled lines (来源, 作者, 责任编辑, 记者, 文/, By ...) and meta tags."""
+
+from __future__ import annotations
+
+import re
+
+from .. import dates
+from .page import HEAD_CHARS, Page, meta_value
+from .published import DATE_LABEL_RE
+from .title import DOMAIN_RE, SITE_WORD_RE
+
+MAX_FIELD_CHARS = 40  # a source/author/editor value longer than this is a sentence, not a name
+META_SOURCE_NAMES = ("contentsource", "source", "article:source", "og:source")
+META_AUTHOR_NAMES = ("author", "article:author", "dc.creator", "byl")
+
+FIELD_LABEL_RE = re.compile(
+    r"(?P<label>信息来源|文章来源|新闻来源|稿件来源|内容来源|稿源|来源于|来源|來源|出处|"
+    r"责任编辑|責任編輯|责编|编辑|編輯|审核|审校|作者|撰稿人|撰稿|撰文|记者|記者|文|"
+    r"source|editor|author|written\s+by)"
+    r"(?:[ \t\u3000]*(?P<colon>[:：]|(?<=文)/)|(?<=[记記]者)(?=[ \t\u3000]))[ \t\u3000]*", re.I)
+FIELD_OF_LABEL = {
+    "信息来源": "source", "文章来源": "source", "新闻来源": "source", "稿件来源": "source", "内容来源": "source",
+    "稿源": "source", "来源于": "source", "来源": "source", "來源": "source", "出处": "source", "source": "source",
+    "責任編輯": "editor", "編輯": "editor", "記者": "author",
+    "责任编辑": "editor", "责编": "editor", "编辑": "editor", "审核": "editor", "审校": "editor", "editor": "editor",
+    "作者": "author", "撰稿人": "author", "撰稿": "author", "撰文": "author", "记者": "author", "文": "author",
+    "author": "author", "written by": "author",
+}
+# Labels that are trusted anywhere; others only at a line start or on a line with other metadata.
+SPECIFIC_FIELD_LABELS = {"信息来源", "文章来源", "新闻来源", "稿件来源", "稿源", "责任编辑", "责编", "作者", "撰稿"}
+# Labels that must not follow a Chinese character ("原文:" is not an author label).
+STANDALONE_FIELD_LABELS = {"文", "编辑", "編輯", "审核", "出处"}
+# "记者：" also opens interview questions; its value must look like names.
+NAME_ONLY_LABELS = {"记者", "記者"}
+# Where a field value ends: the next label, a bracket, a bar, a date.
+FIELD_STOP_RE = re.compile(
+    r"信息来源|文章来源|来源|作者|撰稿|发布时间|发布日期|发表时间|更新时间|时间|日期|浏览|点击|阅读|访问|"
+    r"责任编辑|编辑|审核|字号|字体|打印|分享|关闭|收藏|[【】\[\]|｜<>()（）;；,，。!！]|"
+    r"\d{4}[-/.年]\d|\d{1,2}/\d{1,2}/\d{4}", re.I)
+EN_FIELD_STOP_RE = re.compile(r"\s{2,}|[|\[\]()<>;]|\s(?:editor|author|by|date|published|updated|source)\b", re.I)
+CJK_NAME_RE = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")
+CJK_RE = re.compile(r"[\u3400-\u9fff]")
+BY_LINE_RE = re.compile(
+    r"^[ \t]*By[ \t]+(?P<v>[A-Z][\w.'-]*(?:[ \t]+(?:[A-Z][\w.'-]*|and|de|van|von)){0,4})[ \t]*$", re.M)
+# <meta name="author"> values that name software, a team or an account id.
+GENERIC_AUTHOR_RE = re.compile(
+    r"\b(?:team|inc|ltd|co\.|discuz|comsenz|phpcms|dedecms|wordpress|powered)\b|^[A-Za-z]+_?\d{3,}$", re.I)
+NO_AUTHOR = {"佚名", "未知", "admin", "administrator", "管理员", "不详", "无", "unknown", "null", "none", "匿名"}
+FIELD_TRIM = " \t\u3000:：,，.。;；、/|-—·\"'“”"
+
+
+def _field_value(text: str, kind: str, names_only: bool = False) -> str | None:
+    """The value after a label, up to the next label/bracket/date; names only, never a sentence."""
+    text = text.strip(" \t\u3000")
+    if not text:
+        return None
+    if text[0].isascii() and text[0].isalpha():
+        value = EN_FIELD_STOP_RE.split(CJK_RE.split(text, 1)[0], 1)[0]
+        value = value.strip(FIELD_TRIM)
+        return value if 0 < len(value) <= MAX_FIELD_CHARS else None
+    stop = FIELD_STOP_RE.search(text)
+    value = text[:stop.start()] if stop else text
+    tokens = value.split()
+    if not tokens:
+        return None
+    if names_only and not CJK_NAME_RE.match(tokens[0]):
+        return None
+    kept = [tokens[0]]
+    if kind != "source":  # "王建宏 张文攀": several names
+        for token in tokens[1:]:
+            if not CJK_NAME_RE.match(token):
+                break
+            kept.append(token)
+    value = " ".join(kept).strip(FIELD_TRIM)
+    if not value or len(value) > MAX_FIELD_CHARS:
+        return None
+    return value
+
+
+def labelled_fields(scan: str, lang: str | None) -> dict[str, str | None]:
+    best: dict[str, tuple[int, int, str | None]] = {}
+    for mo in FIELD_LABEL_RE.finditer(scan):
+        label = re.sub(r"\s+", " ", mo.group("label").lower())
+        kind = FIELD_OF_LABEL.get(label)
+        if kind is None:
+            continue
+        if kind in best and best[kind][0] == 0:
+            continue  # already found on a metadata line
+        before = scan[mo.start() - 1] if mo.start() else "\n"
+        if label in STANDALONE_FIELD_LABELS and (before.isalnum()):
+            continue
+        if label.isascii() and before.isalpha():
+            continue
+        # The label's line, clipped: a page without line breaks must not make this quadratic.
+        line_start = max(scan.rfind("\n", 0, mo.start()) + 1, mo.start() - 200)
+        line_end = scan.find("\n", mo.end(), mo.end() + 200)
+        line_end = min(len(scan), mo.end() + 200) if line_end < 0 else line_end
+        prefix = scan[line_start:mo.start()]
+        at_start = not prefix.strip(" \t\u3000[【(（|｜")
+        line = scan[line_start:line_end]
+        meta_line = bool(DATE_LABEL_RE.search(prefix) or dates.find_dates_in_text(line[:200], limit=1)
+                         or len(FIELD_LABEL_RE.findall(line[:200])) > 1)
+        # "光明日报记者 王建宏 张文攀": a short line of its own.
+        byline = (label in NAME_ONLY_LABELS and line_end - line_start <= 40
+                  and scan[line_end:line_end + 1] in ("\n", ""))
+        if not (meta_line or at_start or byline or label in SPECIFIC_FIELD_LABELS):
+            continue
+        rank = 0 if meta_line else 1 if at_start else 2
+        if kind in best and best[kind][0] <= rank:
+            continue
+        names_only = label in NAME_ONLY_LABELS
+        if names_only and not mo.group("colon") and line_end - line_start > 40:
+            continue  # "据记者 了解…": prose, not a byline
+        value = _field_value(scan[mo.end():min(line_end, mo.end() + 80)], kind, names_only)
+        if value is None:
+            continue
+        if kind == "author" and value.lower() in NO_AUTHOR:
+            best[kind] = (rank, mo.start(), None)
+            continue
+        best[kind] = (rank, mo.start(), value)
+    return {kind: value for kind, (_, _, value) in best.items()}
+
+
+def meta_author(page: Page, site_name: str | None) -> str | None:
+    value = meta_value(page, META_AUTHOR_NAMES)
+    if not value or len(value) > MAX_FIELD_CHARS or value.lower() in NO_AUTHOR:
+        return None
+    if (site_name and (value in site_name or site_name in value)) or DOMAIN_RE.match(value):
+        return None
+    if CJK_RE.search(value) and SITE_WORD_RE.search(value):
+        return None  # "xx省教育厅", "xx网": the publisher, not a person
+    if GENERIC_AUTHOR_RE.search(value):
+        return None
+    return value
+
+
+def by_line(scan: str) -> str | None:
+    mo = BY_LINE_RE.search(scan[:HEAD_CHARS])
+    return mo.group("v").strip() if mo else None
+

@@ -1,0 +1,169 @@
+"""One pass over the page tree: what every metadata field reads (meta tags, headings, links, ...).
+
+The tree is read, never modified. Helpers for element text and URLs live here too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+HEAD_CHARS = 20_000
+TAIL_CHARS = 5_000
+MAX_HEADING_CANDIDATES = 200
+MAX_TITLE_CHARS = 200
+TITLE_CLASS_RE = re.compile(r"title|biaoti|headline|^(?:tit|bt|wzbt|xwbt|btm|tit_?con|art_?tit)$", re.I)
+META_SITE_NAMES = ("og:site_name", "sitename", "site_name", "application-name")
+SKIP_HREF_RE = re.compile(r"^\s*(?:javascript:|mailto:|tel:|#|data:)", re.I)
+
+SPACE_TAGS = {"br", "p", "div", "td", "th", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "dd", "dt",
+              "section", "article", "header", "footer", "table", "ul", "ol", "blockquote", "hr"}
+
+
+
+@dataclass
+class Page:
+    """What one pass over the tree collects."""
+
+    title_tag: str | None = None
+    meta: dict[str, list[str]] = field(default_factory=dict)
+    headings: list[tuple[str, str]] = field(default_factory=list)  # (kind, text) in document order
+    times: list[str] = field(default_factory=list)
+    anchors: list[tuple[str, object]] = field(default_factory=list)  # (href, <a> element)
+    canonical: str | None = None
+    base_href: str | None = None
+
+
+
+def root_of(tree):
+    try:
+        if hasattr(tree, "getroot"):
+            tree = tree.getroot()
+        return tree if tree is not None and hasattr(tree, "iter") else None
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def local(tag) -> str:
+    if not isinstance(tag, str):
+        return ""
+    return tag.rsplit("}", 1)[-1].lower()
+
+
+def norm(s: str | None) -> str:
+    return " ".join(s.split()) if s else ""
+
+
+def element_text(el, limit: int = 2000) -> str:
+    """Text of an element with <br> and block children as spaces, normalised."""
+    out: list[str] = []
+    size = 0
+
+    def walk(node, depth: int) -> None:
+        nonlocal size
+        if depth > 40 or size > limit:
+            return
+        tag = local(node.tag)
+        if tag in SPACE_TAGS:
+            out.append(" ")
+        if tag and node.text:
+            out.append(node.text)
+            size += len(node.text)
+        for child in node:
+            walk(child, depth + 1)
+            if child.tail:
+                out.append(child.tail)
+                size += len(child.tail)
+        if tag in SPACE_TAGS:
+            out.append(" ")
+
+    walk(el, 0)
+    return norm("".join(out))
+
+
+def collect(root) -> Page:
+    page = Page()
+    for el in root.iter():
+        tag = local(el.tag)
+        if not tag:
+            continue
+        if tag == "meta":
+            key = (el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv") or "")
+            content = el.get("content")
+            if key and content and content.strip():
+                page.meta.setdefault(key.strip().lower(), []).append(content.strip())
+            continue
+        if tag == "title":
+            parent = el.getparent()
+            if page.title_tag is None and (parent is None or local(parent.tag) != "svg"):
+                page.title_tag = element_text(el) or None
+            continue
+        if tag == "link":
+            if page.canonical is None and "canonical" in (el.get("rel") or "").lower().split():
+                page.canonical = (el.get("href") or "").strip() or None
+            continue
+        if tag == "base":
+            if page.base_href is None and el.get("href"):
+                page.base_href = el.get("href").strip()
+            continue
+        if tag == "a":
+            href = el.get("href")
+            if href:
+                page.anchors.append((href, el))
+        if tag == "time" or el.get("itemprop", "").lower() == "datepublished":
+            value = el.get("datetime") or el.get("content") or element_text(el, 100)
+            if value:
+                page.times.append(value)
+        if len(page.headings) >= MAX_HEADING_CANDIDATES:
+            continue
+        kind = "h" + tag[1] if tag in ("h1", "h2", "h3") else None
+        if kind is None and tag not in ("html", "body", "ul", "ol", "table", "tbody", "form", "a", "img"):
+            names = f"{el.get('class') or ''} {el.get('id') or ''}".split()
+            if any(TITLE_CLASS_RE.search(n) for n in names):
+                kind = "class"
+        if kind:
+            text = element_text(el, MAX_TITLE_CHARS * 2)
+            if 2 <= len(text) <= MAX_TITLE_CHARS:
+                page.headings.append((kind, text))
+    return page
+
+
+def meta_value(page: Page, names) -> str | None:
+    for name in names:
+        for value in page.meta.get(name, ()):
+            value = norm(value)
+            if value:
+                return value
+    return None
+
+
+def site_name_from_meta(page: Page) -> str | None:
+    value = meta_value(page, META_SITE_NAMES)
+    return value if value and len(value) <= 60 else None
+
+
+def base_url(page: Page, url: str) -> str:
+    if page.base_href and not SKIP_HREF_RE.match(page.base_href):
+        return urljoin(url, page.base_href)
+    return url
+
+
+def absolute_url(href: str, base: str) -> str | None:
+    href = href.strip()
+    if not href or SKIP_HREF_RE.match(href):
+        return None
+    try:
+        return urljoin(base, href) if base else href
+    except ValueError:
+        return None
+
+
+def canonical(page: Page, base: str) -> str | None:
+    for href in (page.canonical, meta_value(page, ("og:url",))):
+        if href:
+            link = absolute_url(href, base)
+            if link and urlsplit(link).scheme in ("http", "https"):
+                return link
+    return None
+

@@ -1,0 +1,114 @@
+"""The publication date: which of the dates a page shows is the article's (cleaners.dates reads them)."""
+
+from __future__ import annotations
+
+import re
+
+from .. import dates
+from .page import HEAD_CHARS, Page
+
+NEAR_TITLE_CHARS = 200  # an unlabelled date this close after the headline is its date
+HEADER_CHARS = 600  # labelled dates up to this far below the headline belong to the article
+
+# Date labels by priority tier: publication, then generic/updated, then document dates.
+DATE_LABEL_RE = re.compile(
+    r"(?P<label>发布时间|发布日期|发表时间|发表日期|发稿时间|发稿日期|发布于|发表于|發布時間|發佈時間|發表時間|發布日期|"
+    r"更新时间|更新日期|上传时间|上传日期|录入时间|添加时间|发帖时间|"
+    r"发文日期|成文日期|印发日期|时间|日期|時間|发布|發布|"
+    r"published(?:\s+on)?|publish(?:ed)?\s+(?:date|time)|release\s+(?:date|time)|posted(?:\s+on)?|date)"
+    # The value may sit in the next table cell: "发布日期：\n2022年01月28日".
+    r"[ \t\u3000]*(?:(?P<colon>[:：])[ \t\u3000]*\n?)?[ \t\u3000]*", re.I)
+DATE_LABEL_TIER = {
+    "发布时间": 0, "发布日期": 0, "发表时间": 0, "发表日期": 0, "发稿时间": 0, "发稿日期": 0, "发布于": 0,
+    "发表于": 0, "發布時間": 0, "發佈時間": 0, "發表時間": 0, "發布日期": 0, "发布": 0, "發布": 0, "時間": 1,
+    "更新时间": 1, "更新日期": 1, "上传时间": 1, "上传日期": 1, "录入时间": 1, "添加时间": 1, "发帖时间": 1,
+    "时间": 1, "日期": 1, "date": 1,
+    "发文日期": 2, "成文日期": 2, "印发日期": 2,
+}
+# Generic labels count only when they start a field, not inside a word (会议时间, 截止日期, update).
+GENERIC_DATE_LABELS = {"时间", "日期", "時間", "发布", "發布", "date"}
+
+META_DATE_NAMES = (
+    "article:published_time", "og:article:published_time", "og:published_time", "published_time",
+    "pubdate", "publishdate", "publish_date", "publish-date", "publishtime", "publish_time",
+    "originalpublicationdate", "datepublished", "firstpublishedtime", "releasedate",
+    "dc.date.issued", "dcterms.issued", "dc.date", "dcterms.date", "dc.date.created", "dcterms.created",
+    "sailthru.date", "parsely-pub-date", "date", "weibo:article:create_at", "created",
+)
+# Modification dates: only when nothing on the page says when it was published.
+META_MODIFIED_NAMES = ("article:modified_time", "og:updated_time", "lastmodifiedtime", "dc.date.modified")
+
+
+def _labelled_dates(scan: str) -> list[tuple[int, int, dates.DateMatch]]:
+    found = []
+    for mo in DATE_LABEL_RE.finditer(scan):
+        label = re.sub(r"\s+", " ", mo.group("label").lower())
+        tier = DATE_LABEL_TIER.get(label, 0)  # English publication labels
+        if label in GENERIC_DATE_LABELS:
+            before = scan[mo.start() - 1] if mo.start() else ""
+            if not mo.group("colon") or (before and (before.isalnum())):
+                continue
+        dm = dates.match_date_at(scan, mo.end())
+        if dm is not None:
+            found.append((tier, mo.start(), dm))
+    return found
+
+
+def find_title(scan: str, title: str | None) -> tuple[int, int] | None:
+    """Where the headline is in the page text (whitespace may differ), or None."""
+    if not title:
+        return None
+    chars = [c for c in title if not c.isspace()][:40]
+    if len(chars) < 4:
+        return None
+    pattern = re.compile(r"\s*".join(re.escape(c) for c in chars))
+    mo = pattern.search(scan, 0, HEAD_CHARS)
+    return (mo.start(), mo.end()) if mo else None
+
+
+def near_title_date(scan: str, title: str | None) -> dates.DateMatch | None:
+    span = find_title(scan, title)
+    if span is None:
+        return None
+    found = dates.find_dates_in_text(scan[span[1]:span[1] + NEAR_TITLE_CHARS], limit=1)
+    return found[0] if found else None
+
+
+def published_at(page: Page, scan: str, url: str, title: str | None) -> str | None:
+    candidates: list[dates.DateMatch] = []
+    span = find_title(scan, title)
+    labelled = sorted(_labelled_dates(scan), key=lambda t: (t[0], t[1]))
+    # A labelled date far below the headline is a comment's or a related item's, not the article's.
+    header_end = span[1] + HEADER_CHARS if span else len(scan)
+    candidates += [dm for _, pos, dm in labelled if pos <= header_end]
+    for name in META_DATE_NAMES:
+        for value in page.meta.get(name, ()):
+            dm = dates.parse_date_match(value) or next(iter(dates.find_dates_in_text(value[:100], limit=1)), None)
+            if dm:
+                candidates.append(dm)
+    for value in page.times:
+        dm = dates.parse_date_match(value) or next(iter(dates.find_dates_in_text(value[:100], limit=1)), None)
+        if dm:
+            candidates.append(dm)
+    near = near_title_date(scan, title)
+    if near:
+        candidates.append(near)
+    candidates += [dm for _, pos, dm in labelled if pos > header_end]
+    if not candidates:
+        for name in META_MODIFIED_NAMES:
+            for value in page.meta.get(name, ()):
+                dm = dates.parse_date_match(value)
+                if dm:
+                    candidates.append(dm)
+    if not candidates:
+        from_url = dates.date_from_url(url)
+        return dates.to_iso(from_url)
+    chosen = candidates[0]
+    if not chosen.has_time:
+        # "发布日期:2021-01-08" and a <meta> "2021-01-08 15:31": same day, keep the clock.
+        same_day = next((c for c in candidates[1:] if c.has_time and
+                         c.value.astimezone(chosen.value.tzinfo).date() == chosen.value.date()), None)
+        if same_day:
+            return dates.to_iso(same_day.value)
+    return dates.to_iso(chosen.value)
+
