@@ -19,7 +19,7 @@ from .extract import extract_text
 from .fingerprint import canonicalize_url, content_sha256, raw_sha256, record_id, simhash
 from .htmltree import parse_html, visible_text
 from .language import detect_language
-from .metadata import extract_metadata
+from .metadata import extract_metadata, read_json_ld
 from .profiles import PROFILES, SITE_TYPES, detect_site_type
 from .prune import drop_invisible, prune_tree, unwrap_layout_tables
 from .record import Record
@@ -39,10 +39,14 @@ TITLE_SEPARATORS = re.compile(r"[\s\u3000]+")
 
 
 def clean_page(body: bytes, url: str, headers: Mapping | None = None, site_type: str | None = None,
-               content_xpath: str | None = None, timings: dict | None = None) -> Record:
-    """Clean one page. Raises only CleanError subclasses (with `.stage` and `.reason`)."""
+               content_xpath: str | None = None, timings: dict | None = None,
+               date_format: str | None = None) -> Record:
+    """Clean one page. Raises only CleanError subclasses (with `.stage` and `.reason`).
+
+    `date_format`: the site's strptime format of its date line (registry), tried first.
+    """
     try:
-        return _clean(body, url, headers, site_type, content_xpath, timings)
+        return _clean(body, url, headers, site_type, content_xpath, timings, date_format)
     except CleanError:
         raise
     except RecursionError as exc:
@@ -51,7 +55,7 @@ def clean_page(body: bytes, url: str, headers: Mapping | None = None, site_type:
         raise CleanError(f"unexpected {type(exc).__name__}: {exc}", stage="clean") from exc
 
 
-def _clean(body, url, headers, site_type, content_xpath, timings) -> Record:
+def _clean(body, url, headers, site_type, content_xpath, timings, date_format=None) -> Record:
     clock = _Clock(timings)
     if isinstance(body, str):
         body = body.encode("utf-8")
@@ -64,6 +68,7 @@ def _clean(body, url, headers, site_type, content_xpath, timings) -> Record:
     html, encoding = decode_body(body, headers)
     clock("decode")
     root = parse_html(html)
+    json_ld = read_json_ld(root)  # structured metadata lives in scripts, which drop_invisible removes
     drop_invisible(root)
     cleaning: dict[str, int] = {}
     _count(cleaning, "ruby_glosses_removed", pinyin_gloss.strip_ruby(root))
@@ -73,7 +78,7 @@ def _clean(body, url, headers, site_type, content_xpath, timings) -> Record:
     lang = detect_language(page_text, root.get("lang") or root.get("xml:lang"))
     site_type = site_type or detect_site_type(html, page_text, url, lang)
     profile = PROFILES[site_type]
-    meta = extract_metadata(root, page_text, url, lang)
+    meta = extract_metadata(root, page_text, url, lang, json_ld=json_ld, date_format=date_format)
     clock("metadata")
 
     prune_counts, hidden_text = prune_tree(root, profile)
@@ -110,7 +115,7 @@ def _clean(body, url, headers, site_type, content_xpath, timings) -> Record:
     record = Record(
         id=record_id(canonical), url=url, canonical_url=canonicalize_url(canonical), site_type=site_type,
         title=title, published_at=meta.published_at, source=meta.source, author=meta.author,
-        editor=meta.editor, lang=lang, script=page_script, text=text, attachments=list(meta.attachments),
+        editor=meta.editor, metadata_source=dict(meta.sources), lang=lang, script=page_script, text=text, attachments=list(meta.attachments),
         encoding=encoding, cleaning=cleaning, content_sha256=content_sha256(text), simhash=simhash(text),
         spam={"score": spam.spam_score(all_signals, cleaning.get("hidden_blocks", 0), len(text)),
               "signals": all_signals},

@@ -14,13 +14,15 @@ from dataclasses import dataclass, field
 from ..htmltree import visible_text
 from ..record import Attachment
 from .attachments import attachments
-from .bylines import META_SOURCE_NAMES, by_line, labelled_fields, meta_author
+from .bylines import (META_SOURCE_NAMES, NO_AUTHOR, by_line, element_byline, labelled_fields, meta_author,
+                      reporter_byline)
 from .page import meta_value
 from .page import HEAD_CHARS, TAIL_CHARS, Page, base_url, canonical, collect, root_of, site_name_from_meta
-from .published import published_at
+from .published import find_title, published_at
+from .structured import article_data, read_json_ld
 from .title import choose_title, strip_site_suffix
 
-__all__ = ["Metadata", "extract_metadata", "strip_site_suffix"]
+__all__ = ["Metadata", "extract_metadata", "read_json_ld", "strip_site_suffix"]
 
 
 @dataclass
@@ -33,12 +35,19 @@ class Metadata:
     attachments: list[Attachment] = field(default_factory=list)
     canonical_url: str | None = None
     site_name: str | None = None
+    sources: dict[str, str] = field(default_factory=dict)  # field -> where its value came from
 
 
+def extract_metadata(tree, page_text: str, url: str, lang: str | None = None, json_ld: list[str] | None = None,
+                     date_format: str | None = None) -> Metadata:
+    """Metadata of one page; every field None (attachments empty) when the page does not give it.
 
-
-def extract_metadata(tree, page_text: str, url: str, lang: str | None = None) -> Metadata:
-    """Metadata of one page; every field None (attachments empty) when the page does not give it."""
+    `json_ld`: the page's JSON-LD texts when the caller has already dropped the scripts
+    from the tree (structured.read_json_ld); read from the tree otherwise.
+    `date_format`: a site's strptime format of its date line (the registry's `date_format`).
+    `Metadata.sources` says where each value came from: json-ld, meta, label (a labelled
+    line), byline, time, text (the date under the headline), title-tag, heading, url, date_format.
+    """
     md = Metadata()
     root = root_of(tree)
     page = _guard(collect, root, default=Page()) if root is not None else Page()
@@ -48,22 +57,64 @@ def extract_metadata(tree, page_text: str, url: str, lang: str | None = None) ->
     url = url if isinstance(url, str) else ""
     scan = page_text if len(page_text) <= HEAD_CHARS + TAIL_CHARS else (
         page_text[:HEAD_CHARS] + "\n" + page_text[-TAIL_CHARS:])
+    if json_ld is None and root is not None:
+        json_ld = _guard(read_json_ld, root, default=[])
+    structured = _guard(article_data, json_ld, default=None) if json_ld else None
+    english = (lang or "en").startswith("en")
 
     md.site_name = _guard(site_name_from_meta, page)
     title, suffix_site = _guard(choose_title, page, scan, md.site_name, default=(None, None))
     md.title = title
     md.site_name = md.site_name or suffix_site
-    md.published_at = _guard(published_at, page, scan, url, md.title)
+    md.published_at, where = _guard(published_at, page, scan, url, md.title, structured, date_format,
+                                    default=(None, None))
+    _note(md, "published_at", where)
+
     fields = _guard(labelled_fields, scan, lang, default={})
-    md.source = fields.get("source") or _guard(meta_value, page, META_SOURCE_NAMES)
-    md.author = fields.get("author") or _guard(meta_author, page, md.site_name)
-    if md.author is None and (lang or "en").startswith("en"):
-        md.author = _guard(by_line, scan)
+    md.source = fields.get("source")
+    _note(md, "source", "label")
+    if md.source is None:
+        md.source = _guard(meta_value, page, META_SOURCE_NAMES)
+        _note(md, "source", "meta")
     md.editor = fields.get("editor")
+    _note(md, "editor", "label")
+    md.author = fields.get("author")
+    _note(md, "author", "label")
+    if md.author is None and "author" not in fields:  # "作者：佚名" says there is none
+        md.author, md.sources["author"] = _author(page, scan, md, structured, english)
+        if md.author is None:
+            del md.sources["author"]
     base = _guard(base_url, page, url, default=url) or url
     md.canonical_url = _guard(canonical, page, base)
     md.attachments = _guard(attachments, page, base, default=[])
     return md
+
+
+def _author(page: Page, scan: str, md: Metadata, structured, english: bool) -> tuple[str | None, str | None]:
+    """The author when no labelled line names one, from the best source that does."""
+    authors = [a for a in (structured.authors if structured else []) if a.lower() not in NO_AUTHOR]
+    if authors:
+        return ", ".join(authors[:4]), "json-ld"
+    value = _guard(meta_author, page, md.site_name)
+    if value:
+        return value, "meta"
+    if english:
+        value = _guard(element_byline, page) or _guard(by_line, scan)
+        return (value, "byline") if value else (None, None)
+    places = _guard(find_title, scan, md.title, default=[])
+    names, agency = _guard(reporter_byline, scan, places[0][0] if places else 0, default=(None, None))
+    if agency and md.source is None:
+        md.source = agency
+        _note(md, "source", "byline")
+    if names:
+        return names, "byline"
+    value = _guard(element_byline, page)
+    return (value, "byline") if value else (None, None)
+
+
+def _note(md: Metadata, name: str, where: str | None) -> None:
+    if getattr(md, name) is not None and where and name not in md.sources:
+        md.sources[name] = where
 
 
 def _guard(fn, *args, default=None):
@@ -72,4 +123,3 @@ def _guard(fn, *args, default=None):
         return fn(*args)
     except Exception:  # noqa: BLE001 - metadata is best effort by contract
         return default
-

@@ -47,6 +47,33 @@ GENERIC_AUTHOR_RE = re.compile(
     r"\b(?:team|inc|ltd|co\.|discuz|comsenz|phpcms|dedecms|wordpress|powered)\b|^[A-Za-z]+_?\d{3,}$", re.I)
 NO_AUTHOR = {"佚名", "未知", "admin", "administrator", "管理员", "不详", "无", "unknown", "null", "none", "匿名"}
 FIELD_TRIM = " \t\u3000:：,，.。;；、/|-—·\"'“”"
+# News agencies and papers: named as the source of a report, not as its author.
+AGENCY_RE = re.compile(r"新华社|中新社|中新网|人民网|央视网?|新华网|[\u4e00-\u9fff]{1,8}(?:社|日报|晚报|报社|电视台|广播电台|通讯社)")
+BYLINE_ROLE_RE = re.compile(r"[\u4e00-\u9fff]{0,6}?(?:特约|实习|见习)?(?:记者|通讯员|摄影|撰稿|编辑)|"
+                            r"[\u4e00-\u9fff]{2,4}报道|文/|图/|摄|[:：]")
+_NAME = r"[\u4e00-\u9fff·]{2,4}"
+_NAMES = rf"{_NAME}(?:[ \u3000、]+{_NAME}){{0,5}}"
+_ROLES = r"(?:(?:本报|本刊|特约|实习|见习)?(?:记者|通讯员)[ \u3000：:]*)"
+# "本报讯（记者 王五 通讯员 李四）", "新华社北京1月8日电（记者 王五）", "本报记者 张三 李四" on a line of its own.
+LEAD_BYLINE_RE = re.compile(
+    rf"(?:(?P<agency>新华社|中新社|中新网)[\u4e00-\u9fff\d]{{0,12}}电|本报讯|本刊讯|讯)\s*[（(]"
+    rf"(?P<names>(?:{_ROLES}?{_NAMES}[ \u3000]*)+)[）)]"
+    rf"|^(?:本报|本刊)(?:记者|通讯员)[ \u3000]*(?P<names2>{_NAMES})(?:[ \u3000]*(?:发自|报道)|[ \u3000]*$)", re.M)
+# "……。（袁源）" "（信报记者 蔡雪婧）" "（姚峰 上海报道）": the bracket closing a paragraph.
+CLOSING_BYLINE_RE = re.compile(
+    rf"[。！？!?”\"…）)][ \u3000]*\n?[ \u3000]*[（(](?P<names>(?:[\u4e00-\u9fff]{{0,4}}(?:记者|通讯员)[ \u3000：:]*)?"
+    rf"{_NAMES}(?:[ \u3000]*(?:{_NAMES}[ \u3000]*)?报道)?)[）)][ \u3000]*$", re.M)
+# "本帖由大卫于2005年8月12日发表", "本贴由 xx 于 2005-8-12 ...".
+FORUM_BYLINE_RE = re.compile(r"本[帖贴文]由[ \u3000]*(?P<names>[^\s于]{2,12})[ \u3000]*于[ \u3000]*\d{4}")
+# Words that fill the name slot in brackets but are not names: (图) (完) (组图) (待续) ...
+NOT_NAMES = {"组图", "完", "待续", "图片", "视频", "专稿", "综合", "整理", "编译", "供图", "原创", "转载", "未完",
+             "试行", "草案", "节选", "摘要", "全文", "附件", "修订", "暂行", "摘编", "续完"}
+# How English bylines open and what follows the name.
+BYLINE_PREFIX_RE = re.compile(r"^(?:(?:written|posted|published|reviewed|edited|story|words|text)\s+)?by[:\s]+"
+                              r"|^(?:author|authors|writer|posted by|written by)\s*[:：]?\s*", re.I)
+BYLINE_TAIL_RE = re.compile(r"\s+(?:on|at|in|updated|published|posted|last updated|\||•|·|-|–|—)\s+|\s*[|•·]\s*", re.I)
+BYLINE_LABEL_ONLY_RE = re.compile(r"(?:about the )?(?:author|authors|by|written by|posted by|staff writer|"
+                                  r"more from this author|view all posts|share|follow)", re.I)
 
 
 def _field_value(text: str, kind: str, names_only: bool = False) -> str | None:
@@ -111,14 +138,85 @@ def labelled_fields(scan: str, lang: str | None) -> dict[str, str | None]:
         names_only = label in NAME_ONLY_LABELS
         if names_only and not mo.group("colon") and line_end - line_start > 40:
             continue  # "据记者 了解…": prose, not a byline
-        value = _field_value(scan[mo.end():min(line_end, mo.end() + 80)], kind, names_only)
+        value_text = scan[mo.end():min(line_end, mo.end() + 80)]
+        if not value_text.strip() and mo.group("colon") and kind != "editor":
+            # "作者：" at the end of its line (a table cell or a <span>): the value is the next line.
+            next_end = scan.find("\n", line_end + 1, line_end + 42)
+            value_text = scan[line_end + 1:next_end] if next_end > 0 else ""
+            value = _field_value(value_text, kind, names_only=kind == "author" and bool(CJK_RE.match(value_text or "a")))
+        else:
+            value = _field_value(value_text, kind, names_only)
         if value is None:
             continue
         if kind == "author" and value.lower() in NO_AUTHOR:
             best[kind] = (rank, mo.start(), None)
             continue
         best[kind] = (rank, mo.start(), value)
-    return {kind: value for kind, (_, _, value) in best.items()}
+    fields = {kind: value for kind, (_, _, value) in best.items()}
+    author = fields.get("author")
+    if author and AGENCY_RE.fullmatch(author):
+        # "作者：新华社": an agency is where the article came from, not who wrote it.
+        fields["author"] = None
+        fields.setdefault("source", author)
+    return fields
+
+
+def reporter_byline(scan: str, start: int = 0) -> tuple[str | None, str | None]:
+    """(authors, agency) from how Chinese reports name their writers, or (None, None):
+
+    "本报讯（记者 王五 通讯员 李四）", "新华社北京1月8日电（记者 王五）", "本报记者 张三 李四"
+    at the top; "（袁源）", "（信报记者 蔡雪婧）", "（姚峰 上海报道）" closing a paragraph;
+    "本帖由大卫于2005年8月12日发表" on forums. Several names are joined by a space; an
+    agency alone ("（新华社）") is the source, not an author.
+    """
+    window = scan[start:start + HEAD_CHARS]
+    for pattern in (LEAD_BYLINE_RE, CLOSING_BYLINE_RE, FORUM_BYLINE_RE):
+        for mo in pattern.finditer(window):
+            names = _names(mo.group("names") or mo.groupdict().get("names2"))
+            agency = mo.groupdict().get("agency")
+            if names:
+                return " ".join(names), (agency or None)
+    return None, None
+
+
+def _names(text: str | None) -> list[str]:
+    """Person names in a byline's bracket: roles (记者, 通讯员, 摄) and places (上海报道) dropped."""
+    if not text:
+        return []
+    text = BYLINE_ROLE_RE.sub(" ", text)
+    names = [n for n in re.split(r"[\s、，,/]+", text) if n]
+    if not names or len(names) > 6:
+        return []
+    if not all(CJK_NAME_RE.match(n) and not AGENCY_RE.fullmatch(n) and n not in NOT_NAMES for n in names):
+        return []
+    return names
+
+
+def element_byline(page: Page) -> str | None:
+    """The author named by the page's byline markup (itemprop=author, rel=author, class *author*/*byline*)."""
+    names: list[str] = []
+    for rank in (0, 1):
+        for el_rank, text in page.bylines:
+            if el_rank != rank:
+                continue
+            name = _byline_name(text)
+            if name and name not in names:
+                names.append(name)
+        if names:
+            return ", ".join(names[:4])
+    return None
+
+
+def _byline_name(text: str) -> str | None:
+    text = BYLINE_PREFIX_RE.sub("", " ".join(text.split())).strip(FIELD_TRIM)
+    text = BYLINE_TAIL_RE.split(text, 1)[0].strip(FIELD_TRIM)
+    if not (2 <= len(text) <= MAX_FIELD_CHARS) or text.lower() in NO_AUTHOR or GENERIC_AUTHOR_RE.search(text):
+        return None
+    if re.search(r"\d{2}|https?:|@|\.com\b|[{}<>=]", text) or len(text.split()) > 6:
+        return None
+    if BYLINE_LABEL_ONLY_RE.fullmatch(text):
+        return None
+    return text
 
 
 def meta_author(page: Page, site_name: str | None) -> str | None:

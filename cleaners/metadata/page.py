@@ -13,6 +13,12 @@ HEAD_CHARS = 20_000
 TAIL_CHARS = 5_000
 MAX_HEADING_CANDIDATES = 200
 MAX_TITLE_CHARS = 200
+MAX_BYLINES = 20
+MAX_BYLINE_CHARS = 120
+# Markup that names the author: the name itself (rank 0), or a byline box around it (rank 1).
+AUTHOR_NAME_CLASS_RE = re.compile(r"^(?:author|byline)[-_]{0,2}(?:name|link)$|^(?:authorname|author|fn)$", re.I)
+BYLINE_CLASS_RE = re.compile(r"byline|(?<![a-z])author(?![a-z-]*(?:bio|desc|info|avatar|image|img|photo|box|about|"
+                             r"title|list|more|social|follow|card|profile))", re.I)
 TITLE_CLASS_RE = re.compile(r"title|biaoti|headline|^(?:tit|bt|wzbt|xwbt|btm|tit_?con|art_?tit)$", re.I)
 META_SITE_NAMES = ("og:site_name", "sitename", "site_name", "application-name")
 SKIP_HREF_RE = re.compile(r"^\s*(?:javascript:|mailto:|tel:|#|data:)", re.I)
@@ -33,7 +39,7 @@ class Page:
     anchors: list[tuple[str, object]] = field(default_factory=list)  # (href, <a> element)
     canonical: str | None = None
     base_href: str | None = None
-
+    bylines: list[tuple[int, str]] = field(default_factory=list)  # (0 named author / 1 byline box, text)
 
 
 def root_of(tree):
@@ -111,10 +117,17 @@ def collect(root) -> Page:
             href = el.get("href")
             if href:
                 page.anchors.append((href, el))
-        if tag == "time" or el.get("itemprop", "").lower() == "datepublished":
+        itemprop = (el.get("itemprop") or "").lower()
+        if tag == "time" or itemprop == "datepublished":
             value = el.get("datetime") or el.get("content") or element_text(el, 100)
             if value:
                 page.times.append(value)
+        if len(page.bylines) < MAX_BYLINES and tag not in ("html", "body", "script", "style"):
+            rank = _byline_rank(el, tag, itemprop)
+            if rank is not None:
+                text = el.get("content") if tag == "meta" else element_text(el, MAX_BYLINE_CHARS * 2)
+                if text and len(text) <= MAX_BYLINE_CHARS:
+                    page.bylines.append((rank, text))
         if len(page.headings) >= MAX_HEADING_CANDIDATES:
             continue
         kind = "h" + tag[1] if tag in ("h1", "h2", "h3") else None
@@ -127,6 +140,20 @@ def collect(root) -> Page:
             if 2 <= len(text) <= MAX_TITLE_CHARS:
                 page.headings.append((kind, text))
     return page
+
+
+def _byline_rank(el, tag: str, itemprop: str) -> int | None:
+    if itemprop == "author" or (tag == "a" and "author" in (el.get("rel") or "").lower().split()):
+        return 0
+    names = el.get("class") or el.get("id")
+    if not names or "author" not in names.lower() and "byline" not in names.lower():
+        return None
+    tokens = names.split()
+    if any(AUTHOR_NAME_CLASS_RE.search(t) for t in tokens):
+        return 0
+    if any(BYLINE_CLASS_RE.search(t) for t in tokens):
+        return 1
+    return None
 
 
 def meta_value(page: Page, names) -> str | None:

@@ -9,6 +9,8 @@ from .page import HEAD_CHARS, Page
 
 NEAR_TITLE_CHARS = 200  # an unlabelled date this close after the headline is its date
 HEADER_CHARS = 600  # labelled dates up to this far below the headline belong to the article
+MAX_TITLE_PLACES = 3  # the headline printed in a header bar, a breadcrumb, then above the article
+STRUCTURED_SOURCES = ("json-ld", "meta", "time")
 
 # Date labels by priority tier: publication, then generic/updated, then document dates.
 DATE_LABEL_RE = re.compile(
@@ -54,61 +56,92 @@ def _labelled_dates(scan: str) -> list[tuple[int, int, dates.DateMatch]]:
     return found
 
 
-def find_title(scan: str, title: str | None) -> tuple[int, int] | None:
-    """Where the headline is in the page text (whitespace may differ), or None."""
+def find_title(scan: str, title: str | None, limit: int = 1) -> list[tuple[int, int]]:
+    """Where the headline is in the page text (whitespace may differ): up to `limit` places."""
     if not title:
-        return None
+        return []
     chars = [c for c in title if not c.isspace()][:40]
     if len(chars) < 4:
-        return None
+        return []
     pattern = re.compile(r"\s*".join(re.escape(c) for c in chars))
-    mo = pattern.search(scan, 0, HEAD_CHARS)
-    return (mo.start(), mo.end()) if mo else None
+    out = []
+    for mo in pattern.finditer(scan, 0, HEAD_CHARS):
+        out.append((mo.start(), mo.end()))
+        if len(out) >= limit:
+            break
+    return out
 
 
 def near_title_date(scan: str, title: str | None) -> dates.DateMatch | None:
-    span = find_title(scan, title)
-    if span is None:
-        return None
-    found = dates.find_dates_in_text(scan[span[1]:span[1] + NEAR_TITLE_CHARS], limit=1)
-    return found[0] if found else None
+    """The first date just below the headline; the page's <title> text may come first, so
+    each place the headline is printed is tried."""
+    for _, end in find_title(scan, title, limit=MAX_TITLE_PLACES):
+        found = dates.find_dates_in_text(scan[end:end + NEAR_TITLE_CHARS], limit=1)
+        if found:
+            return found[0]
+    return None
 
 
-def published_at(page: Page, scan: str, url: str, title: str | None) -> str | None:
-    candidates: list[dates.DateMatch] = []
-    span = find_title(scan, title)
+def _first_date(value: str) -> dates.DateMatch | None:
+    return dates.parse_date_match(value) or next(iter(dates.find_dates_in_text(value[:100], limit=1)), None)
+
+
+def published_at(page: Page, scan: str, url: str, title: str | None, structured=None,
+                 date_format: str | None = None) -> tuple[str | None, str | None]:
+    """(ISO date, where it came from). Sources in this order, the first that gives a date wins:
+
+    the site's own `date_format` (registry), labelled lines in the article's header
+    ("label"), JSON-LD datePublished ("json-ld"), <meta> ("meta"), <time>/itemprop ("time"),
+    the first date below the headline ("text"), labelled lines further down ("label"),
+    modification dates ("modified"), the URL ("url").
+    """
+    candidates: list[tuple[str, dates.DateMatch]] = []
+    if date_format:
+        dm = dates.find_date_with_format(scan[:HEAD_CHARS], date_format)
+        if dm:
+            candidates.append(("date_format", dm))
+    places = find_title(scan, title)
     labelled = sorted(_labelled_dates(scan), key=lambda t: (t[0], t[1]))
     # A labelled date far below the headline is a comment's or a related item's, not the article's.
-    header_end = span[1] + HEADER_CHARS if span else len(scan)
-    candidates += [dm for _, pos, dm in labelled if pos <= header_end]
+    header_end = places[0][1] + HEADER_CHARS if places else len(scan)
+    candidates += [("label", dm) for _, pos, dm in labelled if pos <= header_end]
+    if structured is not None and structured.published:
+        dm = _first_date(structured.published)
+        if dm:
+            candidates.append(("json-ld", dm))
     for name in META_DATE_NAMES:
         for value in page.meta.get(name, ()):
-            dm = dates.parse_date_match(value) or next(iter(dates.find_dates_in_text(value[:100], limit=1)), None)
+            dm = _first_date(value)
             if dm:
-                candidates.append(dm)
+                candidates.append(("meta", dm))
     for value in page.times:
-        dm = dates.parse_date_match(value) or next(iter(dates.find_dates_in_text(value[:100], limit=1)), None)
+        dm = _first_date(value)
         if dm:
-            candidates.append(dm)
+            candidates.append(("time", dm))
     near = near_title_date(scan, title)
     if near:
-        candidates.append(near)
-    candidates += [dm for _, pos, dm in labelled if pos > header_end]
+        candidates.append(("text", near))
+    candidates += [("label", dm) for _, pos, dm in labelled if pos > header_end]
     if not candidates:
-        for name in META_MODIFIED_NAMES:
-            for value in page.meta.get(name, ()):
-                dm = dates.parse_date_match(value)
-                if dm:
-                    candidates.append(dm)
+        modified = [structured.modified] if structured is not None and structured.modified else []
+        for value in modified + [v for name in META_MODIFIED_NAMES for v in page.meta.get(name, ())]:
+            dm = dates.parse_date_match(value)
+            if dm:
+                candidates.append(("modified", dm))
     if not candidates:
         from_url = dates.date_from_url(url)
-        return dates.to_iso(from_url)
-    chosen = candidates[0]
+        return dates.to_iso(from_url), ("url" if from_url else None)
+    source, chosen = candidates[0]
+    value = chosen.value
+    if chosen.swapped is not None:
+        # "06/02/2022" reads both ways: the page's structured date decides (D/M/Y on a French site).
+        other_days = {dm.value.date() for src, dm in candidates[1:] if src in STRUCTURED_SOURCES}
+        if chosen.swapped.date() in other_days and value.date() not in other_days:
+            value = chosen.swapped
     if not chosen.has_time:
         # "发布日期:2021-01-08" and a <meta> "2021-01-08 15:31": same day, keep the clock.
-        same_day = next((c for c in candidates[1:] if c.has_time and
-                         c.value.astimezone(chosen.value.tzinfo).date() == chosen.value.date()), None)
+        same_day = next((dm for _, dm in candidates[1:] if dm.has_time and
+                         dm.value.astimezone(value.tzinfo).date() == value.date()), None)
         if same_day:
-            return dates.to_iso(same_day.value)
-    return dates.to_iso(chosen.value)
-
+            return dates.to_iso(same_day.value), source
+    return dates.to_iso(value), source
