@@ -62,7 +62,7 @@ LEAD_BYLINE_RE = re.compile(
 # "……。（袁源）" "（信报记者 蔡雪婧）" "（姚峰 上海报道）": the bracket closing a paragraph.
 CLOSING_BYLINE_RE = re.compile(
     rf"[。！？!?”\"…）)][ \u3000]*\n?[ \u3000]*[（(](?P<names>(?:[\u4e00-\u9fff]{{0,4}}(?:记者|通讯员)[ \u3000：:]*)?"
-    rf"{_NAMES}(?:[ \u3000]*(?:{_NAMES}[ \u3000]*)?报道)?)[）)][ \u3000]*$", re.M)
+    rf"{_NAMES}(?:[ \u3000]*(?:{_NAMES}[ \u3000]*)?报道)?)[ \u3000]*[）)][ \u3000]*$", re.M)
 # "本帖由大卫于2005年8月12日发表", "本贴由 xx 于 2005-8-12 ...".
 FORUM_BYLINE_RE = re.compile(r"本[帖贴文]由[ \u3000]*(?P<names>[^\s于]{2,12})[ \u3000]*于[ \u3000]*\d{4}")
 # Words that fill the name slot in brackets but are not names: (图) (完) (组图) (待续) ...

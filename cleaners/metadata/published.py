@@ -41,8 +41,8 @@ META_DATE_NAMES = (
 META_MODIFIED_NAMES = ("article:modified_time", "og:updated_time", "lastmodifiedtime", "dc.date.modified")
 
 
-def _labelled_dates(scan: str) -> list[tuple[int, int, dates.DateMatch]]:
-    found = []
+def labelled_dates(scan: str):
+    """(tier, position, DateMatch) of every labelled date ("发布时间：2021-01-08", "Published: ..."), in text order."""
     for mo in DATE_LABEL_RE.finditer(scan):
         label = re.sub(r"\s+", " ", mo.group("label").lower())
         tier = DATE_LABEL_TIER.get(label, 0)  # English publication labels
@@ -52,8 +52,12 @@ def _labelled_dates(scan: str) -> list[tuple[int, int, dates.DateMatch]]:
                 continue
         dm = dates.match_date_at(scan, mo.end())
         if dm is not None:
-            found.append((tier, mo.start(), dm))
-    return found
+            yield tier, mo.start(), dm
+
+
+def has_labelled_date(text: str) -> bool:
+    """The text has a date under a date label (the crawler's article test uses this too)."""
+    return next(labelled_dates(text), None) is not None
 
 
 def find_title(scan: str, title: str | None, limit: int = 1) -> list[tuple[int, int]]:
@@ -101,7 +105,7 @@ def published_at(page: Page, scan: str, url: str, title: str | None, structured=
         if dm:
             candidates.append(("date_format", dm))
     places = find_title(scan, title)
-    labelled = sorted(_labelled_dates(scan), key=lambda t: (t[0], t[1]))
+    labelled = sorted(labelled_dates(scan), key=lambda t: (t[0], t[1]))
     # A labelled date far below the headline is a comment's or a related item's, not the article's.
     header_end = places[0][1] + HEADER_CHARS if places else len(scan)
     candidates += [("label", dm) for _, pos, dm in labelled if pos <= header_end]
