@@ -46,7 +46,8 @@ def extract_metadata(tree, page_text: str, url: str, lang: str | None = None, js
     from the tree (structured.read_json_ld); read from the tree otherwise.
     `date_format`: a site's strptime format of its date line (the registry's `date_format`).
     `Metadata.sources` says where each value came from: json-ld, meta, label (a labelled
-    line), byline, time, text (the date under the headline), title-tag, heading, url, date_format.
+    line), byline, time, text (the date under the headline), title-tag, heading, url, date_format,
+    modified, htmldate.
     """
     md = Metadata()
     root = root_of(tree)
@@ -66,7 +67,7 @@ def extract_metadata(tree, page_text: str, url: str, lang: str | None = None, js
     title, suffix_site = _guard(choose_title, page, scan, md.site_name, default=(None, None))
     md.title = title
     md.site_name = md.site_name or suffix_site
-    md.published_at, where = _guard(published_at, page, scan, url, md.title, structured, date_format,
+    md.published_at, where = _guard(published_at, page, scan, url, md.title, structured, date_format, root,
                                     default=(None, None))
     _note(md, "published_at", where)
 

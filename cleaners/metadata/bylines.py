@@ -45,6 +45,8 @@ BY_LINE_RE = re.compile(
 # <meta name="author"> values that name software, a team or an account id.
 GENERIC_AUTHOR_RE = re.compile(
     r"\b(?:team|inc|ltd|co\.|discuz|comsenz|phpcms|dedecms|wordpress|powered)\b|^[A-Za-z]+_?\d{3,}$", re.I)
+# URLs, e-mail addresses, numeric account ids, unfilled templates ("page.head.extra.author").
+NOT_A_PERSON_RE = re.compile(r"https?:|www\.|@|^\d+$|^[a-z]+(?:\.[a-z]+){2,}$|\{\{|\$\{", re.I)
 NO_AUTHOR = {"佚名", "未知", "admin", "administrator", "管理员", "不详", "无", "unknown", "null", "none", "匿名"}
 FIELD_TRIM = " \t\u3000:：,，.。;；、/|-—·\"'“”"
 # News agencies and papers: named as the source of a report, not as its author.
@@ -69,10 +71,10 @@ FORUM_BYLINE_RE = re.compile(r"本[帖贴文]由[ \u3000]*(?P<names>[^\s于]{2,1
 NOT_NAMES = {"组图", "完", "待续", "图片", "视频", "专稿", "综合", "整理", "编译", "供图", "原创", "转载", "未完",
              "试行", "草案", "节选", "摘要", "全文", "附件", "修订", "暂行", "摘编", "续完"}
 # How English bylines open and what follows the name.
-BYLINE_PREFIX_RE = re.compile(r"^(?:(?:written|posted|published|reviewed|edited|story|words|text)\s+)?by[:\s]+"
+BYLINE_PREFIX_RE = re.compile(r"^(?:(?:written|posted|post|published|reviewed|edited|story|words|text)\s+)?by[:\s]+"
                               r"|^(?:author|authors|writer|posted by|written by)\s*[:：]?\s*", re.I)
-BYLINE_TAIL_RE = re.compile(r"\s+(?:on|at|in|updated|published|posted|last updated|\||•|·|-|–|—)\s+|\s*[|•·]\s*", re.I)
-BYLINE_LABEL_ONLY_RE = re.compile(r"(?:about the )?(?:author|authors|by|written by|posted by|staff writer|"
+BYLINE_TAIL_RE = re.compile(r"\s+(?:on|at|in|updated|published|posted|last updated|\||•|·|-|–|—)\s+|\s*[|•·»]\s*", re.I)
+BYLINE_LABEL_ONLY_RE = re.compile(r"(?:about )?(?:the )?(?:topic )?(?:author|authors|by|written by|posted by|staff writer|"
                                   r"more from this author|view all posts|share|follow)", re.I)
 
 
@@ -193,17 +195,14 @@ def _names(text: str | None) -> list[str]:
 
 
 def element_byline(page: Page) -> str | None:
-    """The author named by the page's byline markup (itemprop=author, rel=author, class *author*/*byline*)."""
-    names: list[str] = []
+    """The author named by the page's byline markup (itemprop=author, rel=author, class *author*/*byline*):
+    the first name the markup gives (a forum thread's first poster, not everyone who replied)."""
     for rank in (0, 1):
         for el_rank, text in page.bylines:
-            if el_rank != rank:
-                continue
-            name = _byline_name(text)
-            if name and name not in names:
-                names.append(name)
-        if names:
-            return ", ".join(names[:4])
+            if el_rank == rank:
+                name = _byline_name(text)
+                if name:
+                    return name
     return None
 
 
@@ -220,16 +219,26 @@ def _byline_name(text: str) -> str | None:
 
 
 def meta_author(page: Page, site_name: str | None) -> str | None:
-    value = meta_value(page, META_AUTHOR_NAMES)
+    """The first <meta> author that names a person: not the site, a URL, an account id or a template."""
+    for name in META_AUTHOR_NAMES:
+        for value in page.meta.get(name, ()):
+            value = " ".join(value.split())
+            if _person_like(value, site_name):
+                return value
+    return None
+
+
+def _person_like(value: str, site_name: str | None) -> bool:
     if not value or len(value) > MAX_FIELD_CHARS or value.lower() in NO_AUTHOR:
-        return None
-    if (site_name and (value in site_name or site_name in value)) or DOMAIN_RE.match(value):
-        return None
+        return False
+    if DOMAIN_RE.match(value) or NOT_A_PERSON_RE.search(value) or GENERIC_AUTHOR_RE.search(value):
+        return False
+    publisher_like = bool(CJK_RE.search(value)) or bool(SITE_WORD_RE.search(value))
+    if publisher_like and site_name and (value in site_name or site_name in value):
+        return False  # "山东省教育科研网" as the author of its own pages: the publisher
     if CJK_RE.search(value) and SITE_WORD_RE.search(value):
-        return None  # "xx省教育厅", "xx网": the publisher, not a person
-    if GENERIC_AUTHOR_RE.search(value):
-        return None
-    return value
+        return False  # "xx省教育厅", "xx网": the publisher, not a person
+    return True
 
 
 def by_line(scan: str) -> str | None:

@@ -16,7 +16,8 @@ MAX_TITLE_CHARS = 200
 MAX_BYLINES = 20
 MAX_BYLINE_CHARS = 120
 # Markup that names the author: the name itself (rank 0), or a byline box around it (rank 1).
-AUTHOR_NAME_CLASS_RE = re.compile(r"^(?:author|byline)[-_]{0,2}(?:name|link)$|^(?:authorname|author|fn)$", re.I)
+AUTHOR_NAME_CLASS_RE = re.compile(r"(?:^|[-_])(?:author|byline)(?:[-_]+[a-z]+)*[-_]*(?:name|link)$|^(?:author|fn)$",
+                                  re.I)
 BYLINE_CLASS_RE = re.compile(r"byline|(?<![a-z])author(?![a-z-]*(?:bio|desc|info|avatar|image|img|photo|box|about|"
                              r"title|list|more|social|follow|card|profile))", re.I)
 TITLE_CLASS_RE = re.compile(r"title|biaoti|headline|^(?:tit|bt|wzbt|xwbt|btm|tit_?con|art_?tit)$", re.I)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from htmldate import find_date
+
 from .. import dates
 from .page import HEAD_CHARS, Page
 
@@ -86,18 +88,29 @@ def near_title_date(scan: str, title: str | None) -> dates.DateMatch | None:
     return None
 
 
+def _htmldate(root, url: str) -> dates.DateMatch | None:
+    if root is None:
+        return None
+    try:  # htmldate reads a copy of the tree, never ours
+        value = find_date(root, extensive_search=True, original_date=True, url=url or None)
+    except Exception:  # noqa: BLE001 - a cross-check that fails gives no date, not an error
+        return None
+    return dates.parse_date_match(value) if value else None
+
+
 def _first_date(value: str) -> dates.DateMatch | None:
     return dates.parse_date_match(value) or next(iter(dates.find_dates_in_text(value[:100], limit=1)), None)
 
 
 def published_at(page: Page, scan: str, url: str, title: str | None, structured=None,
-                 date_format: str | None = None) -> tuple[str | None, str | None]:
+                 date_format: str | None = None, root=None) -> tuple[str | None, str | None]:
     """(ISO date, where it came from). Sources in this order, the first that gives a date wins:
 
     the site's own `date_format` (registry), labelled lines in the article's header
     ("label"), JSON-LD datePublished ("json-ld"), <meta> ("meta"), <time>/itemprop ("time"),
     the first date below the headline ("text"), labelled lines further down ("label"),
-    modification dates ("modified"), the URL ("url").
+    modification dates ("modified"), the URL ("url"), and last htmldate's reading of the
+    whole page ("htmldate": its heuristics over markup we do not know; run only then, it is slow).
     """
     candidates: list[tuple[str, dates.DateMatch]] = []
     if date_format:
@@ -134,7 +147,10 @@ def published_at(page: Page, scan: str, url: str, title: str | None, structured=
                 candidates.append(("modified", dm))
     if not candidates:
         from_url = dates.date_from_url(url)
-        return dates.to_iso(from_url), ("url" if from_url else None)
+        if from_url:
+            return dates.to_iso(from_url), "url"
+        found = _htmldate(root, url)
+        return (dates.to_iso(found.value), "htmldate") if found else (None, None)
     source, chosen = candidates[0]
     value = chosen.value
     if chosen.swapped is not None:
