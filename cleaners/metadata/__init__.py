@@ -64,8 +64,9 @@ def extract_metadata(tree, page_text: str, url: str, lang: str | None = None, js
     english = (lang or "en").startswith("en")
 
     md.site_name = _guard(site_name_from_meta, page)
-    title, suffix_site = _guard(choose_title, page, scan, md.site_name, default=(None, None))
-    md.title = title
+    md.title, suffix_site, where = _guard(choose_title, page, scan, md.site_name,
+                                          structured.headline if structured else None, default=(None, None, None))
+    _note(md, "title", where)
     md.site_name = md.site_name or suffix_site
     md.published_at, where = _guard(published_at, page, scan, url, md.title, structured, date_format, root,
                                     default=(None, None))

@@ -10,7 +10,9 @@ from .. import dates
 from .page import HEAD_CHARS, Page, meta_value, norm
 from .published import near_title_date
 
-KIND_RANK = {"labelled": 0, "h1": 1, "og": 2, "class": 3, "h2": 4, "h3": 5, "label": 6}
+KIND_RANK = {"labelled": 0, "h1": 1, "og": 2, "json-ld": 2, "class": 3, "h2": 4, "h3": 5, "label": 6}
+# metadata_source of a title candidate's kind (headings and title-class elements are "heading").
+SOURCE_OF_KIND = {"og": "meta", "json-ld": "json-ld", "label": "label", "labelled": "label"}
 
 # Leading column tags: 【转载学习】 [转载] 〖图文〗.
 TITLE_TAG_RE = re.compile(r"^\s*(?:【[^】]{1,8}】|\[[^\]]{1,8}\]|〖[^〗]{1,8}〗|［[^］]{1,8}］)\s*")
@@ -130,7 +132,11 @@ def _overlap(a: str, b: str) -> int:
     return sum(block.size for block in SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks())
 
 
-def choose_title(page: Page, scan: str, site_name: str | None) -> tuple[str | None, str | None]:
+def choose_title(page: Page, scan: str, site_name: str | None,
+                 headline: str | None = None) -> tuple[str | None, str | None, str | None]:
+    """(headline, site name dropped from the <title>, where the headline came from).
+
+    `headline`: the page's JSON-LD headline, one more candidate beside og:title and the headings."""
     raw_title = page.title_tag or ""
     base, suffix_site = strip_site_suffix(raw_title, site_name) if raw_title else ("", None)
     base = clean_title(base)
@@ -147,16 +153,18 @@ def choose_title(page: Page, scan: str, site_name: str | None) -> tuple[str | No
     og = meta_value(page, ("og:title", "twitter:title", "title", "dc.title", "articletitle"))
     if og:
         candidates.append(("og", clean_title(strip_site_suffix(og, site_name or suffix_site)[0])))
+    if headline:
+        candidates.append(("json-ld", clean_title(strip_site_suffix(headline, site_name or suffix_site)[0])))
     for kind, text in page.headings:
         if TRUNCATED_RE.search(text):
             continue  # "乘势而上 狠抓落实 加快建设..": a list entry, not the headline
         candidates.append((kind, clean_title(text)))
     if labelled:
-        return labelled, suffix_site
+        return labelled, suffix_site, "label"
 
     base_key = title_key(base)
     site_key = title_key(site_name or suffix_site or "")
-    best, best_score = None, (0, 0, 0)
+    best, best_kind, best_score = None, None, (0, 0, 0)
     for order, (kind, text) in enumerate(candidates):
         text_key = title_key(text)
         if len(text_key) < 2 or not base_key or text_key == site_key:
@@ -171,13 +179,13 @@ def choose_title(page: Page, scan: str, site_name: str | None) -> tuple[str | No
         if inside >= 0.8 or (covers >= 0.9 and len(text_key) <= 1.5 * len(base_key) + 10):
             score = (common, -KIND_RANK.get(kind, 9), -order)
             if score > best_score:
-                best, best_score = text, score
+                best, best_kind, best_score = text, kind, score
     if best is not None and (best_score[0] >= 0.6 * len(base_key) or _is_head_of(best, base)):
-        return best, suffix_site
+        return best, suffix_site, SOURCE_OF_KIND.get(best_kind, "heading")
     if base_key and not _title_is_site(base, site_name, suffix_site):
-        return base, suffix_site
+        return base, suffix_site, "title-tag"
     # The <title> is only the site's name (or missing): trust the page's own headline.
-    fallback = None
+    fallback, fallback_kind = None, None
     best_points: tuple = ()
     for order, (kind, text) in enumerate(candidates):
         text_key = title_key(text)
@@ -185,14 +193,14 @@ def choose_title(page: Page, scan: str, site_name: str | None) -> tuple[str | No
             continue
         # A headline is a top heading or og:title, reasonably long, with its date right below;
         # box titles ("今日导读") are short.
-        points = (2 * (kind in ("h1", "og", "label")) + (len(text_key) >= 8)
+        points = (2 * (kind in ("h1", "og", "label", "json-ld")) + (len(text_key) >= 8)
                   + (near_title_date(scan, text) is not None))
         score = (points, len(text_key) >= 8, -KIND_RANK.get(kind, 9), -order)
         if score > best_points:
-            fallback, best_points = text, score
+            fallback, fallback_kind, best_points = text, kind, score
     if fallback:
-        return fallback, suffix_site or (base if base else None)
-    return (base or None), suffix_site
+        return fallback, suffix_site or (base if base else None), SOURCE_OF_KIND.get(fallback_kind, "heading")
+    return (base or None), suffix_site, ("title-tag" if base else None)
 
 
 def _is_head_of(text: str, title: str) -> bool:
