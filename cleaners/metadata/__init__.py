@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from ..htmltree import visible_text
 from ..record import Attachment
 from .attachments import attachments
-from .bylines import (META_SOURCE_NAMES, NO_AUTHOR, by_line, element_byline, labelled_fields, meta_author,
+from .bylines import (AGENCY_RE, CJK_RE, META_SOURCE_NAMES, NO_AUTHOR, by_line, element_byline, labelled_fields, meta_author,
                       reporter_byline)
 from .page import meta_value
 from .page import HEAD_CHARS, TAIL_CHARS, Page, base_url, canonical, collect, root_of, site_name_from_meta
@@ -61,7 +61,8 @@ def extract_metadata(tree, page_text: str, url: str, lang: str | None = None, js
     if json_ld is None and root is not None:
         json_ld = _guard(read_json_ld, root, default=[])
     structured = _guard(article_data, json_ld, default=None) if json_ld else None
-    english = (lang or "en").startswith("en")
+    # Chinese bylines are read on Chinese pages: the detected language, else the page's own characters.
+    english = (lang or "").startswith("en") or (lang is None and not CJK_RE.search(scan[:HEAD_CHARS]))
 
     md.site_name = _guard(site_name_from_meta, page)
     md.title, suffix_site, where = _guard(choose_title, page, scan, md.site_name,
@@ -82,19 +83,28 @@ def extract_metadata(tree, page_text: str, url: str, lang: str | None = None, js
     _note(md, "editor", "label")
     md.author = fields.get("author")
     _note(md, "author", "label")
+    reporters, agency = None, None
+    if not english:
+        places = _guard(find_title, scan, md.title, default=[])
+        reporters, agency = _guard(reporter_byline, scan, places[0][0] if places else 0, default=(None, None))
+    if md.source is None and agency:
+        md.source = agency  # "新华社北京1月8日电（记者 王五）"
+        _note(md, "source", "byline")
     if md.author is None and "author" not in fields:  # "作者：佚名" says there is none
-        md.author, md.sources["author"] = _author(page, scan, md, structured, english)
-        if md.author is None:
-            del md.sources["author"]
+        md.author, where = _author(page, scan, md, structured, english, reporters)
+        _note(md, "author", where)
     base = _guard(base_url, page, url, default=url) or url
     md.canonical_url = _guard(canonical, page, base)
     md.attachments = _guard(attachments, page, base, default=[])
     return md
 
 
-def _author(page: Page, scan: str, md: Metadata, structured, english: bool) -> tuple[str | None, str | None]:
+def _author(page: Page, scan: str, md: Metadata, structured, english: bool,
+            reporters: str | None) -> tuple[str | None, str | None]:
     """The author when no labelled line names one, from the best source that does."""
-    authors = [a for a in (structured.authors if structured else []) if a.lower() not in NO_AUTHOR]
+    # An agency named as the author ("新华社") is where the report came from: not an author.
+    authors = [a for a in (structured.authors if structured else [])
+               if a.lower() not in NO_AUTHOR and not AGENCY_RE.fullmatch(a)]
     if authors:
         return ", ".join(authors[:4]), "json-ld"
     value = _guard(meta_author, page, md.site_name)
@@ -103,13 +113,8 @@ def _author(page: Page, scan: str, md: Metadata, structured, english: bool) -> t
     if english:
         value = _guard(element_byline, page) or _guard(by_line, scan)
         return (value, "byline") if value else (None, None)
-    places = _guard(find_title, scan, md.title, default=[])
-    names, agency = _guard(reporter_byline, scan, places[0][0] if places else 0, default=(None, None))
-    if agency and md.source is None:
-        md.source = agency
-        _note(md, "source", "byline")
-    if names:
-        return names, "byline"
+    if reporters:
+        return reporters, "byline"
     value = _guard(element_byline, page)
     return (value, "byline") if value else (None, None)
 

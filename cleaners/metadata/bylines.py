@@ -95,8 +95,10 @@ def _field_value(text: str, kind: str, names_only: bool = False) -> str | None:
     if names_only and not CJK_NAME_RE.match(tokens[0]):
         return None
     kept = [tokens[0]]
-    if kind != "source":  # "王建宏 张文攀": several names
+    if kind != "source":  # "王建宏 张文攀": several names; "记者 王五 通讯员 赵六": roles are not names
         for token in tokens[1:]:
+            if BYLINE_ROLE_RE.fullmatch(token):
+                continue
             if not CJK_NAME_RE.match(token):
                 break
             kept.append(token)
@@ -231,7 +233,8 @@ def meta_author(page: Page, site_name: str | None) -> str | None:
 def _person_like(value: str, site_name: str | None) -> bool:
     if not value or len(value) > MAX_FIELD_CHARS or value.lower() in NO_AUTHOR:
         return False
-    if DOMAIN_RE.match(value) or NOT_A_PERSON_RE.search(value) or GENERIC_AUTHOR_RE.search(value):
+    if (DOMAIN_RE.match(value) or NOT_A_PERSON_RE.search(value) or GENERIC_AUTHOR_RE.search(value)
+            or AGENCY_RE.fullmatch(value)):
         return False
     publisher_like = bool(CJK_RE.search(value)) or bool(SITE_WORD_RE.search(value))
     if publisher_like and site_name and (value in site_name or site_name in value):
