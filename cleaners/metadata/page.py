@@ -20,6 +20,8 @@ AUTHOR_NAME_CLASS_RE = re.compile(r"(?:^|[-_])(?:author|byline)(?:[-_]+[a-z]+)*[
                                   re.I)
 BYLINE_CLASS_RE = re.compile(r"byline|(?<![a-z])author(?![a-z-]*(?:bio|desc|info|avatar|image|img|photo|box|about|"
                              r"title|list|more|social|follow|card|profile))", re.I)
+HEADING_TAGS = ("h1", "h2", "h3")
+NEVER_TITLE_TAGS = ("html", "body", "ul", "ol", "table", "tbody", "form", "a", "img")
 TITLE_CLASS_RE = re.compile(r"title|biaoti|headline|^(?:tit|bt|wzbt|xwbt|btm|tit_?con|art_?tit)$", re.I)
 META_SITE_NAMES = ("og:site_name", "sitename", "site_name", "application-name")
 SKIP_HREF_RE = re.compile(r"^\s*(?:javascript:|mailto:|tel:|#|data:)", re.I)
@@ -90,14 +92,21 @@ def element_text(el, limit: int = 2000) -> str:
 
 
 def collect(root) -> Page:
+    """One pass over the tree. Per element only dict lookups and substring tests: regexes run
+    on the few elements whose class or id could name a title or an author."""
     page = Page()
     for el in root.iter():
-        tag = local(el.tag)
-        if not tag:
+        tag = el.tag
+        if type(tag) is not str:  # comments, processing instructions
             continue
+        if "}" in tag:
+            tag = tag.rsplit("}", 1)[1]
+        tag = tag.lower()
+        attrib = el.attrib
         if tag == "meta":
-            key = (el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv") or "")
-            content = el.get("content")
+            key = (attrib.get("property") or attrib.get("name") or attrib.get("itemprop")
+                   or attrib.get("http-equiv") or "")
+            content = attrib.get("content")
             if key and content and content.strip():
                 page.meta.setdefault(key.strip().lower(), []).append(content.strip())
             continue
@@ -107,35 +116,41 @@ def collect(root) -> Page:
                 page.title_tag = element_text(el) or None
             continue
         if tag == "link":
-            if page.canonical is None and "canonical" in (el.get("rel") or "").lower().split():
-                page.canonical = (el.get("href") or "").strip() or None
+            if page.canonical is None and "canonical" in (attrib.get("rel") or "").lower().split():
+                page.canonical = (attrib.get("href") or "").strip() or None
             continue
         if tag == "base":
-            if page.base_href is None and el.get("href"):
-                page.base_href = el.get("href").strip()
+            if page.base_href is None and attrib.get("href"):
+                page.base_href = attrib.get("href").strip()
             continue
+        if not attrib and tag not in HEADING_TAGS and tag != "time":
+            continue  # nothing below applies to a bare element
         if tag == "a":
-            href = el.get("href")
+            href = attrib.get("href")
             if href:
                 page.anchors.append((href, el))
-        itemprop = (el.get("itemprop") or "").lower()
+        itemprop = (attrib.get("itemprop") or "").lower()
         if tag == "time" or itemprop == "datepublished":
-            value = el.get("datetime") or el.get("content") or element_text(el, 100)
+            value = attrib.get("datetime") or attrib.get("content") or element_text(el, 100)
             if value:
                 page.times.append(value)
-        if len(page.bylines) < MAX_BYLINES and tag not in ("html", "body", "script", "style"):
-            rank = _byline_rank(el, tag, itemprop)
-            if rank is not None:
-                text = el.get("content") if tag == "meta" else element_text(el, MAX_BYLINE_CHARS * 2)
+        names = f"{attrib.get('class') or ''} {attrib.get('id') or ''}"
+        lowered = names.lower()
+        if len(page.bylines) < MAX_BYLINES and (itemprop == "author" or "author" in lowered or "byline" in lowered
+                                                 or (tag == "a" and "rel" in attrib)):
+            rank = _byline_rank(el, tag, itemprop, names)
+            if rank is not None and tag not in ("html", "body"):
+                text = element_text(el, MAX_BYLINE_CHARS * 2)
                 if text and len(text) <= MAX_BYLINE_CHARS:
                     page.bylines.append((rank, text))
         if len(page.headings) >= MAX_HEADING_CANDIDATES:
             continue
-        kind = "h" + tag[1] if tag in ("h1", "h2", "h3") else None
-        if kind is None and tag not in ("html", "body", "ul", "ol", "table", "tbody", "form", "a", "img"):
-            names = f"{el.get('class') or ''} {el.get('id') or ''}".split()
-            if any(TITLE_CLASS_RE.search(n) for n in names):
-                kind = "class"
+        kind = "h" + tag[1] if tag in HEADING_TAGS else None
+        # Every name TITLE_CLASS_RE accepts contains one of these: cheap tests before the regex.
+        if (kind is None and tag not in NEVER_TITLE_TAGS
+                and ("tit" in lowered or "bt" in lowered or "headline" in lowered or "biaoti" in lowered)
+                and any(TITLE_CLASS_RE.search(n) for n in names.split())):
+            kind = "class"
         if kind:
             text = element_text(el, MAX_TITLE_CHARS * 2)
             if 2 <= len(text) <= MAX_TITLE_CHARS:
@@ -143,12 +158,9 @@ def collect(root) -> Page:
     return page
 
 
-def _byline_rank(el, tag: str, itemprop: str) -> int | None:
+def _byline_rank(el, tag: str, itemprop: str, names: str) -> int | None:
     if itemprop == "author" or (tag == "a" and "author" in (el.get("rel") or "").lower().split()):
         return 0
-    names = el.get("class") or el.get("id")
-    if not names or "author" not in names.lower() and "byline" not in names.lower():
-        return None
     tokens = names.split()
     if any(AUTHOR_NAME_CLASS_RE.search(t) for t in tokens):
         return 0

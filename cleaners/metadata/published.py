@@ -88,23 +88,16 @@ def near_title_date(scan: str, title: str | None) -> dates.DateMatch | None:
     return None
 
 
-def _htmldate(root, url: str, scan: str) -> dates.DateMatch | None:
-    """htmldate's date: from markup as it is; from its text search only when the page prints that
-    very day (its guesses from a bare year or a copyright line are not a publication date)."""
+def _htmldate(root, url: str) -> dates.DateMatch | None:
+    """htmldate's reading of the markup (its meta names, classes and attributes beyond ours).
+    Its search of the text is left out: slow (dateparser), and it guesses from bare years."""
     if root is None:
         return None
     try:  # htmldate reads a copy of the tree, never ours
         value = find_date(root, extensive_search=False, original_date=True, url=url or None)
-        printed = value is not None
-        if value is None:
-            value = find_date(root, extensive_search=True, original_date=True, url=url or None)
     except Exception:  # noqa: BLE001 - a cross-check that fails gives no date, not an error
         return None
-    found = dates.parse_date_match(value) if value else None
-    if found is None or printed:
-        return found
-    days = {dm.value.date() for dm in dates.find_dates_in_text(scan)}
-    return found if found.value.date() in days else None
+    return dates.parse_date_match(value) if value else None
 
 
 def _first_date(value: str) -> dates.DateMatch | None:
@@ -158,7 +151,7 @@ def published_at(page: Page, scan: str, url: str, title: str | None, structured=
         from_url = dates.date_from_url(url)
         if from_url:
             return dates.to_iso(from_url), "url"
-        found = _htmldate(root, url, scan)
+        found = _htmldate(root, url)
         return (dates.to_iso(found.value), "htmldate") if found else (None, None)
     source, chosen = candidates[0]
     value = chosen.value

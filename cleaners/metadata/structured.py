@@ -110,7 +110,7 @@ def _people(value, by_id: dict) -> tuple[list[str], list[str]]:
             is_org = any(t in ("organization", "newsmediaorganization", "corporation") for t in _types(item))
         else:
             continue
-        name = " ".join((name or "").split())
+        name = re.sub(r"^by\s+", "", " ".join((name or "").split()), flags=re.I)
         if not name or len(name) > 80 or name.startswith(("http://", "https://", "@")):
             continue
         target = orgs if is_org else people
