@@ -250,6 +250,56 @@ def _offset_text(dt: datetime) -> str | None:
     return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
+# Relative dates, read against the time the page was fetched: "3小时前", "昨天 15:30", "2 hours ago".
+_RELATIVE_RE = re.compile(
+    r"(?P<n>\d{1,3})\s*(?P<unit>秒|分钟|分鐘|小时|小時|天|日|周|週|个月|個月)前"
+    r"|(?P<day>刚刚|剛剛|今天|昨天|前天)(?:\s*(?P<hh>\d{1,2})[:：](?P<mi>\d{2}))?"
+    r"|(?P<en_n>\d{1,3}|an?)\s+(?P<en_unit>seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?)\s+ago\b"
+    r"|(?P<en_day>just now|today|yesterday)\b", re.I)
+_UNIT = {"秒": "s", "分钟": "m", "分鐘": "m", "小时": "h", "小時": "h", "天": "d", "日": "d", "周": "w", "週": "w",
+         "个月": "mo", "個月": "mo", "second": "s", "minute": "m", "min": "m", "hour": "h", "hr": "h", "day": "d",
+         "week": "w", "month": "mo"}
+_DAYS_BACK = {"刚刚": 0, "剛剛": 0, "今天": 0, "昨天": 1, "前天": 2, "just now": 0, "today": 0, "yesterday": 1}
+
+
+def match_relative_at(text: str, pos: int, fetched: datetime | None) -> DateMatch | None:
+    """A relative date starting at `pos`, resolved against `fetched` (aware); None without a fetch time.
+
+    Chinese forms come out in China time, English ones in the fetch time's zone.
+    """
+    if fetched is None or not text or pos >= len(text):
+        return None
+    mo = _RELATIVE_RE.match(text, pos, pos + 40)
+    if not mo:
+        return None
+    chinese = bool(mo.group("n") or mo.group("day"))
+    base = fetched.astimezone(CHINA_TZ) if chinese else fetched
+    has_time = True
+    if mo.group("n") or mo.group("en_n"):
+        raw = (mo.group("n") or mo.group("en_n")).lower()
+        n = 1 if raw in ("a", "an") else int(raw)
+        unit_text = (mo.group("unit") or mo.group("en_unit").lower().rstrip("s"))
+        unit = _UNIT.get(unit_text, _UNIT.get(unit_text.rstrip("s")))
+        step = {"s": timedelta(seconds=n), "m": timedelta(minutes=n), "h": timedelta(hours=n),
+                "d": timedelta(days=n), "w": timedelta(weeks=n), "mo": timedelta(days=30 * n)}[unit]
+        value = base - step
+        has_time = unit in ("s", "m", "h")
+        if not has_time:  # "2天前" names a day, not a moment
+            value = value.replace(hour=0, minute=0, second=0)
+    else:
+        day = (mo.group("day") or mo.group("en_day")).lower()
+        value = base - timedelta(days=_DAYS_BACK[day])
+        if mo.group("hh"):
+            try:
+                value = value.replace(hour=int(mo.group("hh")), minute=int(mo.group("mi")), second=0)
+            except ValueError:
+                return None
+        elif day not in ("刚刚", "剛剛", "just now"):
+            value = value.replace(hour=0, minute=0, second=0)
+            has_time = False
+    return DateMatch(pos, mo.end(), value.replace(microsecond=0), has_time)
+
+
 def parse_date_match(s: str, now: datetime | None = None) -> DateMatch | None:
     """Like parse_date, keeping whether the string carried a clock time."""
     if not s:

@@ -40,13 +40,15 @@ TITLE_SEPARATORS = re.compile(r"[\s\u3000]+")
 
 def clean_page(body: bytes, url: str, headers: Mapping | None = None, site_type: str | None = None,
                content_xpath: str | None = None, timings: dict | None = None,
-               date_format: str | None = None) -> Record:
+               date_format: str | None = None, fetched_at=None) -> Record:
     """Clean one page. Raises only CleanError subclasses (with `.stage` and `.reason`).
 
     `date_format`: the site's strptime format of its date line (registry), tried first.
+    `fetched_at`: when the page was fetched (ISO 8601 or datetime): relative dates
+    ("3小时前") are read against it, and not at all without it.
     """
     try:
-        return _clean(body, url, headers, site_type, content_xpath, timings, date_format)
+        return _clean(body, url, headers, site_type, content_xpath, timings, date_format, fetched_at)
     except CleanError:
         raise
     except RecursionError as exc:
@@ -55,7 +57,7 @@ def clean_page(body: bytes, url: str, headers: Mapping | None = None, site_type:
         raise CleanError(f"unexpected {type(exc).__name__}: {exc}", stage="clean") from exc
 
 
-def _clean(body, url, headers, site_type, content_xpath, timings, date_format=None) -> Record:
+def _clean(body, url, headers, site_type, content_xpath, timings, date_format=None, fetched_at=None) -> Record:
     clock = _Clock(timings)
     if isinstance(body, str):
         body = body.encode("utf-8")
@@ -78,7 +80,8 @@ def _clean(body, url, headers, site_type, content_xpath, timings, date_format=No
     lang = detect_language(page_text, root.get("lang") or root.get("xml:lang"))
     site_type = site_type or detect_site_type(html, page_text, url, lang)
     profile = PROFILES[site_type]
-    meta = extract_metadata(root, page_text, url, lang, json_ld=json_ld, date_format=date_format)
+    meta = extract_metadata(root, page_text, url, lang, json_ld=json_ld, date_format=date_format,
+                            fetched_at=fetched_at)
     clock("metadata")
 
     prune_counts, hidden_text = prune_tree(root, profile)

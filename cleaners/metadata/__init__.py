@@ -10,6 +10,7 @@ Never raises: a field that cannot be read is None.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 from ..htmltree import visible_text
 from ..record import Attachment
@@ -39,12 +40,14 @@ class Metadata:
 
 
 def extract_metadata(tree, page_text: str, url: str, lang: str | None = None, json_ld: list[str] | None = None,
-                     date_format: str | None = None) -> Metadata:
+                     date_format: str | None = None, fetched_at=None) -> Metadata:
     """Metadata of one page; every field None (attachments empty) when the page does not give it.
 
     `json_ld`: the page's JSON-LD texts when the caller has already dropped the scripts
     from the tree (structured.read_json_ld); read from the tree otherwise.
     `date_format`: a site's strptime format of its date line (the registry's `date_format`).
+    `fetched_at`: when the page was fetched (aware datetime or ISO string); relative dates
+    ("3小时前", "2 hours ago") are read only against it.
     `Metadata.sources` says where each value came from: json-ld, meta, label (a labelled
     line), byline, time, text (the date under the headline), title-tag, heading, url, date_format,
     modified, htmldate.
@@ -69,7 +72,8 @@ def extract_metadata(tree, page_text: str, url: str, lang: str | None = None, js
                                           structured.headline if structured else None, default=(None, None, None))
     _note(md, "title", where)
     md.site_name = md.site_name or suffix_site
-    md.published_at, where = _guard(published_at, page, scan, url, md.title, structured, date_format, root,
+    fetched = _guard(_fetch_time, fetched_at)
+    md.published_at, where = _guard(published_at, page, scan, url, md.title, structured, date_format, root, fetched,
                                     default=(None, None))
     _note(md, "published_at", where)
 
@@ -117,6 +121,15 @@ def _author(page: Page, scan: str, md: Metadata, structured, english: bool,
         return reporters, "byline"
     value = _guard(element_byline, page)
     return (value, "byline") if value else (None, None)
+
+
+def _fetch_time(value):
+    """An aware datetime from a datetime or an ISO 8601 string ("...Z" allowed), else None."""
+    if isinstance(value, str) and value.strip():
+        value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return None
 
 
 def _note(md: Metadata, name: str, where: str | None) -> None:

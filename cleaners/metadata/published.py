@@ -43,7 +43,7 @@ META_DATE_NAMES = (
 META_MODIFIED_NAMES = ("article:modified_time", "og:updated_time", "lastmodifiedtime", "dc.date.modified")
 
 
-def labelled_dates(scan: str):
+def labelled_dates(scan: str, fetched=None):
     """(tier, position, DateMatch) of every labelled date ("发布时间：2021-01-08", "Published: ..."), in text order."""
     for mo in DATE_LABEL_RE.finditer(scan):
         label = re.sub(r"\s+", " ", mo.group("label").lower())
@@ -52,7 +52,7 @@ def labelled_dates(scan: str):
             before = scan[mo.start() - 1] if mo.start() else ""
             if not mo.group("colon") or (before and (before.isalnum())):
                 continue
-        dm = dates.match_date_at(scan, mo.end())
+        dm = dates.match_date_at(scan, mo.end()) or dates.match_relative_at(scan, mo.end(), fetched)
         if dm is not None:
             yield tier, mo.start(), dm
 
@@ -78,13 +78,18 @@ def find_title(scan: str, title: str | None, limit: int = 1) -> list[tuple[int, 
     return out
 
 
-def near_title_date(scan: str, title: str | None) -> dates.DateMatch | None:
+def near_title_date(scan: str, title: str | None, fetched=None) -> dates.DateMatch | None:
     """The first date just below the headline; the page's <title> text may come first, so
     each place the headline is printed is tried."""
     for _, end in find_title(scan, title, limit=MAX_TITLE_PLACES):
         found = dates.find_dates_in_text(scan[end:end + NEAR_TITLE_CHARS], limit=1)
         if found:
             return found[0]
+        # "3小时前" on the line under the headline (relative dates need the fetch time).
+        start = len(scan[end:]) - len(scan[end:].lstrip())
+        relative = dates.match_relative_at(scan, end + start, fetched) if fetched is not None else None
+        if relative is not None:
+            return relative
     return None
 
 
@@ -105,7 +110,7 @@ def _first_date(value: str) -> dates.DateMatch | None:
 
 
 def published_at(page: Page, scan: str, url: str, title: str | None, structured=None,
-                 date_format: str | None = None, root=None) -> tuple[str | None, str | None]:
+                 date_format: str | None = None, root=None, fetched=None) -> tuple[str | None, str | None]:
     """(ISO date, where it came from). Sources in this order, the first that gives a date wins:
 
     the site's own `date_format` (registry), labelled lines in the article's header
@@ -120,7 +125,7 @@ def published_at(page: Page, scan: str, url: str, title: str | None, structured=
         if dm:
             candidates.append(("date_format", dm))
     places = find_title(scan, title)
-    labelled = sorted(labelled_dates(scan), key=lambda t: (t[0], t[1]))
+    labelled = sorted(labelled_dates(scan, fetched), key=lambda t: (t[0], t[1]))
     # A labelled date far below the headline is a comment's or a related item's, not the article's.
     header_end = places[0][1] + HEADER_CHARS if places else len(scan)
     candidates += [("label", dm) for _, pos, dm in labelled if pos <= header_end]
@@ -137,7 +142,7 @@ def published_at(page: Page, scan: str, url: str, title: str | None, structured=
         dm = _first_date(value)
         if dm:
             candidates.append(("time", dm))
-    near = near_title_date(scan, title)
+    near = near_title_date(scan, title, fetched)
     if near:
         candidates.append(("text", near))
     candidates += [("label", dm) for _, pos, dm in labelled if pos > header_end]

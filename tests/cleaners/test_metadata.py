@@ -178,3 +178,24 @@ def test_structured_reads_json_ld_defensively():
     data = article_data(['<!--{"@type":["NewsArticle"],"author":{"@type":"Organization","name":"新华社"},'
                          '"datePublished":"2024-01-08"}-->'])
     assert data.authors == ["新华社"] and data.published == "2024-01-08"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("发布时间：3小时前", "2024-03-12T15:00:00+08:00"),
+    ("发布时间：25分钟前", "2024-03-12T17:35:00+08:00"),
+    ("发布时间：昨天 09:30", "2024-03-11T09:30:00+08:00"),
+    ("发布时间：2天前", "2024-03-10T00:00:00+08:00"),
+    ("Published: 2 hours ago", "2024-03-12T08:00:00+00:00"),
+    ("Published: yesterday", "2024-03-11T00:00:00+00:00"),
+])
+def test_relative_dates_against_the_fetch_time(text, expected):
+    html = f"<html><head><title>学校召开工作会议</title></head><body><h1>学校召开工作会议</h1><div>{text}</div></body></html>"
+    md = _extract_fetched(html, "2024-03-12T10:00:00Z")
+    assert md.published_at == expected
+    # Without a fetch time (saved HTML replayed later) a relative date means nothing: no date.
+    assert _extract_fetched(html, None).published_at is None
+
+
+def _extract_fetched(html: str, fetched_at):
+    tree = lxml.html.document_fromstring(html)
+    return extract_metadata(tree, visible_text(tree), "http://www.example.edu.cn/a/1.html", fetched_at=fetched_at)
