@@ -47,7 +47,8 @@ GENERIC_AUTHOR_RE = re.compile(
     r"\b(?:team|inc|ltd|co\.|discuz|comsenz|phpcms|dedecms|wordpress|powered)\b|^[A-Za-z]+_?\d{3,}$", re.I)
 # URLs, e-mail addresses, numeric account ids, unfilled templates ("page.head.extra.author").
 NOT_A_PERSON_RE = re.compile(r"https?:|www\.|@|^\d+$|^[a-z]+(?:\.[a-z]+){2,}$|\{\{|\$\{", re.I)
-NO_AUTHOR = {"佚名", "未知", "admin", "administrator", "管理员", "不详", "无", "unknown", "null", "none", "匿名"}
+NO_AUTHOR = {"佚名", "本站", "本网", "本站原创", "未知", "admin", "administrator", "管理员", "不详", "无", "unknown", "null",
+             "none", "匿名"}
 FIELD_TRIM = " \t\u3000:：,，.。;；、/|-—·\"'“”"
 # News agencies and papers: named as the source of a report, not as its author.
 AGENCY_RE = re.compile(r"新华社|中新社|中新网|人民网|央视网?|新华网|[\u4e00-\u9fff]{1,8}(?:社|日报|晚报|报社|电视台|广播电台|通讯社)")

@@ -9,7 +9,9 @@ from htmldate import find_date
 from .. import dates
 from .page import HEAD_CHARS, Page
 
-NEAR_TITLE_CHARS = 200  # an unlabelled date this close after the headline is its date
+NEAR_TITLE_CHARS = 200  # an unlabelled date this close after the headline is its date...
+NEAR_TITLE_CHARS_LATIN = 400  # ...or this close on pages in alphabetic scripts (a dek and a byline take more)
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 HEADER_CHARS = 600  # labelled dates up to this far below the headline belong to the article
 MAX_TITLE_PLACES = 3  # the headline printed in a header bar, a breadcrumb, then above the article
 STRUCTURED_SOURCES = ("json-ld", "meta", "time")
@@ -82,7 +84,8 @@ def near_title_date(scan: str, title: str | None, fetched=None) -> dates.DateMat
     """The first date just below the headline; the page's <title> text may come first, so
     each place the headline is printed is tried."""
     for _, end in find_title(scan, title, limit=MAX_TITLE_PLACES):
-        found = dates.find_dates_in_text(scan[end:end + NEAR_TITLE_CHARS], limit=1)
+        window = NEAR_TITLE_CHARS if _CJK.search(title or "") else NEAR_TITLE_CHARS_LATIN
+        found = dates.find_dates_in_text(scan[end:end + window], limit=1)
         if found:
             return found[0]
         # "3小时前" on the line under the headline (relative dates need the fetch time).
