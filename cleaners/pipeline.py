@@ -118,11 +118,11 @@ def _clean(body, url, headers, site_type, content_xpath, timings, date_format=No
     record = Record(
         id=record_id(canonical), url=url, canonical_url=canonicalize_url(canonical), site_type=site_type,
         title=title, published_at=meta.published_at, source=meta.source, author=meta.author,
-        editor=meta.editor, metadata_source=dict(meta.sources), lang=lang, script=page_script, text=text, attachments=list(meta.attachments),
+        editor=meta.editor, lang=lang, script=page_script, text=text, attachments=list(meta.attachments),
         encoding=encoding, cleaning=cleaning, content_sha256=content_sha256(text), simhash=simhash(text),
         spam={"score": spam.spam_score(all_signals, cleaning.get("hidden_blocks", 0), len(text)),
               "signals": all_signals},
-        raw_sha256=raw_sha256(body),
+        raw_sha256=raw_sha256(body), metadata_source=dict(meta.sources),
     )
     clock("fingerprint")
     return record

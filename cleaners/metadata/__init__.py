@@ -15,8 +15,8 @@ from datetime import datetime, timezone
 from ..htmltree import visible_text
 from ..record import Attachment
 from .attachments import attachments
-from .bylines import (AGENCY_RE, CJK_RE, META_SOURCE_NAMES, NO_AUTHOR, by_line, element_byline, labelled_fields, meta_author,
-                      reporter_byline)
+from .bylines import (AGENCY_RE, CJK_RE, META_SOURCE_NAMES, NO_AUTHOR, by_line, element_byline, labelled_fields,
+                      meta_author, reporter_byline)
 from .page import meta_value
 from .page import HEAD_CHARS, TAIL_CHARS, Page, base_url, canonical, collect, root_of, site_name_from_meta
 from .published import find_title, published_at

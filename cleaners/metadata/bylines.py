@@ -15,15 +15,17 @@ META_AUTHOR_NAMES = ("author", "article:author", "dc.creator", "byl")
 
 FIELD_LABEL_RE = re.compile(
     r"(?P<label>信息来源|文章来源|新闻来源|稿件来源|内容来源|稿源|来源于|来源|來源|出处|"
-    r"责任编辑|責任編輯|责编|编辑|編輯|审核|审校|作者|撰稿人|撰稿|撰文|记者|記者|文|"
+    r"责任编辑|責任編輯|责编|编辑|編輯|审核|审校|作者|撰稿人|撰稿|撰文|记者|記者|通讯员|文|"
     r"source|editor|author|written\s+by)"
-    r"(?:[ \t\u3000]*(?P<colon>[:：]|(?<=文)/)|(?<=[记記]者)(?=[ \t\u3000]))[ \t\u3000]*", re.I)
+    # "文/张三", "文 | 张三" (reposts), "记者 张三" (a space is enough after 记者)
+    r"(?:[ \t\u3000]*(?P<colon>[:：]|(?<=文)/|(?<=文)[ \t\u3000]*[|｜])|(?<=[记記]者)(?=[ \t\u3000]))[ \t\u3000]*",
+    re.I)
 FIELD_OF_LABEL = {
     "信息来源": "source", "文章来源": "source", "新闻来源": "source", "稿件来源": "source", "内容来源": "source",
     "稿源": "source", "来源于": "source", "来源": "source", "來源": "source", "出处": "source", "source": "source",
     "責任編輯": "editor", "編輯": "editor", "記者": "author",
     "责任编辑": "editor", "责编": "editor", "编辑": "editor", "审核": "editor", "审校": "editor", "editor": "editor",
-    "作者": "author", "撰稿人": "author", "撰稿": "author", "撰文": "author", "记者": "author", "文": "author",
+    "作者": "author", "通讯员": "author", "撰稿人": "author", "撰稿": "author", "撰文": "author", "记者": "author", "文": "author",
     "author": "author", "written by": "author",
 }
 # Labels that are trusted anywhere; others only at a line start or on a line with other metadata.
@@ -31,7 +33,7 @@ SPECIFIC_FIELD_LABELS = {"信息来源", "文章来源", "新闻来源", "稿件
 # Labels that must not follow a Chinese character ("原文:" is not an author label).
 STANDALONE_FIELD_LABELS = {"文", "编辑", "編輯", "审核", "出处"}
 # "记者：" also opens interview questions; its value must look like names.
-NAME_ONLY_LABELS = {"记者", "記者"}
+NAME_ONLY_LABELS = {"记者", "記者", "通讯员"}
 # Where a field value ends: the next label, a bracket, a bar, a date.
 FIELD_STOP_RE = re.compile(
     r"信息来源|文章来源|来源|作者|撰稿|发布时间|发布日期|发表时间|更新时间|时间|日期|浏览|点击|阅读|访问|"
@@ -56,10 +58,12 @@ BYLINE_ROLE_RE = re.compile(r"[\u4e00-\u9fff]{0,6}?(?:特约|实习|见习)?(?:�
                             r"[\u4e00-\u9fff]{2,4}报道|文/|图/|摄|[:：]")
 _NAME = r"[\u4e00-\u9fff·]{2,4}"
 _NAMES = rf"{_NAME}(?:[ \u3000、]+{_NAME}){{0,5}}"
+# Agencies whose name opens a dateline: "新华社北京1月8日电", "中新网3月12日电".
+_AGENCIES = r"新华社|中新社|中新网|人民网|央视网|央广网|光明网|中国日报网|中国新闻网|新华网"
 _ROLES = r"(?:(?:本报|本刊|特约|实习|见习)?(?:记者|通讯员)[ \u3000：:]*)"
 # "本报讯（记者 王五 通讯员 李四）", "新华社北京1月8日电（记者 王五）", "本报记者 张三 李四" on a line of its own.
 LEAD_BYLINE_RE = re.compile(
-    rf"(?:(?P<agency>新华社|中新社|中新网)[\u4e00-\u9fff\d]{{0,12}}电|本报讯|本刊讯|讯)\s*[（(]"
+    rf"(?:(?P<agency>{_AGENCIES})?[\u4e00-\u9fff\d]{{0,14}}电|本报讯|本刊讯|讯)\s*[（(]"
     rf"(?P<names>(?:{_ROLES}?{_NAMES}[ \u3000]*)+)[）)]"
     rf"|^(?:本报|本刊)(?:记者|通讯员)[ \u3000]*(?P<names2>{_NAMES})(?:[ \u3000]*(?:发自|报道)|[ \u3000]*$)", re.M)
 # "……。（袁源）" "（信报记者 蔡雪婧）" "（姚峰 上海报道）": the bracket closing a paragraph.
@@ -75,7 +79,8 @@ NOT_NAMES = {"组图", "完", "待续", "图片", "视频", "专稿", "综合", 
 BYLINE_PREFIX_RE = re.compile(r"^(?:(?:written|posted|post|published|reviewed|edited|story|words|text)\s+)?by[:\s]+"
                               r"|^(?:author|authors|writer|posted by|written by)\s*[:：]?\s*", re.I)
 BYLINE_TAIL_RE = re.compile(r"\s+(?:on|at|in|updated|published|posted|last updated|\||•|·|-|–|—)\s+|\s*[|•·»]\s*", re.I)
-BYLINE_LABEL_ONLY_RE = re.compile(r"(?:about )?(?:the )?(?:topic )?(?:author|authors|by|written by|posted by|staff writer|"
+BYLINE_LABEL_ONLY_RE = re.compile(r"(?:about )?(?:the )?(?:topic )?"
+                                  r"(?:author|authors|by|written by|posted by|staff writer|"
                                   r"more from this author|view all posts|share|follow)", re.I)
 
 
@@ -148,7 +153,8 @@ def labelled_fields(scan: str, lang: str | None) -> dict[str, str | None]:
             # "作者：" at the end of its line (a table cell or a <span>): the value is the next line.
             next_end = scan.find("\n", line_end + 1, line_end + 42)
             value_text = scan[line_end + 1:next_end] if next_end > 0 else ""
-            value = _field_value(value_text, kind, names_only=kind == "author" and bool(CJK_RE.match(value_text or "a")))
+            names_only = kind == "author" and bool(CJK_RE.match(value_text or "a"))
+            value = _field_value(value_text, kind, names_only)
         else:
             value = _field_value(value_text, kind, names_only)
         if value is None:
