@@ -15,7 +15,6 @@ KIND_RANK = {"labelled": 0, "h1": 1, "og": 2, "json-ld": 2, "class": 3, "h2": 4,
 SOURCE_OF_KIND = {"og": "meta", "json-ld": "json-ld", "label": "label", "labelled": "label"}
 
 # Leading column tags: 【转载学习】 [转载] 〖图文〗.
-LEADING_MARKS = "》»›>〉·•▪■□◆◇●○★☆→ \u3000"
 TITLE_TAG_RE = re.compile(r"^\s*(?:【[^】]{1,8}】|\[[^\]]{1,8}\]|〖[^〗]{1,8}〗|［[^］]{1,8}］)\s*")
 # Separators between a title and its site/column names. "—" only between non-digits: (2024—2035年).
 TITLE_SEP_RE = re.compile(r"\s*(?:-{2,}|—{2,}|―+|(?<!\d)—(?!\d)|_+|\||｜|»|::)\s*"
@@ -56,8 +55,7 @@ def clean_title(s: str | None) -> str:
         if stripped == s or len(title_key(stripped)) < 2:
             break
         s = stripped
-    # A headline never opens with a closing bracket or an arrow: "》标题" is a list marker's residue.
-    return s.lstrip(LEADING_MARKS) if len(title_key(s.lstrip(LEADING_MARKS))) >= 2 else s
+    return s
 
 
 def _site_like(part: str, site_name: str | None, after_drop: bool, head: str) -> bool:
