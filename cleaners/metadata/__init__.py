@@ -105,22 +105,25 @@ def extract_metadata(tree, page_text: str, url: str, lang: str | None = None, js
 
 def _author(page: Page, scan: str, md: Metadata, structured, english: bool,
             reporters: str | None) -> tuple[str | None, str | None]:
-    """The author when no labelled line names one, from the best source that does."""
+    """The author when no labelled line names one: JSON-LD people, <meta>, bylines (Chinese reporter
+    lines, byline markup, "By …" lines), and last an organisation JSON-LD names as the author."""
     # An agency named as the author ("新华社") is where the report came from: not an author.
     authors = [a for a in (structured.authors if structured else [])
                if a.lower() not in NO_AUTHOR and not AGENCY_RE.fullmatch(a)]
-    if authors:
+    if authors and not structured.authors_are_organisations:
         return ", ".join(authors[:4]), "json-ld"
     value = _guard(meta_author, page, md.site_name)
     if value:
         return value, "meta"
-    if english:
-        value = _guard(element_byline, page) or _guard(by_line, scan)
-        return (value, "byline") if value else (None, None)
-    if reporters:
+    if not english and reporters:
         return reporters, "byline"
-    value = _guard(element_byline, page)
-    return (value, "byline") if value else (None, None)
+    places = _guard(find_title, scan, md.title, default=[])
+    value = _guard(element_byline, page) or (_guard(by_line, scan, places[0][1] if places else 0) if english else None)
+    if value:
+        return value, "byline"
+    if authors:
+        return ", ".join(authors[:4]), "json-ld"
+    return None, None
 
 
 def _fetch_time(value):

@@ -42,8 +42,17 @@ FIELD_STOP_RE = re.compile(
 EN_FIELD_STOP_RE = re.compile(r"\s{2,}|[|\[\]()<>;]|\s(?:editor|author|by|date|published|updated|source)\b", re.I)
 CJK_NAME_RE = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")
 CJK_RE = re.compile(r"[\u3400-\u9fff]")
+# "By Jane Doe", "by Jon Foster - 2025-09-13", "Written by Cassidy Horton", "By" and the name on the next line.
 BY_LINE_RE = re.compile(
-    r"^[ \t]*By[ \t]+(?P<v>[A-Z][\w.'-]*(?:[ \t]+(?:[A-Z][\w.'-]*|and|de|van|von)){0,4})[ \t]*$", re.M)
+    r"^[ \t]*(?i:(?:written|posted|words|story|article|reviewed)[ \t]+)?(?i:by)[ \t]*:?[ \t]*\n?[ \t]*"
+    r"(?P<v>[A-Z][\w.'’-]*(?:[ \t]+(?:[A-Z][\w.'’-]*|and|&|de|van|von|der|da|di|la|le)){0,5})[ \t]*"
+    r"(?=$|[,|•·–—-]|[ \t]+(?i:on|at|in|updated|published)\b)", re.M)
+# "By Monday, …", "By March 2025 …": prose, not a byline.
+NOT_A_NAME_WORD_RE = re.compile(
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|december|"
+    r"jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"today|tomorrow|tonight|the|this|that|then|now|far|default|contrast|comparison|design)\b", re.I)
+BY_LINE_WINDOW = 2_000  # a byline sits under the headline, not anywhere on the page
 # <meta name="author"> values that name software, a team or an account id.
 GENERIC_AUTHOR_RE = re.compile(
     r"\b(?:team|inc|ltd|co\.|discuz|comsenz|phpcms|dedecms|wordpress|powered)\b|^[A-Za-z]+_?\d{3,}$", re.I)
@@ -251,7 +260,13 @@ def _person_like(value: str, site_name: str | None) -> bool:
     return True
 
 
-def by_line(scan: str) -> str | None:
-    mo = BY_LINE_RE.search(scan[:HEAD_CHARS])
-    return mo.group("v").strip() if mo else None
+def by_line(scan: str, start: int = 0) -> str | None:
+    """The name on a "By …" line under the headline (`start`: where the headline is)."""
+    mo = BY_LINE_RE.search(scan, start, min(start + BY_LINE_WINDOW, HEAD_CHARS))
+    if not mo:
+        return None
+    value = re.sub(r"\s+(?:and|&)$", "", mo.group("v").strip())
+    if value.lower() in NO_AUTHOR or BYLINE_LABEL_ONLY_RE.fullmatch(value) or NOT_A_NAME_WORD_RE.match(value):
+        return None
+    return value
 

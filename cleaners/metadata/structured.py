@@ -28,7 +28,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 @dataclass
 class ArticleData:
     headline: str | None = None
-    authors: list[str] = field(default_factory=list)  # people first; organisations only if no person
+    authors: list[str] = field(default_factory=list)  # the people; else the organisations
+    authors_are_organisations: bool = False
     published: str | None = None  # the raw datePublished / dateCreated string
     modified: str | None = None
     publisher: str | None = None
@@ -140,6 +141,7 @@ def article_data(texts: list[str]) -> ArticleData | None:
     data.headline = _string(node.get("headline")) or _string(node.get("name"))
     people, orgs = _people(node.get("author") or node.get("creator"), by_id)
     data.authors = people or orgs
+    data.authors_are_organisations = not people and bool(orgs)
     data.published = _string(node.get("datePublished")) or _string(node.get("dateCreated"))
     data.modified = _string(node.get("dateModified"))
     publisher = node.get("publisher")
@@ -154,4 +156,5 @@ def article_data(texts: list[str]) -> ArticleData | None:
             if not data.authors:
                 people, orgs = _people(other.get("author"), by_id)
                 data.authors = people or orgs
+                data.authors_are_organisations = not people and bool(orgs)
     return data
