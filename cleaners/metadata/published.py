@@ -18,7 +18,8 @@ STRUCTURED_SOURCES = ("json-ld", "meta", "time")
 
 # Date labels by priority tier: publication, then generic/updated, then document dates.
 DATE_LABEL_RE = re.compile(
-    r"(?P<label>发布时间|发布日期|发表时间|发表日期|发稿时间|发稿日期|发布于|发表于|發布時間|發佈時間|發表時間|發布日期|"
+    # "本帖由大卫于2005年8月12日发表": a forum's own line names the poster and the day.
+    r"(?P<label>本[帖贴文]由[^\s于]{1,12}于|发布时间|发布日期|发表时间|发表日期|发稿时间|发稿日期|发布于|发表于|發布時間|發佈時間|發表時間|發布日期|"
     r"更新时间|更新日期|上传时间|上传日期|录入时间|添加时间|发帖时间|"
     r"发文日期|成文日期|印发日期|时间|日期|時間|发布|發布|"
     r"published(?:\s+on)?|publish(?:ed)?\s+(?:date|time)|release\s+(?:date|time)|posted(?:\s+on)?|date)"
