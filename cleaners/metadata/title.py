@@ -213,5 +213,9 @@ def _title_is_site(base: str, site_name: str | None, suffix_site: str | None) ->
         return True
     if suffix_site and base in suffix_site:
         return True
-    return len(base) <= 15 and bool(SITE_NAME_END_RE.search(base)) and not NOT_A_NAME_RE.search(base)
+    if NOT_A_NAME_RE.search(base):
+        return False
+    # "新华网", "公共電視台"; or a short name made of site words: "人間新聞", "教育频道".
+    return (len(base) <= 15 and bool(SITE_NAME_END_RE.search(base))) or (
+        len(title_key(base)) <= 6 and bool(SITE_WORD_RE.search(base)))
 
