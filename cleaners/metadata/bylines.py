@@ -10,8 +10,10 @@ from .published import DATE_LABEL_RE
 from .title import DOMAIN_RE, SITE_WORD_RE
 
 MAX_FIELD_CHARS = 40  # a source/author/editor value longer than this is a sentence, not a name
-META_SOURCE_NAMES = ("contentsource", "source", "article:source", "og:source")
-META_AUTHOR_NAMES = ("author", "article:author", "dc.creator", "byl")
+# TRS/Hanweb government CMSs: ContentSource, Author; news CMSs and Open Graph after them.
+META_SOURCE_NAMES = ("contentsource", "source", "article:source", "og:source", "mediaid", "media")
+META_AUTHOR_NAMES = ("author", "article:author", "article:author_name", "parsely-author", "sailthru.author",
+                     "dc.creator", "dcterms.creator", "citation_author", "byl")
 
 FIELD_LABEL_RE = re.compile(
     r"(?P<label>信息来源|文章来源|新闻来源|稿件来源|内容来源|稿源|来源于|来源|來源|出处|"

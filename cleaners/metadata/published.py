@@ -40,7 +40,8 @@ META_DATE_NAMES = (
     "pubdate", "publishdate", "publish_date", "publish-date", "publishtime", "publish_time",
     "originalpublicationdate", "datepublished", "firstpublishedtime", "releasedate",
     "dc.date.issued", "dcterms.issued", "dc.date", "dcterms.date", "dc.date.created", "dcterms.created",
-    "sailthru.date", "parsely-pub-date", "date", "weibo:article:create_at", "created",
+    "sailthru.date", "parsely-pub-date", "pubtime", "releasetime", "release_date", "og:release_date",
+    "citation_publication_date", "citation_date", "date", "weibo:article:create_at", "created",
 )
 # Modification dates: only when nothing on the page says when it was published.
 META_MODIFIED_NAMES = ("article:modified_time", "og:updated_time", "lastmodifiedtime", "dc.date.modified")
