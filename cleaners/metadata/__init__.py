@@ -1,10 +1,13 @@
 """Step 6 of clean_page: title, publication date, source, author, editor, attachments.
 
-Reads the page tree (never modifies it) and the page's visible text
-(block elements on separate lines). Chinese CMSs print their metadata as
-labelled text ("发布时间:2/13/2021", "作者:佚名来源:教育部") more often than as
-<meta> tags, so the labelled lines come first and the tags are fallbacks.
-Never raises: a field that cannot be read is None.
+Reads the page tree (never modifies it) once (page.collect) and the page's
+visible text (block elements on separate lines), then takes each field from
+every source the page offers, in a documented order: the site's own
+date_format, labelled lines (发布时间, 来源, 作者 ...: Chinese CMSs print their
+metadata as text more reliably than as tags), JSON-LD (structured.py), <meta>
+conventions, <time>/itemprop, bylines, the URL, htmldate. `Metadata.sources`
+records which source gave each value. Never raises: a field that cannot be
+read is None.
 """
 
 from __future__ import annotations

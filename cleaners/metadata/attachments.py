@@ -6,7 +6,7 @@ import re
 from urllib.parse import unquote, urlsplit
 
 from ..record import Attachment
-from .page import SKIP_HREF_RE, Page, absolute_url, element_text
+from .page import Page, absolute_url, element_text
 
 ATTACHMENT_EXT_RE = re.compile(r"\.(?:pdf|docx?|xlsx?|pptx?|zip|rar|7z|wps|et|ofd)$", re.I)
 ATTACHMENT_TEXT_RE = re.compile(r"^\s*附件")

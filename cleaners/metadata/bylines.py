@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from .. import dates
-from .page import HEAD_CHARS, Page, meta_value
+from .page import HEAD_CHARS, Page
 from .published import DATE_LABEL_RE
 from .title import DOMAIN_RE, SITE_WORD_RE
 

@@ -30,7 +30,6 @@ SPACE_TAGS = {"br", "p", "div", "td", "th", "li", "tr", "h1", "h2", "h3", "h4", 
               "section", "article", "header", "footer", "table", "ul", "ol", "blockquote", "hr"}
 
 
-
 @dataclass
 class Page:
     """What one pass over the tree collects."""
