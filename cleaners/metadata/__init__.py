@@ -18,9 +18,8 @@ from datetime import datetime, timezone
 from ..htmltree import visible_text
 from ..record import Attachment
 from .attachments import attachments
-from .bylines import (AGENCY_RE, CJK_RE, META_SOURCE_NAMES, NO_AUTHOR, by_line, element_byline, labelled_fields,
-                      meta_author, reporter_byline)
-from .page import meta_value
+from .bylines import (AGENCY_RE, CJK_RE, NO_AUTHOR, by_line, element_byline, labelled_fields, meta_author,
+                      meta_source, reporter_byline)
 from .page import HEAD_CHARS, TAIL_CHARS, Page, base_url, canonical, collect, root_of, site_name_from_meta
 from .published import find_title, published_at
 from .structured import article_data, read_json_ld
@@ -84,7 +83,7 @@ def extract_metadata(tree, page_text: str, url: str, lang: str | None = None, js
     md.source = fields.get("source")
     _note(md, "source", "label")
     if md.source is None:
-        md.source = _guard(meta_value, page, META_SOURCE_NAMES)
+        md.source = _guard(meta_source, page)
         _note(md, "source", "meta")
     md.editor = fields.get("editor")
     _note(md, "editor", "label")

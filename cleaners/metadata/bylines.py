@@ -11,7 +11,7 @@ from .title import DOMAIN_RE, SITE_WORD_RE
 
 MAX_FIELD_CHARS = 40  # a source/author/editor value longer than this is a sentence, not a name
 # TRS/Hanweb government CMSs: ContentSource, Author; news CMSs and Open Graph after them.
-META_SOURCE_NAMES = ("contentsource", "source", "article:source", "og:source", "mediaid", "media")
+META_SOURCE_NAMES = ("contentsource", "source", "article:source", "og:source", "mediaid")
 META_AUTHOR_NAMES = ("author", "article:author", "article:author_name", "parsely-author", "sailthru.author",
                      "dc.creator", "dcterms.creator", "citation_author", "byl")
 
@@ -244,6 +244,16 @@ def meta_author(page: Page, site_name: str | None) -> str | None:
         for value in page.meta.get(name, ()):
             value = " ".join(value.split())
             if _person_like(value, site_name):
+                return value
+    return None
+
+
+def meta_source(page: Page) -> str | None:
+    """The first <meta> source that names a publisher: "来源：" dropped, URLs skipped."""
+    for name in META_SOURCE_NAMES:
+        for value in page.meta.get(name, ()):
+            value = re.sub(r"^(?:信息|文章|新闻)?来源[:：]\s*", "", " ".join(value.split())).strip()
+            if value and len(value) <= MAX_FIELD_CHARS and not NOT_A_PERSON_RE.search(value):
                 return value
     return None
 
