@@ -19,9 +19,9 @@ from ..htmltree import visible_text
 from ..record import Attachment
 from .attachments import attachments
 from .bylines import (AGENCY_RE, CJK_RE, NO_AUTHOR, by_line, element_byline, labelled_fields, meta_author,
-                      meta_source, reporter_byline)
+                      meta_source, name_line, reporter_byline)
 from .page import HEAD_CHARS, TAIL_CHARS, Page, base_url, canonical, collect, root_of, site_name_from_meta
-from .published import find_title, published_at
+from .published import MAX_TITLE_PLACES, find_title, published_at
 from .structured import article_data, read_json_ld
 from .title import choose_title, strip_site_suffix
 
@@ -97,7 +97,7 @@ def extract_metadata(tree, page_text: str, url: str, lang: str | None = None, js
         md.source = agency  # "新华社北京1月8日电（记者 王五）"
         _note(md, "source", "byline")
     if md.author is None and "author" not in fields:  # "作者：佚名" says there is none
-        md.author, where = _author(page, scan, md, structured, english, reporters)
+        md.author, where = _guard(_author, page, scan, md, structured, english, reporters, default=(None, None))
         _note(md, "author", where)
     base = _guard(base_url, page, url, default=url) or url
     md.canonical_url = _guard(canonical, page, base)
@@ -119,13 +119,15 @@ def _author(page: Page, scan: str, md: Metadata, structured, english: bool,
         return value, "meta"
     if not english and reporters:
         return reporters, "byline"
-    places = _guard(find_title, scan, md.title, default=[])
+    places = _guard(find_title, scan, md.title, MAX_TITLE_PLACES, default=[])
     value = _guard(element_byline, page) or (_guard(by_line, scan, places[0][1] if places else 0) if english else None)
     if value:
         return value, "byline"
     if authors:
         return ", ".join(authors[:4]), "json-ld"
-    return None, None
+    # Last: a name alone under the headline (the last place it is printed: the article's own).
+    value = _guard(name_line, scan, places[-1][1]) if places else None
+    return (value, "byline") if value else (None, None)
 
 
 def _fetch_time(value):

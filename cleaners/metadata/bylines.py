@@ -214,6 +214,28 @@ def _names(text: str | None) -> list[str]:
     return names
 
 
+# A name alone on the line under the headline (essays, blogs, forum posts): "胡平", "duscha".
+NAME_LINE_RE = re.compile(r"[\u4e00-\u9fff·]{2,4}|[A-Za-z][A-Za-z0-9_.-]{2,19}")
+# Words that sit alone under a headline and are not names.
+NOT_NAME_LINES = {"要闻", "国内", "国际", "正文", "首页", "新闻", "评论", "分享", "打印", "关闭", "返回", "字号", "收藏",
+                  "推荐", "阅读", "点击", "专题", "图片", "视频", "导读", "摘要", "简介", "全文", "来源", "作者", "责编",
+                  "share", "print", "email", "home", "news", "comments", "tweet", "reply", "menu", "search", "login"}
+
+
+def name_line(scan: str, title_end: int) -> str | None:
+    """The name alone on the line right under the headline, when the text goes on below it."""
+    lines = scan[title_end:title_end + 300].split("\n")
+    if len(lines) < 3 or lines[0].strip():
+        return None  # the headline's own line must end where the title does
+    candidate, after = lines[1].strip(), lines[2].strip()
+    if not NAME_LINE_RE.fullmatch(candidate) or len(after) < 10 and not after.startswith(("——", "--")):
+        return None
+    if (candidate.lower() in NOT_NAME_LINES or candidate in NOT_NAMES or AGENCY_RE.fullmatch(candidate)
+            or SITE_WORD_RE.search(candidate) or candidate.lower() in NO_AUTHOR or NOT_A_NAME_WORD_RE.fullmatch(candidate)):
+        return None
+    return candidate
+
+
 def element_byline(page: Page) -> str | None:
     """The author named by the page's byline markup (itemprop=author, rel=author, class *author*/*byline*):
     the first name the markup gives (a forum thread's first poster, not everyone who replied)."""
