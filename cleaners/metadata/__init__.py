@@ -125,8 +125,9 @@ def _author(page: Page, scan: str, md: Metadata, structured, english: bool,
         return value, "byline"
     if authors:
         return ", ".join(authors[:4]), "json-ld"
-    # Last: a name alone under the headline (the last place it is printed: the article's own).
-    value = _guard(name_line, scan, places[-1][1]) if places else None
+    # Last, on Chinese pages: a name alone under the headline (where the article prints it, the
+    # last place); on English pages such a line is a product or a section ("Sneakers", "Content").
+    value = _guard(name_line, scan, places[-1][1]) if places and not english else None
     return (value, "byline") if value else (None, None)
 
 
