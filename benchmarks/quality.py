@@ -1,7 +1,7 @@
 """Quality report: our clean_page against bare trafilatura on the bench pages.
 
     python -m benchmarks.quality [--lang zh|en|en_modern] [--limit N] [--jobs N]
-                                 [--json out.json] [--per-page] [--standin]
+                                 [--json out.json] [--per-page] [--standin] [--metadata]
 
 Both extractors run on the same pages in the same run:
 
@@ -361,6 +361,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--per-page", action="store_true", help="print the worst pages")
     ap.add_argument("--standin", action="store_true", help="use a stand-in for cleaners.clean_page")
     ap.add_argument("--bench", type=Path, help="bench root (default $BENCH_DIR or ../shared/bench)")
+    ap.add_argument("--metadata", action="store_true",
+                    help="also score title/author/date against trafilatura's metadata (benchmarks/metadata_quality.py)")
     args = ap.parse_args(argv)
 
     root = args.bench or bench_dir()
@@ -385,6 +387,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps(to_json(results), ensure_ascii=False, indent=1), encoding="utf-8")
         print(f"wrote {args.json}")
+    if args.metadata and not args.standin:
+        from benchmarks import metadata_quality
+
+        print()
+        print(metadata_quality.format_report(metadata_quality.run_eval(args.limit, args.jobs, root)))
     return 0
 
 

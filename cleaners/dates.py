@@ -82,6 +82,7 @@ class DateMatch:
     end: int
     value: datetime
     has_time: bool
+    swapped: datetime | None = None  # "06/02/2022": the D/M/Y reading when M/D/Y was taken and both exist
 
 
 def _now() -> datetime:
@@ -139,13 +140,31 @@ def _from_match(kind: str, g: dict, now=None) -> datetime | None:
     return _build(y, m, d, hh, mi, ss, tz, now)
 
 
+def _swapped(kind: str, g: dict, now=None) -> datetime | None:
+    """The other reading of an M/D/Y date whose first two fields could both be the month."""
+    if kind != "mdy":
+        return None
+    a, b = int(g["a"]), int(g["b"])
+    if a == b or a > 12 or b > 12:
+        return None
+    return _build(int(g["y"]), b, a, g.get("hh"), g.get("mi"), g.get("ss") or g.get("ss2"), g.get("tz"), now)
+
+
+def _date_match(kind: str, pat, mo, offset: int = 0, now=None) -> DateMatch | None:
+    g = mo.groupdict()
+    dt = _from_match(kind, g, now)
+    if dt is None:
+        return None
+    has_time = "hh" in pat.groupindex and mo.group("hh") is not None
+    return DateMatch(offset + mo.start(), offset + mo.end(), dt, has_time, _swapped(kind, g, now))
+
+
 def _match_all(text: str, now=None):
     for kind, pat in _PATTERNS:
         for mo in pat.finditer(text):
-            dt = _from_match(kind, mo.groupdict(), now)
-            if dt is not None:
-                has_time = "hh" in pat.groupindex and mo.group("hh") is not None
-                yield DateMatch(mo.start(), mo.end(), dt, has_time)
+            dm = _date_match(kind, pat, mo, 0, now)
+            if dm is not None:
+                yield dm
 
 
 def find_dates_in_text(text: str, limit: int | None = None, now: datetime | None = None) -> list[DateMatch]:
@@ -173,11 +192,112 @@ def match_date_at(text: str, pos: int = 0, now: datetime | None = None) -> DateM
     for kind, pat in _PATTERNS:
         mo = pat.match(window)
         if mo:
-            dt = _from_match(kind, mo.groupdict(), now)
-            if dt is not None and (best is None or mo.end() > best.end - pos):
-                has_time = "hh" in pat.groupindex and mo.group("hh") is not None
-                best = DateMatch(pos, pos + mo.end(), dt, has_time)
+            dm = _date_match(kind, pat, mo, pos, now)
+            if dm is not None and (best is None or dm.end > best.end):
+                best = dm
     return best
+
+
+# strptime directives a site's `date_format` may use, as the text they match.
+_FORMAT_PARTS = {"Y": r"\d{4}", "y": r"\d{2}", "m": r"\d{1,2}", "d": r"\d{1,2}", "H": r"\d{1,2}",
+                 "I": r"\d{1,2}", "M": r"\d{2}", "S": r"\d{2}", "p": r"[AaPp][Mm]", "b": r"[A-Za-z]{3,9}\.?",
+                 "B": r"[A-Za-z]{3,9}", "z": r"[+-]\d{2}:?\d{2}|Z", "%": "%"}
+
+
+def _format_regex(fmt: str) -> re.Pattern | None:
+    out, i = [], 0
+    while i < len(fmt):
+        ch = fmt[i]
+        if ch == "%" and i + 1 < len(fmt):
+            part = _FORMAT_PARTS.get(fmt[i + 1])
+            if part is None:
+                return None  # a directive we do not read: the common formats decide
+            out.append(f"(?:{part})")
+            i += 2
+            continue
+        out.append(r"\s*" if ch.isspace() else re.escape(ch))
+        i += 1
+    return re.compile("".join(out)) if out else None
+
+
+def find_date_with_format(text: str, fmt: str, now: datetime | None = None) -> DateMatch | None:
+    """The first date in `text` written in the strptime format `fmt` (a site's own date line)."""
+    if not text or not fmt:
+        return None
+    pattern = _format_regex(fmt)
+    if pattern is None:
+        return None
+    text = text.translate(_FULLWIDTH)
+    for mo in pattern.finditer(text):
+        try:
+            dt = datetime.strptime(" ".join(mo.group(0).split()), " ".join(fmt.split()))
+        except ValueError:
+            continue
+        checked = _build(dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second,
+                         _offset_text(dt), now)
+        if checked is not None:
+            has_time = any(d in fmt for d in ("%H", "%I", "%M"))
+            return DateMatch(mo.start(), mo.end(), checked, has_time)
+    return None
+
+
+def _offset_text(dt: datetime) -> str | None:
+    offset = dt.utcoffset()
+    if offset is None:
+        return None
+    minutes = int(offset.total_seconds() // 60)
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+# Relative dates, read against the time the page was fetched: "3小时前", "昨天 15:30", "2 hours ago".
+_RELATIVE_RE = re.compile(
+    r"(?P<n>\d{1,3})\s*(?P<unit>秒|分钟|分鐘|小时|小時|天|日|周|週|个月|個月)前"
+    r"|(?P<day>刚刚|剛剛|今天|昨天|前天)(?:\s*(?P<hh>\d{1,2})[:：](?P<mi>\d{2}))?"
+    r"|(?P<en_n>\d{1,3}|an?)\s+(?P<en_unit>seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?)\s+ago\b"
+    r"|(?P<en_day>just now|today|yesterday)\b", re.I)
+_UNIT = {"秒": "s", "分钟": "m", "分鐘": "m", "小时": "h", "小時": "h", "天": "d", "日": "d", "周": "w", "週": "w",
+         "个月": "mo", "個月": "mo", "second": "s", "minute": "m", "min": "m", "hour": "h", "hr": "h", "day": "d",
+         "week": "w", "month": "mo"}
+_DAYS_BACK = {"刚刚": 0, "剛剛": 0, "今天": 0, "昨天": 1, "前天": 2, "just now": 0, "today": 0, "yesterday": 1}
+
+
+def match_relative_at(text: str, pos: int, fetched: datetime | None) -> DateMatch | None:
+    """A relative date starting at `pos`, resolved against `fetched` (aware); None without a fetch time.
+
+    Chinese forms come out in China time, English ones in the fetch time's zone.
+    """
+    if fetched is None or not text or pos >= len(text):
+        return None
+    mo = _RELATIVE_RE.match(text, pos, pos + 40)
+    if not mo:
+        return None
+    chinese = bool(mo.group("n") or mo.group("day"))
+    base = fetched.astimezone(CHINA_TZ) if chinese else fetched
+    has_time = True
+    if mo.group("n") or mo.group("en_n"):
+        raw = (mo.group("n") or mo.group("en_n")).lower()
+        n = 1 if raw in ("a", "an") else int(raw)
+        unit_text = (mo.group("unit") or mo.group("en_unit").lower().rstrip("s"))
+        unit = _UNIT.get(unit_text, _UNIT.get(unit_text.rstrip("s")))
+        step = {"s": timedelta(seconds=n), "m": timedelta(minutes=n), "h": timedelta(hours=n),
+                "d": timedelta(days=n), "w": timedelta(weeks=n), "mo": timedelta(days=30 * n)}[unit]
+        value = base - step
+        has_time = unit in ("s", "m", "h")
+        if not has_time:  # "2天前" names a day, not a moment
+            value = value.replace(hour=0, minute=0, second=0)
+    else:
+        day = (mo.group("day") or mo.group("en_day")).lower()
+        value = base - timedelta(days=_DAYS_BACK[day])
+        if mo.group("hh"):
+            try:
+                value = value.replace(hour=int(mo.group("hh")), minute=int(mo.group("mi")), second=0)
+            except ValueError:
+                return None
+        elif day not in ("刚刚", "剛剛", "just now"):
+            value = value.replace(hour=0, minute=0, second=0)
+            has_time = False
+    return DateMatch(pos, mo.end(), value.replace(microsecond=0), has_time)
 
 
 def parse_date_match(s: str, now: datetime | None = None) -> DateMatch | None:

@@ -19,7 +19,7 @@ from .extract import extract_bare, extract_text
 from .fingerprint import canonicalize_url, content_sha256, raw_sha256, record_id, simhash
 from .htmltree import parse_html, visible_text
 from .language import detect_language
-from .metadata import extract_metadata
+from .metadata import extract_metadata, read_json_ld
 from .profiles import PROFILES, SITE_TYPES, detect_site_type
 from .prune import drop_invisible, prune_tree, unwrap_layout_tables
 from .record import Record
@@ -33,12 +33,18 @@ TITLE_SEPARATORS = re.compile(r"[\s\u3000]+")
 
 
 def clean_page(body: bytes, url: str, headers: Mapping | None = None, site_type: str | None = None,
-               content_xpath: str | None = None, timings: dict | None = None) -> Record:
+               content_xpath: str | None = None, timings: dict | None = None,
+               date_format: str | None = None, fetched_at=None) -> Record:
     """Clean one page. Raises only CleanError subclasses (with `.stage` and `.reason`);
-    an unexpected exception comes out as CleanerBug (stage `bug`, with `.traceback`)."""
+    an unexpected exception comes out as CleanerBug (stage `bug`, with `.traceback`).
+
+    `date_format`: the site's strptime format of its date line (registry), tried first.
+    `fetched_at`: when the page was fetched (ISO 8601 or datetime): relative dates
+    ("3小时前") are read against it, and not at all without it.
+    """
     cleaning: dict[str, int] = {}
     try:
-        return _clean(body, url, headers, site_type, content_xpath, timings, cleaning)
+        return _clean(body, url, headers, site_type, content_xpath, timings, cleaning, date_format, fetched_at)
     except CleanError as exc:
         cuts = [f"{cleaning[key]:,} {what}" for key, what in CUT_NAMES.items() if key in cleaning]
         if cuts:  # an error record says what was cut, as a record would
@@ -52,7 +58,8 @@ def clean_page(body: bytes, url: str, headers: Mapping | None = None, site_type:
         raise CleanerBug.from_exception(exc) from exc
 
 
-def _clean(body, url, headers, site_type, content_xpath, timings, cleaning: dict[str, int]) -> Record:
+def _clean(body, url, headers, site_type, content_xpath, timings, cleaning: dict[str, int],
+           date_format=None, fetched_at=None) -> Record:
     clock = _Clock(timings)
     if isinstance(body, str):
         body = body.encode("utf-8")
@@ -72,6 +79,7 @@ def _clean(body, url, headers, site_type, content_xpath, timings, cleaning: dict
     _count(cleaning, "elements_cut", n)
     clock("decode")
     root = parse_html(html)
+    json_ld = read_json_ld(root)  # structured metadata lives in scripts, which drop_invisible removes
     drop_invisible(root)
     _count(cleaning, "ruby_glosses_removed", pinyin_gloss.strip_ruby(root))
     clock("parse")
@@ -80,7 +88,8 @@ def _clean(body, url, headers, site_type, content_xpath, timings, cleaning: dict
     lang = detect_language(page_text, root.get("lang") or root.get("xml:lang"))
     site_type = site_type or detect_site_type(html, page_text, url, lang)
     profile = PROFILES[site_type]
-    meta = extract_metadata(root, page_text, url, lang)
+    meta = extract_metadata(root, page_text, url, lang, json_ld=json_ld, date_format=date_format,
+                            fetched_at=fetched_at)
     clock("metadata")
 
     prune_counts, hidden_text, page_prose = prune_tree(root, profile)
@@ -135,7 +144,7 @@ def _clean(body, url, headers, site_type, content_xpath, timings, cleaning: dict
         encoding=encoding, cleaning=cleaning, content_sha256=content_sha256(text), simhash=simhash(text),
         spam={"score": spam.spam_score(all_signals, cleaning.get("hidden_blocks", 0), len(text)),
               "signals": all_signals},
-        raw_sha256=raw_sha256(full_body),
+        raw_sha256=raw_sha256(full_body), metadata_source=dict(meta.sources),
     )
     clock("fingerprint")
     return record

@@ -13,15 +13,11 @@ from dataclasses import dataclass
 
 from scrapy.http import TextResponse
 
+from cleaners.dates import find_dates_in_text
+from cleaners.metadata.published import has_labelled_date
 from crawler.links import Anchor, looks_like_article_url
 from crawler.list_sources import datastore_entries
 
-DATE_LINE = re.compile(
-    r"(?:发布时间|发布日期|发表时间|更新时间|时间|日期|来源|作者|Published|Date)\s*[:：]?\s*"
-    r"|(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}"
-    r"|\d{1,2}/\d{1,2}/(?:19|20)\d{2}"
-)
-FULL_DATE = re.compile(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}|\d{1,2}/\d{1,2}/(?:19|20)\d{2}")
 # Containers whose text is never content.
 _SKIP = "ancestor-or-self::*[self::script or self::style or self::noscript or self::nav or self::footer or self::header]"
 
@@ -41,11 +37,6 @@ _NEVER_TEXT = {"script", "style", "noscript", "nav", "footer", "header", "select
 # Containers that are never the article body (footers, friend links, hidden spam).
 _NOT_BODY = re.compile(r"foot|copyright|bottom|yqlj|friend|links|sidebar|hidden", re.I)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-LABELLED_DATE = re.compile(
-    r"(?:发布时间|发布日期|发表时间|更新时间|时间|日期|Published|Posted|Date)\s*[:：]?\s*"
-    r"(?:(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}|\d{1,2}/\d{1,2}/(?:19|20)\d{2}|[A-Z][a-z]+ \d{1,2}, (?:19|20)\d{2})",
-    re.I,
-)
 
 
 @dataclass(frozen=True)
@@ -130,7 +121,8 @@ def features(response: TextResponse, links: list[Anchor], extra_article_patterns
         + len(datastore_entries(response.text, response.url)),
         # A labelled date (发布时间：2024-03-12), or one or two dates on the whole
         # page; a list page has a date per item.
-        has_date_line=bool(LABELLED_DATE.search(body_text)) or 1 <= len(FULL_DATE.findall(body_text)) <= 2,
+        # The dates are read by the cleaner's own date grammar (cleaners.dates).
+        has_date_line=has_labelled_date(body_text) or 1 <= len(find_dates_in_text(body_text, limit=3)) <= 2,
         has_title_heading=has_heading,
         main_block_chars=main_block_chars(response),
         has_labelled_date=bool(LABELLED_DATE.search(body_text)),

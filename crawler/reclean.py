@@ -143,6 +143,8 @@ def clean(page: WarcPage) -> dict[str, Any]:
                                       if page.site_type and page.site_type != "generic" else None}
             if page.content_xpath:
                 kwargs["content_xpath"] = page.content_xpath
+            if part.fetched_at:
+                kwargs["fetched_at"] = part.fetched_at  # relative dates ("3小时前") are read against it
             records.append(clean_page(part.body, part.url, **kwargs))
         record = (merge_parts(records) if len(records) > 1 else records[0]).to_dict()
     except CleanError as exc:

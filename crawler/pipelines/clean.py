@@ -47,6 +47,10 @@ def clean_item(item: PageItem, timeout: float = 0.0) -> dict[str, Any]:
                 kwargs: dict[str, Any] = {"headers": part.headers, "site_type": item.site_type}
                 if item.content_xpath:
                     kwargs["content_xpath"] = item.content_xpath
+                if item.date_format:
+                    kwargs["date_format"] = item.date_format
+                if part.fetched_at:
+                    kwargs["fetched_at"] = part.fetched_at
                 records.append(clean_page(part.body, part.final_url, **kwargs))
             record = merge_parts(records) if len(records) > 1 else records[0]
             return record.to_dict()

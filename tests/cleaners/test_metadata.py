@@ -37,14 +37,14 @@ def test_dates(case):
         assert dates.to_iso(dates.parse_date(case["input"])) == case["expected"]
 
 
-def _extract(html: str, url: str) -> Metadata:
+def _extract(html: str, url: str, date_format: str | None = None) -> Metadata:
     tree = lxml.html.document_fromstring(html)
-    return extract_metadata(tree, visible_text(tree), url)
+    return extract_metadata(tree, visible_text(tree), url, date_format=date_format)
 
 
 @pytest.mark.parametrize("case", FIELD_CASES, ids=_ids(FIELD_CASES))
 def test_fields(case):
-    md = _extract(case["html"], case["url"])
+    md = _extract(case["html"], case["url"], case.get("date_format"))
     for name, expected in case["expected"].items():
         got = getattr(md, name)
         if name == "attachments":
@@ -148,3 +148,54 @@ def test_bench_title_accuracy():
         close += bool(norm_got) and (norm_got in norm_want or norm_want in norm_got)
     print(f"\nbench titles: {exact}/{len(pages)} exact, {close}/{len(pages)} containment")
     assert pages
+
+
+@pytest.mark.parametrize("text, fmt, expected", [
+    ("发布 : 2021.1.8 10:30 浏览", "%Y.%m.%d %H:%M", "2021-01-08T10:30:00+08:00"),
+    ("Posted 08|01|2021 by staff", "%d|%m|%Y", "2021-01-08T00:00:00+08:00"),
+    ("date 2021-01-08T10:30:00+0100", "%Y-%m-%dT%H:%M:%S%z", "2021-01-08T10:30:00+01:00"),
+    ("电话 0531.8207.6188", "%Y.%m.%d", None),  # digits in the shape, but no real date
+    ("2099.1.8", "%Y.%m.%d", None),  # the future is not a publication date
+    ("2021年1月8日", "%Y年%m月%d日 %A", None),  # a directive we do not read: the common forms decide
+])
+def test_find_date_with_format(text, fmt, expected):
+    found = dates.find_date_with_format(text, fmt)
+    assert (dates.to_iso(found.value) if found else None) == expected
+
+
+def test_ambiguous_month_day_keeps_the_other_reading():
+    found = dates.find_dates_in_text("发表时间： 06/02/2022 - 13:48")[0]
+    assert dates.to_iso(found.value) == "2022-06-02T13:48:00+08:00"  # M/D/Y, as the seed portal prints
+    assert dates.to_iso(found.swapped) == "2022-02-06T13:48:00+08:00"
+    assert dates.find_dates_in_text("2/13/2021")[0].swapped is None  # 13 is no month: one reading
+
+
+def test_structured_reads_json_ld_defensively():
+    from cleaners.metadata.structured import article_data
+
+    assert article_data(['{"@type": "NewsArticle",']) is None
+    assert article_data(['{"@type": "Organization", "name": "X"}']) is None
+    data = article_data(['<!--{"@type":["NewsArticle"],"author":{"@type":"Organization","name":"新华社"},'
+                         '"datePublished":"2024-01-08"}-->'])
+    assert data.authors == ["新华社"] and data.published == "2024-01-08"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("发布时间：3小时前", "2024-03-12T15:00:00+08:00"),
+    ("发布时间：25分钟前", "2024-03-12T17:35:00+08:00"),
+    ("发布时间：昨天 09:30", "2024-03-11T09:30:00+08:00"),
+    ("发布时间：2天前", "2024-03-10T00:00:00+08:00"),
+    ("Published: 2 hours ago", "2024-03-12T08:00:00+00:00"),
+    ("Published: yesterday", "2024-03-11T00:00:00+00:00"),
+])
+def test_relative_dates_against_the_fetch_time(text, expected):
+    html = f"<html><head><title>学校召开工作会议</title></head><body><h1>学校召开工作会议</h1><div>{text}</div></body></html>"
+    md = _extract_fetched(html, "2024-03-12T10:00:00Z")
+    assert md.published_at == expected
+    # Without a fetch time (saved HTML replayed later) a relative date means nothing: no date.
+    assert _extract_fetched(html, None).published_at is None
+
+
+def _extract_fetched(html: str, fetched_at):
+    tree = lxml.html.document_fromstring(html)
+    return extract_metadata(tree, visible_text(tree), "http://www.example.edu.cn/a/1.html", fetched_at=fetched_at)

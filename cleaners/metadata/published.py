@@ -1,0 +1,181 @@
+"""The publication date: which of the dates a page shows is the article's (cleaners.dates reads them)."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+import re
+
+from htmldate import find_date
+
+from .. import dates
+from .page import HEAD_CHARS, Page
+
+NEAR_TITLE_CHARS = 200  # an unlabelled date this close after the headline is its date...
+NEAR_TITLE_CHARS_LATIN = 400  # ...or this close on pages in alphabetic scripts (a dek and a byline take more)
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+HEADER_CHARS = 600  # labelled dates up to this far below the headline belong to the article
+MAX_TITLE_PLACES = 3  # the headline printed in a header bar, a breadcrumb, then above the article
+STRUCTURED_SOURCES = ("json-ld", "meta", "time")
+
+# Date labels by priority tier: publication, then generic/updated, then document dates.
+DATE_LABEL_RE = re.compile(
+    # "本帖由大卫于2005年8月12日发表": a forum's own line names the poster and the day.
+    r"(?P<label>本[帖贴文]由[^\s于]{1,12}于|发布时间|发布日期|发表时间|发表日期|发稿时间|发稿日期|发布于|发表于|發布時間|發佈時間|發表時間|發布日期|"
+    r"更新时间|更新日期|上传时间|上传日期|录入时间|添加时间|发帖时间|"
+    r"发文日期|成文日期|印发日期|时间|日期|時間|发布|發布|"
+    r"published(?:\s+on)?|publish(?:ed)?\s+(?:date|time)|release\s+(?:date|time)|posted(?:\s+on)?|date)"
+    # The value may sit in the next table cell: "发布日期：\n2022年01月28日".
+    r"[ \t\u3000]*(?:(?P<colon>[:：])[ \t\u3000]*\n?)?[ \t\u3000]*", re.I)
+DATE_LABEL_TIER = {
+    "发布时间": 0, "发布日期": 0, "发表时间": 0, "发表日期": 0, "发稿时间": 0, "发稿日期": 0, "发布于": 0,
+    "发表于": 0, "發布時間": 0, "發佈時間": 0, "發表時間": 0, "發布日期": 0, "发布": 0, "發布": 0, "時間": 1,
+    "更新时间": 1, "更新日期": 1, "上传时间": 1, "上传日期": 1, "录入时间": 1, "添加时间": 1, "发帖时间": 1,
+    "时间": 1, "日期": 1, "date": 1,
+    "发文日期": 2, "成文日期": 2, "印发日期": 2,
+}
+# Generic labels count only when they start a field, not inside a word (会议时间, 截止日期, update).
+GENERIC_DATE_LABELS = {"时间", "日期", "時間", "发布", "發布", "date"}
+
+META_DATE_NAMES = (
+    "article:published_time", "og:article:published_time", "og:published_time", "published_time",
+    "pubdate", "publishdate", "publish_date", "publish-date", "publishtime", "publish_time",
+    "originalpublicationdate", "datepublished", "firstpublishedtime", "releasedate",
+    "dc.date.issued", "dcterms.issued", "dc.date", "dcterms.date", "dc.date.created", "dcterms.created",
+    "sailthru.date", "parsely-pub-date", "pubtime", "releasetime", "release_date", "og:release_date",
+    "citation_publication_date", "citation_date", "date", "weibo:article:create_at", "created",
+)
+# Modification dates: only when nothing on the page says when it was published.
+META_MODIFIED_NAMES = ("article:modified_time", "og:updated_time", "lastmodifiedtime", "dc.date.modified")
+
+
+def labelled_dates(scan: str, fetched=None):
+    """(tier, position, DateMatch) of every labelled date ("发布时间：2021-01-08", "Published: ..."), in text order."""
+    for mo in DATE_LABEL_RE.finditer(scan):
+        label = re.sub(r"\s+", " ", mo.group("label").lower())
+        tier = DATE_LABEL_TIER.get(label, 0)  # English publication labels
+        if label in GENERIC_DATE_LABELS:
+            before = scan[mo.start() - 1] if mo.start() else ""
+            if not mo.group("colon") or (before and (before.isalnum())):
+                continue
+        dm = dates.match_date_at(scan, mo.end()) or dates.match_relative_at(scan, mo.end(), fetched)
+        if dm is not None:
+            yield tier, mo.start(), dm
+
+
+def has_labelled_date(text: str) -> bool:
+    """The text has a date under a date label (the crawler's article test uses this too)."""
+    return next(labelled_dates(text), None) is not None
+
+
+def find_title(scan: str, title: str | None, limit: int = 1) -> list[tuple[int, int]]:
+    """Where the headline is in the page text (whitespace may differ): up to `limit` places."""
+    if not title:
+        return []
+    chars = [c for c in title if not c.isspace()][:40]
+    if len(chars) < 4:
+        return []
+    pattern = re.compile(r"\s*".join(re.escape(c) for c in chars))
+    out = []
+    for mo in pattern.finditer(scan, 0, HEAD_CHARS):
+        out.append((mo.start(), mo.end()))
+        if len(out) >= limit:
+            break
+    return out
+
+
+def near_title_date(scan: str, title: str | None, fetched=None) -> dates.DateMatch | None:
+    """The first date just below the headline; the page's <title> text may come first, so
+    each place the headline is printed is tried."""
+    for _, end in find_title(scan, title, limit=MAX_TITLE_PLACES):
+        window = NEAR_TITLE_CHARS if _CJK.search(title or "") else NEAR_TITLE_CHARS_LATIN
+        found = dates.find_dates_in_text(scan[end:end + window], limit=1)
+        if found:
+            return found[0]
+        # "3小时前" on the line under the headline (relative dates need the fetch time).
+        start = len(scan[end:]) - len(scan[end:].lstrip())
+        relative = dates.match_relative_at(scan, end + start, fetched) if fetched is not None else None
+        if relative is not None:
+            return relative
+    return None
+
+
+def _htmldate(root, url: str) -> dates.DateMatch | None:
+    """htmldate's reading of the markup (its meta names, classes and attributes beyond ours).
+    Its search of the text is left out: slow (dateparser), and it guesses from bare years."""
+    if root is None:
+        return None
+    try:  # htmldate reads a copy of the tree, never ours
+        value = find_date(root, extensive_search=False, original_date=True, url=url or None)
+    except (ValueError, TypeError, OverflowError, etree.LxmlError):  # a cross-check that fails gives no date
+        return None
+    return dates.parse_date_match(value) if value else None
+
+
+def _first_date(value: str) -> dates.DateMatch | None:
+    return dates.parse_date_match(value) or next(iter(dates.find_dates_in_text(value[:100], limit=1)), None)
+
+
+def published_at(page: Page, scan: str, url: str, title: str | None, structured=None,
+                 date_format: str | None = None, root=None, fetched=None) -> tuple[str | None, str | None]:
+    """(ISO date, where it came from). Sources in this order, the first that gives a date wins:
+
+    the site's own `date_format` (registry), labelled lines in the article's header
+    ("label"), JSON-LD datePublished ("json-ld"), <meta> ("meta"), <time>/itemprop ("time"),
+    the first date below the headline ("text"), labelled lines further down ("label"),
+    modification dates ("modified"), the URL ("url"), and last htmldate's reading of the
+    whole page ("htmldate": its heuristics over markup we do not know; run only then, it is slow).
+    """
+    candidates: list[tuple[str, dates.DateMatch]] = []
+    if date_format:
+        dm = dates.find_date_with_format(scan[:HEAD_CHARS], date_format)
+        if dm:
+            candidates.append(("date_format", dm))
+    places = find_title(scan, title)
+    labelled = sorted(labelled_dates(scan, fetched), key=lambda t: (t[0], t[1]))
+    # A labelled date far below the headline is a comment's or a related item's, not the article's.
+    header_end = places[0][1] + HEADER_CHARS if places else len(scan)
+    candidates += [("label", dm) for _, pos, dm in labelled if pos <= header_end]
+    if structured is not None and structured.published:
+        dm = _first_date(structured.published)
+        if dm:
+            candidates.append(("json-ld", dm))
+    for name in META_DATE_NAMES:
+        for value in page.meta.get(name, ()):
+            dm = _first_date(value)
+            if dm:
+                candidates.append(("meta", dm))
+    for value in page.times:
+        dm = _first_date(value)
+        if dm:
+            candidates.append(("time", dm))
+    near = near_title_date(scan, title, fetched)
+    if near:
+        candidates.append(("text", near))
+    candidates += [("label", dm) for _, pos, dm in labelled if pos > header_end]
+    if not candidates:
+        modified = [structured.modified] if structured is not None and structured.modified else []
+        for value in modified + [v for name in META_MODIFIED_NAMES for v in page.meta.get(name, ())]:
+            dm = dates.parse_date_match(value)
+            if dm:
+                candidates.append(("modified", dm))
+    if not candidates:
+        from_url = dates.date_from_url(url)
+        if from_url:
+            return dates.to_iso(from_url), "url"
+        found = _htmldate(root, url)
+        return (dates.to_iso(found.value), "htmldate") if found else (None, None)
+    source, chosen = candidates[0]
+    value = chosen.value
+    if chosen.swapped is not None:
+        # "06/02/2022" reads both ways: the page's structured date decides (D/M/Y on a French site).
+        other_days = {dm.value.date() for src, dm in candidates[1:] if src in STRUCTURED_SOURCES}
+        if chosen.swapped.date() in other_days and value.date() not in other_days:
+            value = chosen.swapped
+    if not chosen.has_time:
+        # "发布日期:2021-01-08" and a <meta> "2021-01-08 15:31": same day, keep the clock.
+        same_day = next((dm for _, dm in candidates[1:] if dm.has_time and
+                         dm.value.astimezone(value.tzinfo).date() == value.date()), None)
+        if same_day:
+            return dates.to_iso(same_day.value), source
+    return dates.to_iso(value), source
