@@ -1,0 +1,101 @@
+"""Line cleaning for the text of documents: what a printed page adds that is not the text.
+
+Documents have no navigation or sidebars, so none of the HTML boilerplate rules
+apply; what they have is the printed page: page numbers ("- 3 -", "第3页 共8页",
+"3/8"), a running header or footer repeated on every page, lines broken where
+the page was too narrow, and the whitespace of typesetting (full-width indents,
+NBSP). Pages arrive as a list of page texts (one item for formats without pages).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from ..whitespace import normalise_whitespace
+
+PAGE_NUMBER_RE = re.compile(
+    r"^(?:[-－—–~〜]\s*\d{1,4}\s*[-－—–~〜]"  # - 3 -   — 3 —
+    r"|第\s*\d{1,4}\s*页(?:\s*[,，/／]?\s*共\s*\d{1,4}\s*页)?"  # 第3页 共8页
+    r"|共\s*\d{1,4}\s*页\s*第\s*\d{1,4}\s*页"
+    r"|\d{1,4}\s*[/／]\s*\d{1,4}"  # 3/8
+    r"|(?:page|p\.)\s*\d{1,4}(?:\s*of\s*\d{1,4})?"
+    r"|\d{1,4})$", re.I)
+# A line that ends a sentence or a heading-like short line: never joined to the next.
+SENTENCE_END_RE = re.compile(r"[。！？!?；;：:」』”）)】》…]$")
+# Numbered headings and list items start a new paragraph.
+PARAGRAPH_START_RE = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．]|第[一二三四五六七八九十百\d]+[章条节]|附件)")
+DIGITS_RE = re.compile(r"\d+")
+CJK_RE = re.compile(r"[\u3400-\u9fff]")
+# A line is "full" (broken by the page width, not by the author) at this share of the page's longest lines.
+FULL_LINE_SHARE = 0.85
+
+
+def clean_document_text(pages: list[str], join_lines: bool = False) -> tuple[str, dict[str, int]]:
+    """The document's text (paragraphs joined by "\\n") and what was done, as counts."""
+    counts: Counter = Counter()
+    page_lines = [normalise_whitespace(p).split("\n") if p.strip() else [] for p in pages]
+    page_lines = _drop_running_lines(page_lines, counts)
+    out: list[str] = []
+    for lines in page_lines:
+        lines = _drop_page_numbers(lines, counts)
+        if join_lines:
+            lines = _join_broken_lines(lines, counts)
+        out.extend(lines)
+    if join_lines:  # a paragraph that runs over a page break
+        out = _join_broken_lines(out, counts, across_pages=True)
+    return "\n".join(out), {k: v for k, v in counts.items() if v}
+
+
+def _drop_page_numbers(lines: list[str], counts: Counter) -> list[str]:
+    """Page numbers stand alone in the first or last two lines of a page."""
+    keep = list(lines)
+    edges = {0, 1, len(keep) - 1, len(keep) - 2} if len(keep) > 2 else set(range(len(keep)))
+    for i in sorted(edges, reverse=True):
+        if 0 <= i < len(keep) and PAGE_NUMBER_RE.match(keep[i].strip()):
+            del keep[i]
+            counts["page_numbers"] += 1
+    return keep
+
+
+def _drop_running_lines(pages: list[list[str]], counts: Counter) -> list[list[str]]:
+    """A line at the top or bottom of most pages (numbers aside) is a running header or footer."""
+    if len(pages) < 3:
+        return pages
+    seen: Counter = Counter()
+    for lines in pages:
+        edge = {DIGITS_RE.sub("#", line) for line in lines[:2] + lines[-2:]}
+        seen.update(edge)
+    running = {key for key, n in seen.items() if n >= max(3, len(pages) // 2 + 1) and len(key) <= 80}
+    if not running:
+        return pages
+    out = []
+    for lines in pages:
+        kept = []
+        for i, line in enumerate(lines):
+            at_edge = i < 2 or i >= len(lines) - 2
+            if at_edge and DIGITS_RE.sub("#", line) in running:
+                counts["running_headers"] += 1
+                continue
+            kept.append(line)
+        out.append(kept)
+    return out
+
+
+def _join_broken_lines(lines: list[str], counts: Counter, across_pages: bool = False) -> list[str]:
+    """Join a line to the next when the page width, not the author, ended it (Chinese text only)."""
+    if len(lines) < 2:
+        return lines
+    lengths = sorted(len(line) for line in lines)
+    full = lengths[int(len(lengths) * 0.9) - 1 if len(lengths) >= 10 else -1] * FULL_LINE_SHARE
+    out = [lines[0]]
+    for line in lines[1:]:
+        prev = out[-1]
+        if (len(prev) >= full and CJK_RE.search(prev[-1:] or "") is not None or
+                (len(prev) >= full and prev[-1:] in "，、,")) \
+                and not SENTENCE_END_RE.search(prev) and not PARAGRAPH_START_RE.match(line):
+            out[-1] = prev + line
+            counts["lines_joined"] += 1
+        else:
+            out.append(line)
+    return out
