@@ -1,9 +1,11 @@
-"""python -m cleaners: clean saved HTML files into JSONL on stdout.
+"""python -m cleaners: clean saved HTML files and attachments into JSONL on stdout.
 
     python -m cleaners [--url URL] [--site-type T] [--header 'Name: value'] [--jobs N] PATH...
 
-Directories are searched recursively for HTML files; `-` reads one page from
-stdin. One JSON object per input on stdout (UTF-8, Chinese unescaped): the
+Directories are searched recursively for HTML files and documents (PDF, DOC,
+DOCX, WPS, XLS, XLSX, ET, ODT, ODS, and archives, which are listed as not
+read); `-` reads one page from stdin. A document is told by its bytes, not its
+name, and becomes a record of kind "attachment" with its text. One JSON object per input on stdout (UTF-8, Chinese unescaped): the
 record, or an error record with `error`, `reason`, `path`, `url` and
 `raw_sha256`. The exit status is 2 for usage errors only: a page that cannot
 be cleaned is reported, and the run goes on.
@@ -14,9 +16,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from .documents import document_format, extract_document
+from .documents.formats import DOCUMENT_EXTENSIONS
 from .errors import CleanError
 from .fingerprint import raw_sha256
 from .pipeline import clean_page
@@ -24,6 +29,7 @@ from .profiles import SITE_TYPES
 from .record import CLEANER_VERSION
 
 HTML_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml", ".asp", ".aspx", ".php", ".jsp", ".do"}
+INPUT_SUFFIXES = HTML_SUFFIXES | {f".{ext}" for ext in DOCUMENT_EXTENSIONS}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,15 +45,42 @@ def main(argv: list[str] | None = None) -> int:
         _parser().error("--url names one page; give it with a single PATH")
     jobs = [(str(p), args.url, headers, args.site_type) for p in inputs]
     out = sys.stdout
+    summary = _Summary()
     if args.jobs > 1 and len(jobs) > 1:
         with ProcessPoolExecutor(args.jobs) as pool:
             for line in pool.map(clean_file, jobs, chunksize=4):
                 out.write(line + "\n")
+                summary.add(line)
     else:
         for job in jobs:
-            out.write(clean_file(job) + "\n")
+            line = clean_file(job)
+            out.write(line + "\n")
+            summary.add(line)
     out.flush()
+    if summary.total:
+        print(summary.line(), file=sys.stderr)
     return 0
+
+
+class _Summary:
+    """What the run could and could not read, for stderr."""
+
+    def __init__(self):
+        self.total, self.read, self.failed = 0, Counter(), Counter()
+
+    def add(self, line: str) -> None:
+        rec = json.loads(line)
+        self.total += 1
+        if "error" in rec:
+            self.failed[rec["error"]] += 1
+        else:
+            self.read[rec.get("format") or "html"] += 1
+
+    def line(self) -> str:
+        read = ", ".join(f"{k} {v}" for k, v in sorted(self.read.items())) or "nothing"
+        failed = ", ".join(f"{k} {v}" for k, v in sorted(self.failed.items()))
+        return (f"python -m cleaners: {self.total} input(s); read: {read}"
+                + (f"; not read: {failed}" if failed else ""))
 
 
 def clean_file(job: tuple) -> str:
@@ -60,7 +93,10 @@ def clean_file(job: tuple) -> str:
         return _dump({"error": "read", "reason": f"{type(exc).__name__}: {exc.strerror or exc}",
                       "path": path, "url": url, "raw_sha256": None, "cleaner_version": CLEANER_VERSION})
     try:
-        record = clean_page(body, url, headers=headers, site_type=site_type).to_dict()
+        if document_format(body, url, headers, Path(path).name) is not None:
+            record = extract_document(body, url, headers=headers, title=None).to_dict()
+        else:
+            record = clean_page(body, url, headers=headers, site_type=site_type).to_dict()
     except CleanError as exc:
         return _dump({"error": exc.stage, "reason": exc.reason, "path": path, "url": url,
                       "raw_sha256": raw_sha256(body), "cleaner_version": CLEANER_VERSION})
@@ -79,14 +115,14 @@ def _expand(paths: list[str]):
             continue
         path = Path(p)
         if path.is_dir():
-            yield from sorted(f for f in path.rglob("*") if f.is_file() and f.suffix.lower() in HTML_SUFFIXES)
+            yield from sorted(f for f in path.rglob("*") if f.is_file() and f.suffix.lower() in INPUT_SUFFIXES)
         else:
             yield path  # a missing file becomes an error record, not a crash
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m cleaners", description=__doc__.split("\n\n")[0])
-    p.add_argument("paths", nargs="+", metavar="PATH", help="HTML file, directory (recursed), or - for stdin")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="HTML file, document (PDF, DOC, DOCX, WPS, XLS, XLSX, ODT…), directory (recursed), or - for stdin")
     p.add_argument("--url", help="the page's URL (for one PATH): resolves links, dates in URLs, the record id")
     p.add_argument("--site-type", choices=SITE_TYPES, help="skip recognition and use this profile")
     p.add_argument("--header", action="append", default=[], metavar="'Name: value'",

@@ -17,6 +17,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from . import dates
 from .htmltree import visible_text
+from .documents.links import is_attachment_link
 from .record import Attachment
 
 # Label scans look at the head of the page and at its footer, never the whole of a huge page.
@@ -123,8 +124,6 @@ GENERIC_AUTHOR_RE = re.compile(
 NO_AUTHOR = {"佚名", "未知", "admin", "administrator", "管理员", "不详", "无", "unknown", "null", "none", "匿名"}
 FIELD_TRIM = " \t\u3000:：,，.。;；、/|-—·\"'“”"
 
-ATTACHMENT_EXT_RE = re.compile(r"\.(?:pdf|docx?|xlsx?|pptx?|zip|rar|7z|wps|et|ofd)$", re.I)
-ATTACHMENT_TEXT_RE = re.compile(r"^\s*附件")
 SKIP_HREF_RE = re.compile(r"^\s*(?:javascript:|mailto:|tel:|#|data:)", re.I)
 
 SPACE_TAGS = {"br", "p", "div", "td", "th", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "dd", "dt",
@@ -673,22 +672,18 @@ def _attachments(page: _Page, base: str) -> list[Attachment]:
     out: list[Attachment] = []
     seen: set[str] = set()
     for href, el in page.anchors:
-        raw_path = href.split("#", 1)[0].split("?", 1)[0].rstrip()
         # Cheap tests first: most links are not attachments.
-        if not ATTACHMENT_EXT_RE.search(raw_path) and not ATTACHMENT_TEXT_RE.match(el.text or ""):
-            if len(el) == 0 or not ATTACHMENT_TEXT_RE.match(_text(el, 40)):
+        if not is_attachment_link(href, el.text or ""):
+            if len(el) == 0 or not is_attachment_link(href, _text(el, 40)):
                 continue
         text = _text(el, 300)
         absolute = _absolute(href, base)
-        if not absolute:
-            continue
-        parts = urlsplit(absolute)
-        path = unquote(parts.path)
-        if not (ATTACHMENT_EXT_RE.search(path) or ATTACHMENT_TEXT_RE.match(text)):
+        if not absolute or not is_attachment_link(absolute, text):
             continue
         if absolute in seen:
             continue
         seen.add(absolute)
+        path = unquote(urlsplit(absolute).path)
         name = path.rstrip("/").rsplit("/", 1)[-1]
         out.append(Attachment(url=absolute, title=text or name or absolute))
     return out

@@ -31,6 +31,7 @@ _KNOWN_KEYS = {
     "article_url_patterns",
     "list_url_patterns",
     "list_xpath",
+    "attachments",
 }
 
 
@@ -51,6 +52,7 @@ class Site:
     article_url_patterns: tuple[re.Pattern[str], ...] = field(default_factory=tuple)
     list_url_patterns: tuple[re.Pattern[str], ...] = field(default_factory=tuple)
     list_xpath: str | None = None
+    attachments: bool | None = None  # fetch and read attachments; None = by site type (ATTACHMENTS_SITE_TYPES)
 
     @classmethod
     def from_dict(cls, name: str, data: dict) -> "Site":
@@ -81,6 +83,7 @@ class Site:
             article_url_patterns=articles,
             list_url_patterns=lists,
             list_xpath=data.get("list_xpath") or None,
+            attachments=None if data.get("attachments") is None else bool(data["attachments"]),
         )
 
 

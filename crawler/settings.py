@@ -89,6 +89,7 @@ SPIDER_MIDDLEWARES = {
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.clean.CleanPipeline": 300,
+    "crawler.pipelines.attachments.AttachmentPipeline": 320,
     "crawler.warc.WarcPointerPipeline": 330,
     "crawler.pipelines.dedup.DedupPipeline": 350,
     "crawler.pipelines.validate.ValidatePipeline": 400,
@@ -179,5 +180,12 @@ URL_POLICY_MAX_LENGTH = 1024
 URL_POLICY_MAX_PATH_DEPTH = 16
 URL_POLICY_MAX_SEGMENT_REPEATS = 2
 DEPTH_LIMIT = 1000  # links from a start URL (pagination counts: long lists stay reachable)
+# Attachments (crawler/pipelines/attachments.py): fetched and read for these site types
+# (a site's `attachments = true/false` in sites.toml decides for that site), within these caps.
+ATTACHMENTS_ENABLED = True
+ATTACHMENTS_SITE_TYPES = ["provincial_portal", "quality_education", "university_party"]
+ATTACHMENTS_MAX_FILE_BYTES = 20 * 1024 * 1024
+ATTACHMENTS_MAX_ARTICLE_BYTES = 50 * 1024 * 1024
+ATTACHMENTS_MAX_PER_ARTICLE = 20
 # Seconds to clean one page before it becomes an error record (stage "timeout"); 0 = no limit.
 CLEAN_TIMEOUT = 60

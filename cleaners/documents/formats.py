@@ -23,7 +23,7 @@ SEVENZ_MAGIC = b"7z\xbc\xaf\x27\x1c"
 # Formats whose text we extract, and archives we only list.
 TEXT_FORMATS = ("pdf", "docx", "doc", "wps", "xlsx", "xls", "et", "odt", "ods")
 ARCHIVE_FORMATS = ("zip", "rar", "7z")
-DOCUMENT_EXTENSIONS = TEXT_FORMATS + ARCHIVE_FORMATS + ("pptx", "ppt", "ofd", "txt", "csv")
+DOCUMENT_EXTENSIONS = TEXT_FORMATS + ARCHIVE_FORMATS + ("pptx", "ppt", "ofd")
 
 CONTENT_TYPES = {
     "application/pdf": "pdf",
