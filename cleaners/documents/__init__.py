@@ -17,6 +17,7 @@ why they were chosen are in docs/attachments.md.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -34,6 +35,9 @@ __all__ = ["extract_document", "DocumentRecord", "document_format", "EXTRACTORS"
 # Fewer visible characters than this per page of a PDF: no text layer worth the name.
 MIN_TEXT_CHARS_PER_PAGE = 5
 MIN_TEXT_CHARS = 1
+# An image XObject: a PDF page without text but with one is a scan. (Streams are never
+# inside compressed object streams, so the dictionary is always there to see.)
+PDF_IMAGE_RE = re.compile(rb"/Subtype\s*/Image\b")
 
 
 @dataclass
@@ -109,8 +113,10 @@ def extract_document(body: bytes, url: str, headers: dict | None = None, title: 
     text, cleaning = clean_document_text(pages, join_lines=join)
     visible = sum(1 for ch in text if not ch.isspace())
     if fmt == "pdf" and visible < MIN_TEXT_CHARS_PER_PAGE * max(1, info.get("pages_read", 1)) and visible < 200:
-        raise CleanError(f"PDF of {info.get('pages', '?')} page(s) without a text layer "
-                         f"({visible} characters): a scan, needs OCR", stage="needs_ocr")
+        if PDF_IMAGE_RE.search(body):
+            raise CleanError(f"PDF of {info.get('pages', '?')} page(s) with images and no text layer "
+                             f"({visible} characters): a scan, needs OCR", stage="needs_ocr")
+        raise CleanError(f"PDF of {info.get('pages', '?')} page(s) with neither text nor images", stage="empty")
     if visible < MIN_TEXT_CHARS:
         raise CleanError(f"{fmt} file without text", stage="empty")
     if info.get("pages_read", info.get("pages")) != info.get("pages"):

@@ -131,7 +131,8 @@ def _ole_format(body: bytes, declared: str | None) -> str:
             if ole.exists("EncryptedPackage"):
                 return "encrypted-ooxml"
     except (OSError, ValueError, IndexError, TypeError):  # olefile's ways of saying "not an OLE file"
-        return "ole"
+        # damaged: the declared reader says what is wrong with it
+        return declared if declared in ("doc", "wps", "xls", "et") else "ole"
     return "ole"
 
 

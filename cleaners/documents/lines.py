@@ -36,14 +36,10 @@ def clean_document_text(pages: list[str], join_lines: bool = False) -> tuple[str
     counts: Counter = Counter()
     page_lines = [normalise_whitespace(p).split("\n") if p.strip() else [] for p in pages]
     page_lines = _drop_running_lines(page_lines, counts)
-    out: list[str] = []
-    for lines in page_lines:
-        lines = _drop_page_numbers(lines, counts)
-        if join_lines:
-            lines = _join_broken_lines(lines, counts)
-        out.extend(lines)
-    if join_lines:  # a paragraph that runs over a page break
-        out = _join_broken_lines(out, counts, across_pages=True)
+    page_lines = [_drop_page_numbers(lines, counts) for lines in page_lines]
+    out = [line for lines in page_lines for line in lines]
+    if join_lines:  # also a paragraph that runs over a page break
+        out = _join_broken_lines(out, counts, _full_line_length(out))
     return "\n".join(out), {k: v for k, v in counts.items() if v}
 
 
@@ -82,20 +78,27 @@ def _drop_running_lines(pages: list[list[str]], counts: Counter) -> list[list[st
     return out
 
 
-def _join_broken_lines(lines: list[str], counts: Counter, across_pages: bool = False) -> list[str]:
+def _full_line_length(lines: list[str]) -> float:
+    """The length of a line the page width ended: near the longest lines of the document."""
+    if not lines:
+        return 0.0
+    lengths = sorted(len(line) for line in lines)
+    return lengths[max(0, int(len(lengths) * 0.9) - 1) if len(lengths) >= 10 else -1] * FULL_LINE_SHARE
+
+
+def _join_broken_lines(lines: list[str], counts: Counter, full: float) -> list[str]:
     """Join a line to the next when the page width, not the author, ended it (Chinese text only)."""
     if len(lines) < 2:
         return lines
-    lengths = sorted(len(line) for line in lines)
-    full = lengths[int(len(lengths) * 0.9) - 1 if len(lengths) >= 10 else -1] * FULL_LINE_SHARE
     out = [lines[0]]
+    last_len = len(lines[0])  # the length of the line as printed, not of what it was joined into
     for line in lines[1:]:
         prev = out[-1]
-        if (len(prev) >= full and CJK_RE.search(prev[-1:] or "") is not None or
-                (len(prev) >= full and prev[-1:] in "，、,")) \
-                and not SENTENCE_END_RE.search(prev) and not PARAGRAPH_START_RE.match(line):
+        broken = last_len >= full and (CJK_RE.search(prev[-1:]) is not None or prev[-1:] in "，、,")
+        if broken and not SENTENCE_END_RE.search(prev) and not PARAGRAPH_START_RE.match(line):
             out[-1] = prev + line
             counts["lines_joined"] += 1
         else:
             out.append(line)
+        last_len = len(line)
     return out
