@@ -46,6 +46,7 @@ FIELD_CONTENT_XPATH = "WARC-X-Content-XPath"
 FIELD_KIND = "WARC-X-Page-Kind"
 FIELD_PART_OF = "WARC-X-Part-Of"
 FIELD_REQUESTED_URL = "WARC-X-Requested-URL"
+FIELD_ATTACHMENT_OF = "WARC-X-Attachment-Of"  # an attachment's response: the id of the article linking it
 
 
 def warc_path_for(settings: Any, spider: Any) -> Path:
@@ -156,6 +157,8 @@ class WarcWriterMiddleware:
         state = meta.get("article")
         if meta.get("kind") == "article_part" and state is not None:
             fields[FIELD_PART_OF] = state["first"].final_url
+        if meta.get("attachment_of"):
+            fields[FIELD_ATTACHMENT_OF] = meta["attachment_of"]
         redirects = meta.get("redirect_urls") or []
         fields[FIELD_REQUESTED_URL] = redirects[0] if redirects else response.url
         writer = WARCWriter(BytesIO(), gzip=True)  # only builds records here; WarcFile writes them
@@ -177,7 +180,7 @@ class WarcWriterMiddleware:
             logger.error("cannot write WARC record for %s: %s", response.url, exc)
             return response
         self.stats.inc_value("warc/responses")
-        if meta.get("kind") == "article" and 200 <= response.status < 300:
+        if meta.get("kind") in ("article", "attachment") and 200 <= response.status < 300:
             self.locations[response.url] = {"file": file, "offset": offset, "length": length}
         return response
 

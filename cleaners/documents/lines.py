@@ -70,7 +70,8 @@ def _drop_running_lines(pages: list[list[str]], counts: Counter) -> list[list[st
         kept = []
         for i, line in enumerate(lines):
             at_edge = i < 2 or i >= len(lines) - 2
-            if at_edge and DIGITS_RE.sub("#", line) in running:
+            # page numbers are counted as such, by _drop_page_numbers
+            if at_edge and DIGITS_RE.sub("#", line) in running and not PAGE_NUMBER_RE.match(line.strip()):
                 counts["running_headers"] += 1
                 continue
             kept.append(line)

@@ -112,6 +112,7 @@ class AttachmentPipeline:
     async def fetch_one(self, article: ArticleRecord, entry: dict, cap: int) -> dict[str, Any]:
         url = entry["url"]
         request = Request(url, meta={"download_maxsize": cap, "attachment_of": article.get("id"),
+                                     "kind": "attachment", "site": article.get("site"),
                                      "dont_merge_cookies": True},
                           headers={"Referer": article.get("final_url") or article.get("url")},
                           dont_filter=True, priority=10)
