@@ -21,6 +21,7 @@ ON = {"ATTACHMENTS_ENABLED": "1", "REPLAY_DIR": str(FIXTURES)}
 HOST = "http://jwc.hbnu.edu.cn"
 NOTICE_1 = f"{HOST}/info/1021/3101.htm"
 NOTICE_2 = f"{HOST}/info/1021/3102.htm"
+NOTICES = [NOTICE_1, NOTICE_2]  # the article pages of the notices site
 
 
 def split(records: list[dict]) -> tuple[dict, dict]:

@@ -21,7 +21,8 @@ def test_list_prints_the_plan_and_bad_names_exit_2(capsys):
     assert main(["--list", "--group", "official"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert [line.split()[2:4] for line in out] == [
-        ["sdjky", "provincial_portal"], ["chce", "quality_education"], ["gxxk_party", "university_party"]]
+        ["sdjky", "provincial_portal"], ["chce", "quality_education"], ["gxxk_party", "university_party"],
+        ["notices", "university_party"]]
     assert main(["--site", "no_such_site"]) == 2
     assert main(["--group", "no_such_group"]) == 2
 
