@@ -47,7 +47,9 @@ class CrawlSummary:
         return ext
 
     def item_scraped(self, item: Any) -> None:
-        if isinstance(item, ArticleRecord):
+        if isinstance(item, ArticleRecord) and item.get("kind") == "attachment":
+            self.stats.inc_value("records/attachments_emitted")  # documents: counted apart from articles
+        elif isinstance(item, ArticleRecord):
             self.emitted += 1
             self.stats.inc_value("records/emitted")
             for kind, n in (item.get("cleaning") or {}).items():
@@ -85,6 +87,7 @@ class CrawlSummary:
             "pages_by_kind": pages,
             "http_responses": stats.get("downloader/response_count", 0),
             "articles_emitted": self.emitted,
+            "attachments_emitted": stats.get("records/attachments_emitted", 0),
             "errors": sum(self.errors_by_stage.values()),
             "errors_by_stage": dict(self.errors_by_stage.most_common()),
             "errors_by_reason": dict(self.errors_by_reason.most_common()),
@@ -101,7 +104,8 @@ class CrawlSummary:
         lines = [
             f"crawl {s['crawl_id']} ({s['spider']}) finished: {s['finish_reason']}",
             f"  pages fetched: {s['pages_fetched']} {s['pages_by_kind']}",
-            f"  articles emitted: {s['articles_emitted']}",
+            f"  articles emitted: {s['articles_emitted']}"
+            + (f", attachments: {s['attachments_emitted']}" if s["attachments_emitted"] else ""),
             f"  errors: {s['errors']}",
         ]
         lines += [f"    {n} x {r}" for r, n in s["errors_by_reason"].items()]

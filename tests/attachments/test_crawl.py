@@ -70,6 +70,7 @@ def test_replayed_notices_give_linked_attachment_records(crawl):
         assert e["kind"] == "attachment" and e["attachment_of"] in ids
         assert validation_errors(e, "error") == []
     assert result.summary["pages_by_kind"]["attachment"] == 11
+    assert result.summary["articles_emitted"] == 2 and result.summary["attachments_emitted"] == 7
     assert result.summary["errors_by_stage"] == {"needs_ocr": 1, "archive": 1, "http": 1}
     problems = check_golden("notices", result.records)
     assert not problems, "\n".join(problems) + "\n(UPDATE_GOLDEN=1 to rewrite, then review the diff)"
