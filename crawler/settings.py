@@ -187,5 +187,6 @@ ATTACHMENTS_SITE_TYPES = ["provincial_portal", "quality_education", "university_
 ATTACHMENTS_MAX_FILE_BYTES = 20 * 1024 * 1024
 ATTACHMENTS_MAX_ARTICLE_BYTES = 50 * 1024 * 1024
 ATTACHMENTS_MAX_PER_ARTICLE = 20
+ATTACHMENTS_READ_TIMEOUT = 120  # seconds to read one document (in the cleaning processes); 0 = no limit
 # Seconds to clean one page before it becomes an error record (stage "timeout"); 0 = no limit.
 CLEAN_TIMEOUT = 60

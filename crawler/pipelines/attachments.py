@@ -4,7 +4,9 @@ After cleaning, for an article of a site with attachments on, every entry of
 `attachments` is fetched through the engine (so the downloader's politeness,
 robots.txt, the address guard, replay and the WARC writer apply as to pages),
 within a size cap per file and per article, and read by
-`cleaners.documents.extract_document` in a thread. What comes of it:
+`cleaners.documents.extract_document` in the cleaning processes (CLEAN_WORKERS;
+the same pool machinery as pages, so a document that never finishes is cut off
+after ATTACHMENTS_READ_TIMEOUT seconds and its process replaced). What comes of it:
 - a record of kind "attachment" (`attachment_of` = the article's id), sent
   through the same pipelines as articles (dedup and versioning in the state
   store, validation, the feed), before the article itself;
@@ -22,13 +24,16 @@ Settings (per site: `attachments = true/false` in sites.toml):
 - ATTACHMENTS_SITE_TYPES: the site types fetched by default (the official ones);
 - ATTACHMENTS_MAX_FILE_BYTES (20 MiB), ATTACHMENTS_MAX_ARTICLE_BYTES (50 MiB),
   ATTACHMENTS_MAX_PER_ARTICLE (20): past a limit, entries say `too_large` or
-  `skipped_limit`.
+  `skipped_limit`;
+- ATTACHMENTS_READ_TIMEOUT (120 s, 0 = none): reading one document (stage `timeout`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+from functools import partial
 from typing import Any
 
 from scrapy import Request
@@ -40,6 +45,30 @@ from crawler.provenance import decode_headers, http_block, utc_now_iso
 logger = logging.getLogger(__name__)
 
 OFFICIAL_SITE_TYPES = ("provincial_portal", "quality_education", "university_party")
+
+
+def read_document(job: tuple, timeout: float = 0.0) -> dict[str, Any]:
+    """(body, url, headers, title) -> the document record's dict, or {"__error__": (stage, reason)}.
+    Runs in a cleaning process (or in the crawler's, with CLEAN_WORKERS=0): plain values in and out."""
+    from cleaners.documents import extract_document
+    from cleaners.errors import CleanError
+    from crawler.clean_timeout import time_limit
+
+    body, url, headers, title = job
+    try:
+        with time_limit(timeout, url):
+            return extract_document(body, url, headers, title).to_dict()
+    except CleanError as exc:
+        return {"__error__": (exc.stage, exc.reason)}
+    except Exception as exc:  # a bug in a reader: reported with its traceback, the crawl goes on
+        logger.exception("reading attachment %s crashed", url)
+        return {"__error__": ("document", f"unexpected {type(exc).__name__}: {exc}"[:300])}
+
+
+def reader_died(job: tuple, exc: BaseException) -> dict[str, Any]:
+    if isinstance(exc, TimeoutError):
+        return {"__error__": ("timeout", "reading the document did not finish (process replaced)")}
+    return {"__error__": ("document", f"the reading process died: {type(exc).__name__}"[:300])}
 
 
 class AttachmentRecord(ArticleRecord):
@@ -56,6 +85,9 @@ class AttachmentPipeline:
         self.max_file = settings.getint("ATTACHMENTS_MAX_FILE_BYTES", 20 * 1024 * 1024)
         self.max_article = settings.getint("ATTACHMENTS_MAX_ARTICLE_BYTES", 50 * 1024 * 1024)
         self.max_count = settings.getint("ATTACHMENTS_MAX_PER_ARTICLE", 20)
+        self.timeout = settings.getfloat("ATTACHMENTS_READ_TIMEOUT", 120)
+        self.workers = settings.getint("CLEAN_WORKERS", os.cpu_count() or 1)
+        self.pool = None  # started with the first document: crawls without attachments pay nothing
         # URL -> the entry fields it got this run (a future while it is being fetched), so an
         # attachment linked from several articles is fetched and emitted once.
         self.done: dict[str, asyncio.Future] = {}
@@ -64,6 +96,24 @@ class AttachmentPipeline:
     @classmethod
     def from_crawler(cls, crawler: Any) -> "AttachmentPipeline":
         return cls(crawler)
+
+    def open_spider(self) -> None:
+        if self.enabled and self.workers > 0:
+            from crawler.cleaning_pool import CleaningPool  # lazy: its processes start on first use
+
+            self.pool = CleaningPool(partial(read_document, timeout=self.timeout), self.workers,
+                                     on_broken=reader_died,
+                                     hard_timeout=2 * self.timeout + 10 if self.timeout else 0)
+
+    def close_spider(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+
+    async def extract(self, part: PagePart, title: str | None) -> dict[str, Any]:
+        job = (part.body, part.final_url, part.headers, title)
+        if self.pool is not None:
+            return await self.pool.run(job)
+        return read_document(job, self.timeout)
 
     def wanted(self, item: ArticleRecord) -> bool:
         if not self.enabled:
@@ -140,8 +190,7 @@ class AttachmentPipeline:
         return await self.read(article, entry, part)
 
     async def read(self, article: ArticleRecord, entry: dict, part: PagePart) -> dict[str, Any]:
-        from cleaners.documents import document_format, extract_document
-        from cleaners.errors import CleanError
+        from cleaners.documents import document_format
         from cleaners.fingerprint import raw_sha256
 
         basics = {"sha256": raw_sha256(part.body), "bytes": len(part.body), "content_type": part.content_type}
@@ -154,28 +203,23 @@ class AttachmentPipeline:
             return await self.fail(article, entry, "not_a_document",
                                    f"the answer is no document ({part.content_type or 'no Content-Type'})",
                                    part, basics)
-        try:
-            doc = await asyncio.to_thread(extract_document, part.body, part.final_url, part.headers,
-                                          entry.get("title"))
-        except CleanError as exc:
-            return await self.fail(article, entry, exc.stage, exc.reason, part, {**basics, "format": fmt})
-        except Exception as exc:  # a bug in a reader: reported with its traceback, the crawl goes on
-            logger.exception("reading attachment %s crashed", part.final_url)
-            return await self.fail(article, entry, "document", f"unexpected {type(exc).__name__}: {exc}"[:300],
-                                   part, {**basics, "format": fmt})
-        record = AttachmentRecord(doc.to_dict())
+        read = await self.extract(part, entry.get("title"))
+        if "__error__" in read:
+            stage, reason = read["__error__"]
+            return await self.fail(article, entry, stage, reason, part, {**basics, "format": fmt})
+        record = AttachmentRecord(read)
         record.update({
-            "id": doc.id if part.final_url == part.url else _id_of(part.url),
+            "id": read["id"] if part.final_url == part.url else _id_of(part.url),
             "url": part.url, "final_url": part.final_url, "redirect_urls": part.redirect_urls,
             "attachment_of": article.get("id"),
             "site": article.get("site"), "site_name": article.get("site_name"),
             "site_type": article.get("site_type"), "spider": article.get("spider"),
             "crawl_id": article.get("crawl_id"), "fetched_at": part.fetched_at, "http": http_block(part),
         })
-        self.stats.inc_value(f"attachments/read/{doc.format}")
-        self.by_sha256[basics["sha256"]] = {"id": record["id"], "status": "ok", "format": doc.format}
+        self.stats.inc_value(f"attachments/read/{record['format']}")
+        self.by_sha256[basics["sha256"]] = {"id": record["id"], "status": "ok", "format": record["format"]}
         await self.crawler.engine.scraper.start_itemproc_async(record, response=None)
-        return {**basics, "id": record["id"], "status": "ok", "format": doc.format}
+        return {**basics, "id": record["id"], "status": "ok", "format": record["format"]}
 
     async def fail(self, article: ArticleRecord, entry: dict, stage: str, reason: str,
                    part: PagePart | None = None, fields: dict | None = None) -> dict[str, Any]:

@@ -172,3 +172,23 @@ def test_attachments_are_kept_in_the_warc_and_read_again_from_it(crawl, tmp_path
     # every document read in the crawl is in the WARC (the copy under another URL too)
     assert set(attachments) <= set(again)
     assert sum(1 for r in again.values() if r.get("kind") == "attachment") == 8
+
+
+def test_documents_read_in_the_cleaning_processes_give_the_same_records(crawl):
+    result = crawl("university_party", args={"site": "notices"}, settings={**ON, "CLEAN_WORKERS": "2"})
+    assert result.returncode == 0, result.log[-3000:]
+    problems = check_golden("notices", result.records)
+    assert not problems, "\n".join(problems)
+    assert "cleaning pool stopped" in result.log
+
+
+@pytest.mark.parametrize("workers", ["0", "1"])
+def test_a_document_that_takes_too_long_is_cut_off(crawl, workers):
+    result = crawl("university_party", args={"site": "notices"},
+                   settings={**ON, "ATTACHMENTS_READ_TIMEOUT": "0.001", "CLEAN_WORKERS": workers})
+    assert result.returncode == 0, result.log[-3000:]
+    articles, _ = split(result.records)
+    assert sorted(articles) == [NOTICE_1, NOTICE_2]  # the articles are emitted all the same
+    assert entries(articles[NOTICE_1])["课程思政建设实施方案.pdf"]["status"] == "timeout"
+    timeouts = [e for e in result.errors if e["error"] == "timeout"]
+    assert timeouts and all(e["kind"] == "attachment" and e["attachment_of"] for e in timeouts)
