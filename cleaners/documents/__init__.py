@@ -109,7 +109,13 @@ def extract_document(body: bytes, url: str, headers: dict | None = None, title: 
         what = fmt or declared_format(url, headers, title) or media_type(headers) or "unknown"
         raise CleanError(f"not a document we read ({what})", stage="unsupported")
     reader, library, join = EXTRACTORS[fmt]
-    pages, info = reader(body)
+    try:
+        pages, info = reader(body)
+    except CleanError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - third-party parsers of damaged files raise anything
+        # (KeyError, struct.error, zlib.error, AssertionError…): that is a bad file, not our bug
+        raise CleanError(f"unreadable {fmt}: {type(exc).__name__}: {exc}"[:300], stage="document") from exc
     text, cleaning = clean_document_text(pages, join_lines=join)
     visible = sum(1 for ch in text if not ch.isspace())
     if fmt == "pdf" and visible < MIN_TEXT_CHARS_PER_PAGE * max(1, info.get("pages_read", 1)) and visible < 200:

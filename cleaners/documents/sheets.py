@@ -43,7 +43,8 @@ def xls_pages(body: bytes) -> tuple[list[str], dict]:
     import xlrd
 
     try:
-        book = xlrd.open_workbook(file_contents=body, on_demand=True)
+        # xlrd writes its warnings to stdout unless told otherwise: keep them out of JSONL output
+        book = xlrd.open_workbook(file_contents=body, on_demand=True, logfile=io.StringIO(), verbosity=0)
     except (xlrd.XLRDError, OSError, ValueError, AssertionError, IndexError) as exc:
         raise CleanError(f"unreadable XLS: {type(exc).__name__}: {exc}"[:300], stage="document") from exc
     sheets = []
