@@ -192,3 +192,21 @@ def test_a_document_that_takes_too_long_is_cut_off(crawl, workers):
     assert entries(articles[NOTICE_1])["课程思政建设实施方案.pdf"]["status"] == "timeout"
     timeouts = [e for e in result.errors if e["error"] == "timeout"]
     assert timeouts and all(e["kind"] == "attachment" and e["attachment_of"] for e in timeouts)
+
+
+def test_robots_rules_apply_to_attachments(crawl):
+    with FixtureServer.from_dir(FIXTURES) as server:
+        server.add(f"{HOST}/robots.txt", "User-agent: *\nDisallow: /__local/6/\n",
+                   headers={"Content-Type": "text/plain"})
+        result = crawl("university_party", args={"site": "notices"}, proxy=server.proxy,
+                       settings={"ATTACHMENTS_ENABLED": "1"})
+        asked = list(server.requests)
+    assert result.returncode == 0, result.log[-3000:]
+    articles, _ = split(result.records)
+    second = entries(articles[NOTICE_2])
+    for title in ("实施方案（再次印发）.pdf", "教学工作指南.wps", "会议纪要.odt", "表格汇总.rar", "日程安排.pdf"):
+        assert second[title]["status"] == "refused", title
+    assert not any("/__local/6/" in url for url in asked)  # never asked for
+    assert second["汇总表.xls"]["status"] == "ok"  # the VSB endpoint is not under /__local/6/
+    refused = [e for e in result.errors if e["error"] == "refused"]
+    assert len(refused) == 5 and all("robots" in e["reason"].lower() for e in refused)
