@@ -75,7 +75,7 @@ def _extractors() -> dict[str, tuple[Callable, str, bool]]:
     from .sheets import xls_pages, xlsx_pages
     from .word import docx_pages, word97_pages
 
-    # format -> (reader, library, join lines broken by the page width)
+    # format -> (reader, library, read off laid-out pages: see lines.clean_document_text)
     return {
         "pdf": (pdf_pages, "pdfminer.six", True),
         "docx": (docx_pages, "python-docx", False),
@@ -108,7 +108,7 @@ def extract_document(body: bytes, url: str, headers: dict | None = None, title: 
     if fmt not in EXTRACTORS:
         what = fmt or declared_format(url, headers, title) or media_type(headers) or "unknown"
         raise CleanError(f"not a document we read ({what})", stage="unsupported")
-    reader, library, join = EXTRACTORS[fmt]
+    reader, library, printed = EXTRACTORS[fmt]
     try:
         pages, info = reader(body)
     except CleanError:
@@ -116,7 +116,7 @@ def extract_document(body: bytes, url: str, headers: dict | None = None, title: 
     except Exception as exc:  # noqa: BLE001 - third-party parsers of damaged files raise anything
         # (KeyError, struct.error, zlib.error, AssertionError…): that is a bad file, not our bug
         raise CleanError(f"unreadable {fmt}: {type(exc).__name__}: {exc}"[:300], stage="document") from exc
-    text, cleaning = clean_document_text(pages, join_lines=join)
+    text, cleaning = clean_document_text(pages, printed=printed)
     visible = sum(1 for ch in text if not ch.isspace())
     if fmt == "pdf" and visible < MIN_TEXT_CHARS_PER_PAGE * max(1, info.get("pages_read", 1)) and visible < 200:
         if PDF_IMAGE_RE.search(body):

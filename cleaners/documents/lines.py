@@ -27,20 +27,46 @@ SENTENCE_END_RE = re.compile(r"[。！？!?；;：:」』”）)】》…]$")
 PARAGRAPH_START_RE = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．]|第[一二三四五六七八九十百\d]+[章条节]|附件)")
 DIGITS_RE = re.compile(r"\d+")
 CJK_RE = re.compile(r"[\u3400-\u9fff]")
+# Letter-spaced text as a PDF reader gives it: one space between letters, more between words.
+LETTER_SPACED_MIN_CHARS = 6
+LETTER_SPACED_SHARE = 0.8
+# A space between two Chinese characters (or their punctuation) is never the author's.
+CJK_CHAR = "\u3400-\u9fff\u3000-\u303f\uff01-\uff0f\uff1a-\uff1f\u201c\u201d\u2018\u2019"
+CJK_GAP_RE = re.compile(f"(?<=[{CJK_CHAR}])[ \t\u00a0]+(?=[{CJK_CHAR}])")
 # A line is "full" (broken by the page width, not by the author) at this share of the page's longest lines.
 FULL_LINE_SHARE = 0.85
 
 
-def clean_document_text(pages: list[str], join_lines: bool = False) -> tuple[str, dict[str, int]]:
-    """The document's text (paragraphs joined by "\\n") and what was done, as counts."""
+def clean_document_text(pages: list[str], printed: bool = False) -> tuple[str, dict[str, int]]:
+    """The document's text (paragraphs joined by "\\n") and what was done, as counts.
+
+    `printed`: the text was read off laid-out pages (PDF): letter-spaced lines are
+    closed up and lines broken by the page width are joined."""
     counts: Counter = Counter()
+    if printed:
+        pages = [_close_up_spacing(p, counts) for p in pages]
     page_lines = [normalise_whitespace(p).split("\n") if p.strip() else [] for p in pages]
     page_lines = _drop_running_lines(page_lines, counts)
     page_lines = [_drop_page_numbers(lines, counts) for lines in page_lines]
     out = [line for lines in page_lines for line in lines]
-    if join_lines:  # also a paragraph that runs over a page break
+    if printed:  # also a paragraph that runs over a page break
         out = _join_broken_lines(out, counts, _full_line_length(out))
     return "\n".join(out), {k: v for k, v in counts.items() if v}
+
+
+def _close_up_spacing(page: str, counts: Counter) -> str:
+    """'各 学 院' -> '各学院': letter-spaced lines closed up (word gaps kept), and spaces between Chinese characters dropped."""
+    out = []
+    for line in page.split("\n"):
+        tokens = [t for t in line.strip().split(" ") if t]
+        if len(tokens) >= LETTER_SPACED_MIN_CHARS and \
+                sum(1 for t in tokens if len(t) == 1) >= LETTER_SPACED_SHARE * len(tokens):
+            line = " ".join(word.replace(" ", "") for word in re.split(r" {2,}", line.strip()))
+            counts["letter_spaced_lines"] += 1
+        closed, n = CJK_GAP_RE.subn("", line)
+        counts["cjk_spaces_removed"] += n
+        out.append(closed)
+    return "\n".join(out)
 
 
 def _drop_page_numbers(lines: list[str], counts: Counter) -> list[str]:
