@@ -35,6 +35,7 @@ import logging
 import os
 from functools import partial
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
@@ -161,6 +162,8 @@ class AttachmentPipeline:
 
     async def fetch_one(self, article: ArticleRecord, entry: dict, cap: int) -> dict[str, Any]:
         url = entry["url"]
+        if urlsplit(url).scheme.lower() not in ("http", "https"):  # ftp:, file:, mailto: are never fetched
+            return await self.fail(article, entry, "refused", "not an http(s) URL")
         request = Request(url, meta={"download_maxsize": cap, "attachment_of": article.get("id"),
                                      "kind": "attachment", "site": article.get("site"),
                                      "dont_merge_cookies": True},

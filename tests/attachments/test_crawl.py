@@ -210,3 +210,18 @@ def test_robots_rules_apply_to_attachments(crawl):
     assert second["汇总表.xls"]["status"] == "ok"  # the VSB endpoint is not under /__local/6/
     refused = [e for e in result.errors if e["error"] == "refused"]
     assert len(refused) == 5 and all("robots" in e["reason"].lower() for e in refused)
+
+
+def test_only_http_attachments_are_fetched(crawl, tmp_path):
+    root = _replay_copy(tmp_path)
+    page = root / "sites" / "notices" / "pages" / "info_1021_3101.html"
+    html = page.read_text(encoding="utf-8").replace(
+        "/__local/5/AB/14/signup.xlsx", "ftp://jwc.hbnu.edu.cn/pub/signup.xlsx")
+    page.write_text(html, encoding="utf-8")
+    result = crawl("university_party", args={"site": "notices"},
+                   settings={"ATTACHMENTS_ENABLED": "1", "REPLAY_DIR": str(root)})
+    assert result.returncode == 0, result.log[-3000:]
+    articles, _ = split(result.records)
+    entry = entries(articles[NOTICE_1])["报名表.xlsx"]
+    assert entry["url"].startswith("ftp://") and entry["status"] == "refused"
+    assert any(e["error"] == "refused" and e["url"].startswith("ftp://") for e in result.errors)
