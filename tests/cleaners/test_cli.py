@@ -19,7 +19,8 @@ def run_cli(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProce
 
 
 def test_directory_is_recursed_and_every_input_gives_one_line():
-    inputs = sorted(p for p in SITE.rglob("*") if p.suffix in (".html", ".htm", ".asp"))
+    # HTML and documents (the site's attachment, a PDF, is read too)
+    inputs = sorted(p for p in SITE.rglob("*") if p.suffix in (".html", ".htm", ".asp", ".pdf"))
     done = run_cli(str(SITE), "--jobs", "2")
     assert done.returncode == 0, done.stderr.decode()
     lines = done.stdout.decode("utf-8").splitlines()
