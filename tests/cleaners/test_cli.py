@@ -49,7 +49,8 @@ def test_unreadable_and_non_html_inputs_become_error_records(tmp_path):
     done = run_cli(str(pdf), str(missing))
     assert done.returncode == 0
     first, second = (json.loads(line) for line in done.stdout.decode().splitlines())
-    assert first["error"] == "decode" and "PDF" in first["reason"] and len(first["raw_sha256"]) == 64
+    # told by its bytes, the file is read as a PDF (a damaged one), not as HTML
+    assert first["error"] == "document" and "PDF" in first["reason"] and len(first["raw_sha256"]) == 64
     assert second["error"] == "read" and second["path"] == str(missing)
     assert all(validation_errors(r, "error") == [] for r in (first, second))
 
