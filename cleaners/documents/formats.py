@@ -105,8 +105,10 @@ def declared_format(url: str, headers: dict | None = None, name: str | None = No
 
 def sniff_format(body: bytes, declared: str | None = None) -> str | None:
     """The format the bytes are, refined by the declared one; None when they are no document we know."""
-    head = body[:8]
-    if body[:1024].lstrip().startswith(b"%PDF-") or b"%PDF-" in body[:1024]:
+    head, first_kb = body[:8], body[:1024]
+    # readers accept the PDF header anywhere in the first KiB (after junk some servers prepend),
+    # but an HTML page that merely mentions it is no PDF
+    if first_kb.lstrip().startswith(b"%PDF-") or (b"%PDF-" in first_kb and b"<html" not in first_kb.lower()):
         return "pdf"
     if head.startswith(OLE_MAGIC):
         return _ole_format(body, declared)

@@ -166,3 +166,9 @@ def test_damaged_files_raise_only_clean_errors_and_print_nothing(capfd):
         slowest = max(slowest, time.monotonic() - started)
     assert slowest < 5
     assert capfd.readouterr().out == ""  # xlrd writes its warnings to stdout unless told not to
+
+
+def test_a_page_that_mentions_the_pdf_header_is_not_a_pdf():
+    page = "<html><body><p>PDF 文件以 %PDF-1.7 开头。</p></body></html>".encode("utf-8")
+    assert document_format(page, "http://x/a.htm") is None
+    assert document_format(b"\r\n\r\n%PDF-1.4\n" + (FILES / "plan.pdf").read_bytes()[9:], "http://x/a") == "pdf"
