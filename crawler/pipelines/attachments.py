@@ -184,7 +184,7 @@ class AttachmentPipeline:
                         fetched_at=utc_now_iso())
         if response.status == 304:
             self.stats.inc_value("attachments/not_modified")
-            return {"status": "not_modified"}
+            return {"status": "not_modified", "id": _id_of(url)}  # the record an earlier run emitted
         if response.status != 200:
             return await self.fail(article, entry, "http", f"HTTP {response.status}", part)
         if len(part.body) > cap:  # replayed or chunked answers are not cut by the downloader
