@@ -180,13 +180,15 @@ URL_POLICY_MAX_LENGTH = 1024
 URL_POLICY_MAX_PATH_DEPTH = 16
 URL_POLICY_MAX_SEGMENT_REPEATS = 2
 DEPTH_LIMIT = 1000  # links from a start URL (pagination counts: long lists stay reachable)
-# Attachments (crawler/pipelines/attachments.py): fetched and read for these site types
-# (a site's `attachments = true/false` in sites.toml decides for that site), within these caps.
+# Seconds to clean one page before it becomes an error record (stage "timeout"); 0 = no limit.
+CLEAN_TIMEOUT = 60
+
+# --- attachments (crawler/pipelines/attachments.py, docs/attachments.md) -------
+# Articles' attachments are fetched and read for these site types (a site's
+# `attachments = true/false` in sites.toml decides for that site), within these caps.
 ATTACHMENTS_ENABLED = True
 ATTACHMENTS_SITE_TYPES = ["provincial_portal", "quality_education", "university_party"]
 ATTACHMENTS_MAX_FILE_BYTES = 20 * 1024 * 1024
 ATTACHMENTS_MAX_ARTICLE_BYTES = 50 * 1024 * 1024
 ATTACHMENTS_MAX_PER_ARTICLE = 20
 ATTACHMENTS_READ_TIMEOUT = 120  # seconds to read one document (in the cleaning processes); 0 = no limit
-# Seconds to clean one page before it becomes an error record (stage "timeout"); 0 = no limit.
-CLEAN_TIMEOUT = 60
