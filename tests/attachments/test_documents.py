@@ -172,3 +172,33 @@ def test_a_page_that_mentions_the_pdf_header_is_not_a_pdf():
     page = "<html><body><p>PDF 文件以 %PDF-1.7 开头。</p></body></html>".encode("utf-8")
     assert document_format(page, "http://x/a.htm") is None
     assert document_format(b"\r\n\r\n%PDF-1.4\n" + (FILES / "plan.pdf").read_bytes()[9:], "http://x/a") == "pdf"
+
+
+def test_word97_pieces_8bit_and_unicode_with_fields_and_cells():
+    """A Word 97 piece table as Word writes it: an 8-bit ("compressed") piece, a UTF-16 piece,
+    a field (instruction dropped, result kept), table cells, and footnote text after ccpText."""
+    import struct
+
+    from fixtures.make_attachments import compound_file
+
+    ascii_part = "Notice No. 12\r"
+    unicode_part = "请登录\x13 HYPERLINK \"http://x.cn\" \x14教务系统\x15填报。\r姓名\x07学院\x07\x07"
+    footnote = "脚注文字\r"
+    main_len = len(ascii_part) + len(unicode_part)
+    word = bytearray(0x1000)
+    fc_ascii, fc_unicode = 0x800, 0x900
+    word[fc_ascii:fc_ascii + len(ascii_part)] = ascii_part.encode("cp1252")
+    uni = (unicode_part + footnote).encode("utf-16-le")
+    word[fc_unicode:fc_unicode + len(uni)] = uni
+    struct.pack_into("<HH", word, 0, 0xA5EC, 0x00C1)
+    struct.pack_into("<H", word, 0x0A, 0x0200)
+    struct.pack_into("<i", word, 0x4C, main_len)  # ccpText: the footnote is not main text
+    cps = [0, len(ascii_part), main_len + len(footnote)]
+    pcds = struct.pack("<HIH", 0, (fc_ascii * 2) | 0x40000000, 0) + struct.pack("<HIH", 0, fc_unicode, 0)
+    plc = struct.pack("<3i", *cps) + pcds
+    clx = b"\x01" + struct.pack("<H", 3) + b"\x00\x00\x00" + b"\x02" + struct.pack("<I", len(plc)) + plc
+    table = bytearray(0x200) + clx
+    struct.pack_into("<II", word, 0x1A2, 0x200, len(clx))
+    body = compound_file({"WordDocument": bytes(word), "1Table": bytes(table)})
+    record = extract_document(body, URL + "n.doc")
+    assert record.text.split("\n") == ["Notice No. 12", "请登录教务系统填报。", "姓名", "学院"]
