@@ -1,4 +1,4 @@
-"""python -m cleaners: clean saved HTML files into JSONL on stdout (see cleaners/cli.py)."""
+"""python -m cleaners: clean saved HTML files and attachments into JSONL on stdout (see cleaners/cli.py)."""
 
 import sys
 

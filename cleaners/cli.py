@@ -1,9 +1,11 @@
-"""python -m cleaners: clean saved HTML files into JSONL on stdout.
+"""python -m cleaners: clean saved HTML files and attachments into JSONL on stdout.
 
     python -m cleaners [--url URL] [--site-type T] [--header 'Name: value'] [--jobs N] [--timeout S] PATH...
 
-Directories are searched recursively for HTML files; `-` reads one page from
-stdin. Every input gives exactly one JSON line on stdout (UTF-8, Chinese
+Directories are searched recursively for HTML files and documents (PDF, DOC,
+DOCX, WPS, XLS, XLSX, ET, ODT, ODS; archives are listed as not read); `-` reads
+one page from stdin. A document is told by its bytes, not its name, and becomes
+a record of kind "attachment" with its text. Every input gives exactly one JSON line on stdout (UTF-8, Chinese
 unescaped): the record, or an error record with `error`, `reason`, `path`,
 `url` and `raw_sha256`. stderr gets a progress bar on a terminal and a closing
 line ("2,310 records, 12 errors"). Exit status: 0 when something was read,
@@ -31,11 +33,15 @@ from urllib.parse import quote_from_bytes
 from .errors import CleanerBug, CleanError
 from .fingerprint import raw_sha256
 from .limits import time_limit
+from .documents import document_format, extract_document
+from .documents.formats import DOCUMENT_EXTENSIONS
 from .pipeline import clean_page
 from .profiles import SITE_TYPES
 from .record import CLEANER_VERSION
 
 HTML_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml", ".asp", ".aspx", ".php", ".jsp", ".do"}
+# Directories are searched for pages and for documents (attachments saved to disk).
+INPUT_SUFFIXES = HTML_SUFFIXES | {f".{ext}" for ext in DOCUMENT_EXTENSIONS}
 MAX_READ_BYTES = 64 * 1024 * 1024  # a file larger than this is refused unread (cleaning cuts at 5 MiB anyway)
 DEFAULT_TIMEOUT = 60.0  # seconds per input, as the crawler's CLEAN_TIMEOUT
 IN_FLIGHT_PER_JOB = 4  # inputs handed to each process ahead of time
@@ -83,11 +89,14 @@ def _main(argv: list[str] | None) -> int:
         parser.error("--url names one page; give it with a single PATH")
     progress = Progress(len(inputs), enabled=args.progress if args.progress is not None else sys.stderr.isatty())
     tally = collections.Counter()
+    read_as = collections.defaultdict(collections.Counter)  # outcome -> format read / stage failed
     results = _results(inputs, args, headers)
     try:
         for line, outcome in results:
             _write_whole(line)
-            tally[outcome] += 1
+            kind, _, what = outcome.partition(":")  # record:pdf, error:needs_ocr, unread
+            tally[kind] += 1
+            read_as[kind][what or kind] += 1
             progress.update(tally)
         sys.stdout.buffer.flush()
     except BrokenPipeError:  # `| head`: stop quietly, as Unix tools do
@@ -100,7 +109,7 @@ def _main(argv: list[str] | None) -> int:
     finally:
         results.close()  # shuts the process pool down
     progress.clear()
-    sys.stderr.write(closing_line(tally, skipped) + "\n")
+    sys.stderr.write(closing_line(tally, skipped, read_as) + "\n")
     return 0 if tally["record"] + tally["error"] else EXIT_NOTHING_READ
 
 
@@ -114,14 +123,24 @@ def _write_whole(line: bytes) -> None:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)  # a Ctrl-C that came meanwhile is raised now
 
 
-def closing_line(tally: collections.Counter, skipped: collections.Counter) -> str:
+def closing_line(tally: collections.Counter, skipped: collections.Counter,
+                 read_as: dict[str, collections.Counter] | None = None) -> str:
+    """`3 records, 1 error`; with documents among the inputs, what was read as what
+    and why the rest was not (`; read: html 1, pdf 1; not read: needs_ocr 1`)."""
     errors = tally["error"] + tally["unread"]
     parts = [f"{tally['record']:,} record{'s' * (tally['record'] != 1)}", f"{errors:,} error{'s' * (errors != 1)}"]
     if tally["unread"]:
         parts[-1] += f" ({tally['unread']:,} not read)"
     if skipped["not_html"]:
         parts.append(f"{skipped['not_html']:,} file{'s' * (skipped['not_html'] != 1)} without an HTML suffix skipped")
-    return ", ".join(parts)
+    line = ", ".join(parts)
+    read_as = read_as or {}
+    if set(read_as.get("record", {})) - {"html"}:
+        line += "; read: " + ", ".join(f"{k} {v}" for k, v in sorted(read_as["record"].items()))
+        failed = read_as.get("error", collections.Counter()) + read_as.get("unread", collections.Counter())
+        if failed:
+            line += "; not read: " + ", ".join(f"{k} {v}" for k, v in sorted(failed.items()))
+    return line
 
 
 # -- inputs ------------------------------------------------------------------
@@ -196,7 +215,7 @@ def _walk(top: str, skipped: collections.Counter):
                 subdirs.append(entry.path)
                 continue
             suffix = os.path.splitext(entry.name)[1].lower()
-            if suffix in HTML_SUFFIXES:
+            if suffix in INPUT_SUFFIXES:
                 yield Input(entry.path, display_path(entry.path))
             elif entry.is_symlink() and not suffix and not os.path.exists(entry.path):
                 # a dangling or looping link: it may have been a directory or a page, so it is said
@@ -265,8 +284,8 @@ class Job:
 
 
 def clean_input(job: Job) -> tuple[bytes, str]:
-    """One input → (one JSON line, outcome): outcome is `record`, `error` (read but not cleaned)
-    or `unread`. Runs in a worker process with --jobs, in its main thread (the time limit)."""
+    """One input → (one JSON line, outcome): outcome is `record:<format>` (html, pdf, ...),
+    `error:<stage>` (read but not cleaned) or `unread`. Runs in a worker process with --jobs, in its main thread (the time limit)."""
     url = job.url or ("urn:stdin" if job.path == "-" else file_url(job.path))
     base = {"path": job.display, "url": url, "cleaner_version": CLEANER_VERSION}
     if job.failure:
@@ -276,20 +295,24 @@ def clean_input(job: Job) -> tuple[bytes, str]:
         with time_limit(job.timeout, job.display):
             if body is None:
                 body = read_input(job.path)
-            record = clean_page(body, url, headers=job.headers, site_type=job.site_type).to_dict()
+            if document_format(body, url, job.headers, os.path.basename(job.path)) is not None:
+                record = extract_document(body, url, headers=job.headers, title=None).to_dict()
+            else:
+                record = clean_page(body, url, headers=job.headers, site_type=job.site_type).to_dict()
     except CleanError as exc:
         if body is None:  # the time ran out while reading (a FIFO whose writer never finishes)
             reason = f"reading took longer than {job.timeout:g} s (a FIFO or device that does not end?)"
             return _line({"error": exc.stage, "reason": reason, **base, "raw_sha256": None}), "unread"
         if isinstance(exc, CleanerBug):
             sys.stderr.write(f"cleaner bug on {job.display} (please report it):\n{exc.traceback}")
-        return _line({"error": exc.stage, "reason": exc.reason, **base, "raw_sha256": raw_sha256(body)}), "error"
+        return _line({"error": exc.stage, "reason": exc.reason, **base, "raw_sha256": raw_sha256(body)}), \
+            f"error:{exc.stage}"
     except InputRefused as exc:
         return _line({"error": exc.stage, "reason": exc.reason, **base, "raw_sha256": None}), "unread"
     except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
         return _line({"error": "read", "reason": _os_reason(exc, job.path), **base, "raw_sha256": None}), "unread"
     record["path"] = job.display
-    return _line(record), "record"
+    return _line(record), f"record:{record.get('format') or 'html'}"
 
 
 def _os_reason(exc: Exception, path: str) -> str:

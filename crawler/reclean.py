@@ -4,7 +4,8 @@
 
 Every HTML response of the file that was an article page (the crawler's
 `WARC-X-Page-Kind: article`; in a WARC from elsewhere, every HTML response) is
-run through `cleaners.clean_page` with the site type and content XPath recorded
+run through `cleaners.clean_page`, every attachment (`WARC-X-Page-Kind:
+attachment`) through `cleaners.documents.extract_document`, with the site type and content XPath recorded
 beside it; the later pages of a split article (`WARC-X-Part-Of`) are merged into
 their first page as in the crawl. Each record carries the provenance the WARC
 holds (url, final_url, site, site_type, fetched_at, http) and `warc` pointing
@@ -25,6 +26,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from crawler.responses import HTML_TYPES, MAYBE_HTML_TYPES, looks_like_html, media_type
 from crawler.warc import (
+    FIELD_ATTACHMENT_OF,
     FIELD_CONTENT_XPATH,
     FIELD_KIND,
     FIELD_PART_OF,
@@ -51,6 +53,7 @@ class WarcPage:
     offset: int
     length: int
     parts: list["WarcPage"] = field(default_factory=list)
+    attachment_of: str | None = None
 
 
 def articles_marked_later(path: Path) -> set[str]:
@@ -90,7 +93,7 @@ def read_pages(path: Path) -> Iterator[WarcPage]:
                 kind=kind, site=h.get_header(FIELD_SITE),
                 site_type=h.get_header(FIELD_SITE_TYPE), content_xpath=h.get_header(FIELD_CONTENT_XPATH),
                 part_of=h.get_header(FIELD_PART_OF), file=str(path), offset=offset,
-                length=it.get_record_length(),
+                length=it.get_record_length(), attachment_of=h.get_header(FIELD_ATTACHMENT_OF),
             )
 
 
@@ -114,6 +117,9 @@ def articles(pages: Iterator[WarcPage]) -> list[WarcPage]:
     for page in pages:
         if page.kind:
             crawler_warc = True
+        if page.kind == "attachment" and 200 <= page.status < 300:
+            order.append(page)
+            continue
         if not is_html(page):
             continue
         if page.kind == "article_part" and page.part_of:
@@ -125,7 +131,7 @@ def articles(pages: Iterator[WarcPage]) -> list[WarcPage]:
         if part.part_of in firsts:
             firsts[part.part_of].parts.append(part)
     if crawler_warc:
-        order = [p for p in order if p.kind == "article"]
+        order = [p for p in order if p.kind in ("article", "attachment")]
     return order
 
 
@@ -135,18 +141,24 @@ def header(headers: dict[str, str], name: str) -> str | None:
 
 def clean(page: WarcPage) -> dict[str, Any]:
     from cleaners import CleanError, clean_page, merge_parts
+    from cleaners.documents import extract_document
 
     try:
-        records = []
-        for part in [page, *page.parts]:
-            kwargs: dict[str, Any] = {"headers": part.headers, "site_type": page.site_type
-                                      if page.site_type and page.site_type != "generic" else None}
-            if page.content_xpath:
-                kwargs["content_xpath"] = page.content_xpath
-            if part.fetched_at:
-                kwargs["fetched_at"] = part.fetched_at  # relative dates ("3小时前") are read against it
-            records.append(clean_page(part.body, part.url, **kwargs))
-        record = (merge_parts(records) if len(records) > 1 else records[0]).to_dict()
+        if page.kind == "attachment":
+            record = extract_document(page.body, page.url, page.headers).to_dict()
+            if page.attachment_of:
+                record["attachment_of"] = page.attachment_of
+        else:
+            records = []
+            for part in [page, *page.parts]:
+                kwargs: dict[str, Any] = {"headers": part.headers, "site_type": page.site_type
+                                          if page.site_type and page.site_type != "generic" else None}
+                if page.content_xpath:
+                    kwargs["content_xpath"] = page.content_xpath
+                if part.fetched_at:
+                    kwargs["fetched_at"] = part.fetched_at  # relative dates ("3小时前") are read against it
+                records.append(clean_page(part.body, part.url, **kwargs))
+            record = (merge_parts(records) if len(records) > 1 else records[0]).to_dict()
     except CleanError as exc:
         return {"error": exc.stage, "reason": exc.reason, "url": page.requested_url, "final_url": page.url,
                 "site": page.site, "site_type": page.site_type, "fetched_at": page.fetched_at}

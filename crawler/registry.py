@@ -37,6 +37,7 @@ _KNOWN_KEYS = {
     "list_url_patterns",
     "list_xpath",
     "list_api",
+    "attachments",
 }
 # The keys of a site's `list_api` table (documented in crawler/sites.toml).
 _LIST_API_KEYS = {"url", "method", "params", "json_body", "items", "link", "link_template", "title", "date",
@@ -62,6 +63,7 @@ class Site:
     list_xpath: str | None = None
     # A JSON list API the site's columns are read from (see crawler/list_sources.py).
     list_api: dict | None = field(default=None, compare=False, hash=False)
+    attachments: bool | None = None  # fetch and read attachments; None = by site type (ATTACHMENTS_SITE_TYPES)
 
     @classmethod
     def from_dict(cls, name: str, data: dict) -> "Site":
@@ -95,6 +97,7 @@ class Site:
             list_url_patterns=lists,
             list_xpath=data.get("list_xpath") or None,
             list_api=_list_api(name, data.get("list_api")),
+            attachments=None if data.get("attachments") is None else bool(data["attachments"]),
         )
 
 

@@ -97,6 +97,7 @@ SPIDER_MIDDLEWARES = {
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.clean.CleanPipeline": 300,
+    "crawler.pipelines.attachments.AttachmentPipeline": 320,
     "crawler.warc.WarcPointerPipeline": 330,
     "crawler.pipelines.dedup.DedupPipeline": 350,
     "crawler.pipelines.validate.ValidatePipeline": 400,
@@ -220,3 +221,13 @@ BLOCK_RETRY_TIMES = 3
 BLOCK_BACKOFF_BASE = 5.0  # seconds before the first retry, doubled each time (cap RETRY_BACKOFF_MAX)
 # Seconds to clean one page before it becomes an error record (stage "timeout"); 0 = no limit.
 CLEAN_TIMEOUT = 60
+
+# --- attachments (crawler/pipelines/attachments.py, docs/attachments.md) -------
+# Articles' attachments are fetched and read for these site types (a site's
+# `attachments = true/false` in sites.toml decides for that site), within these caps.
+ATTACHMENTS_ENABLED = True
+ATTACHMENTS_SITE_TYPES = ["provincial_portal", "quality_education", "university_party"]
+ATTACHMENTS_MAX_FILE_BYTES = 20 * 1024 * 1024
+ATTACHMENTS_MAX_ARTICLE_BYTES = 50 * 1024 * 1024
+ATTACHMENTS_MAX_PER_ARTICLE = 20
+ATTACHMENTS_READ_TIMEOUT = 120  # seconds to read one document (in the cleaning processes); 0 = no limit

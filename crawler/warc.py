@@ -59,7 +59,7 @@ FIELD_REPLAYED_FROM = "WARC-X-Replayed-From"
 # Responses whose location is kept for the record that may follow: articles, and the
 # generic spider's pages (an article or not, decided after the write). Bounded: a
 # page that never becomes a record is forgotten once this many came after it.
-POINTED_KINDS = ("article", "page")
+POINTED_KINDS = ("article", "page", "attachment")
 MAX_PENDING_LOCATIONS = 10_000
 
 
@@ -82,6 +82,7 @@ def warcinfo_fields(settings: Any, spider: Any) -> dict[str, str]:
     if settings.get("REPLAY_DIR"):
         info["replay"] = f"responses served from the saved files in {settings.get('REPLAY_DIR')}, not fetched"
     return {k: v for k, v in info.items() if v}
+FIELD_ATTACHMENT_OF = "WARC-X-Attachment-Of"  # an attachment's response: the id of the article linking it
 
 
 def warc_path_for(settings: Any, spider: Any) -> Path:
@@ -196,6 +197,8 @@ class WarcWriterMiddleware:
         state = meta.get("article")
         if meta.get("kind") == "article_part" and state is not None:
             fields[FIELD_PART_OF] = state["first"].final_url
+        if meta.get("attachment_of"):
+            fields[FIELD_ATTACHMENT_OF] = meta["attachment_of"]
         redirects = meta.get("redirect_urls") or []
         fields[FIELD_REQUESTED_URL] = redirects[0] if redirects else response.url
         if "replay" in response.flags:

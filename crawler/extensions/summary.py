@@ -73,7 +73,9 @@ class CrawlSummary:
         return ext
 
     def item_scraped(self, item: Any) -> None:
-        if isinstance(item, ArticleRecord):
+        if isinstance(item, ArticleRecord) and item.get("kind") == "attachment":
+            self.stats.inc_value("records/attachments_emitted")  # documents: counted apart from articles
+        elif isinstance(item, ArticleRecord):
             self.emitted += 1
             self.article_parts += pages_in(item) - 1
             self.stats.inc_value("records/emitted")
@@ -125,6 +127,7 @@ class CrawlSummary:
             "articles_emitted": self.emitted,
             # Sites whose lists gave no article at all (the discover error records say why).
             "sites_without_articles": list(getattr(spider, "sites_without_articles", list)()),
+            "attachments_emitted": stats.get("records/attachments_emitted", 0),
             "errors": sum(self.errors_by_stage.values()),
             "errors_by_stage": dict(self.errors_by_stage.most_common()),
             "errors_by_reason": dict(self.errors_by_reason.most_common()),
@@ -144,7 +147,8 @@ class CrawlSummary:
         lines = [
             f"crawl {s['crawl_id']} ({s['spider']}) finished: {s['finish_reason']}",
             f"  pages fetched: {s['pages_fetched']} {s['pages_by_kind']}",
-            f"  articles emitted: {s['articles_emitted']}",
+            f"  articles emitted: {s['articles_emitted']}"
+            + (f", attachments: {s['attachments_emitted']}" if s["attachments_emitted"] else ""),
             *(f"  NO ARTICLES from site {name}: see the discover error records"
               for name in s["sites_without_articles"]),
             f"  errors: {s['errors']}",

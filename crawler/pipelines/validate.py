@@ -39,6 +39,9 @@ class ValidatePipeline:
                                    if (self.schema_dir / f"{name}.schema.json").is_file()), None)
         if self.record_schema is None:
             raise FileNotFoundError(f"no record schema in {self.schema_dir}")
+        # Attachment records (kind "attachment") have their own schema.
+        self.attachment_schema = next((name for name in ("crawl-attachment", "attachment")
+                                       if (self.schema_dir / f"{name}.schema.json").is_file()), self.record_schema)
         self.check_errors = (self.schema_dir / "error.schema.json").is_file()
         if not self.check_errors:
             logger.warning("no error.schema.json in %s: error records are not validated", self.schema_dir)
@@ -49,7 +52,8 @@ class ValidatePipeline:
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, ArticleRecord):
-            problem = first_error(item, self.record_schema, self.schema_dir)
+            schema = self.attachment_schema if item.get("kind") == "attachment" else self.record_schema
+            problem = first_error(item, schema, self.schema_dir)
             if problem is None:
                 self.stats.inc_value("records/valid")
                 return item

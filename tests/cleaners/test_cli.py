@@ -24,7 +24,8 @@ def run_cli(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProce
 
 
 def test_directory_is_recursed_and_every_input_gives_one_line():
-    inputs = sorted(p for p in SITE.rglob("*") if p.suffix in (".html", ".htm", ".asp"))
+    # HTML and documents (the site's attachment, a PDF, is read too)
+    inputs = sorted(p for p in SITE.rglob("*") if p.suffix in (".html", ".htm", ".asp", ".pdf"))
     done = run_cli(str(SITE), "--jobs", "2")
     assert done.returncode == 0, done.stderr.decode()
     lines = done.stdout.decode("utf-8").splitlines()
@@ -53,7 +54,8 @@ def test_unreadable_and_non_html_inputs_become_error_records(tmp_path):
     done = run_cli(str(pdf), str(missing))
     assert done.returncode == 0
     first, second = (json.loads(line) for line in done.stdout.decode().splitlines())
-    assert first["error"] == "decode" and "PDF" in first["reason"] and len(first["raw_sha256"]) == 64
+    # told by its bytes, the file is read as a PDF (a damaged one), not as HTML
+    assert first["error"] == "document" and "PDF" in first["reason"] and len(first["raw_sha256"]) == 64
     assert second["error"] == "read" and second["path"] == str(missing)
     assert all(validation_errors(r, "error") == [] for r in (first, second))
 

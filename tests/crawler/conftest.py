@@ -41,6 +41,8 @@ FAST = {
     # Clean in the crawler's process: a pool per subprocess crawl costs more than
     # it saves on a few pages (test_output covers the pool).
     "CLEAN_WORKERS": "0",
+    # Articles only: fetching attachments has its own suite (tests/attachments).
+    "ATTACHMENTS_ENABLED": "0",
 }
 
 

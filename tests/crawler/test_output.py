@@ -22,7 +22,7 @@ def test_default_output_paths(tmp_path):
     stem = r.feed.name[: -len(".jsonl")]
     assert files == sorted([f"{stem}.jsonl", f"{stem}.errors.jsonl", f"{stem}.summary.json"])
     assert stem.endswith("Z") and "T" in stem  # the run's UTC start time
-    assert len(r.records) == 5
+    assert len([rec for rec in r.records if rec["site"] == "gxxk_party"]) == 5  # and the notices site's
     assert {rec["crawl_id"] for rec in r.records} == {"test-run-1"}
     # UTF-8, not \\u escapes
     assert "党委" in r.feed.read_text(encoding="utf-8")

@@ -22,7 +22,7 @@ def test_list_prints_the_plan_and_bad_names_exit_2(capsys):
     out = capsys.readouterr().out.splitlines()
     assert [line.split()[2:4] for line in out] == [
         ["sdjky", "provincial_portal"], ["chce", "quality_education"], ["gxxk_party", "university_party"],
-        ["hanweb_jyt", "provincial_portal"]]
+        ["hanweb_jyt", "provincial_portal"], ["notices", "university_party"]]
     assert main(["--site", "no_such_site"]) == 2
     assert main(["--group", "no_such_group"]) == 2
 
@@ -48,6 +48,7 @@ def test_offline_replay_of_every_saved_site_leaves_jsonl_per_spider(tmp_path):
             counts[(feed.parent.name, feed.name.rsplit("-", 1)[1][:-6])] = len(read_jsonl(feed))
     assert counts == {("provincial_portal", "sdjky"): 5, ("quality_education", "chce"): 5,
                       ("university_party", "gxxk_party"): 5, ("mirror", "mirror_en"): 4,
-                      ("mirror", "mirror_spam"): 4, ("provincial_portal", "hanweb_jyt"): 8}
+                      ("mirror", "mirror_spam"): 4, ("provincial_portal", "hanweb_jyt"): 8,
+                      ("university_party", "notices"): 9}  # 2 notices + 7 attachment records
     # A replay is a demo, not a scheduled job: no state store, so every run emits everything.
     assert all("version" not in r for r in records)
