@@ -18,7 +18,7 @@ import re
 
 from lxml import html as lxml_html
 
-from crawler.classify import LABELLED_DATE
+from cleaners.metadata.published import has_labelled_date
 
 # Visible text above this: a page of its own, not a block notice.
 BLOCK_MAX_TEXT = 600
@@ -100,7 +100,7 @@ def block_reason(body: bytes | str, status: int = 200) -> str | None:
         bad.drop_tree()
     body_el = root.find("body")
     visible = " ".join((body_el if body_el is not None else root).text_content().split())
-    if len(visible.replace(" ", "")) > BLOCK_MAX_TEXT or LABELLED_DATE.search(visible):
+    if len(visible.replace(" ", "")) > BLOCK_MAX_TEXT or has_labelled_date(visible):
         return None  # a page of its own: long, or dated like an article (a notice about the login system)
     for kind, pattern in _MARKERS:
         m = pattern.search(title) or pattern.search(visible)

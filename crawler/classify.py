@@ -100,6 +100,7 @@ def main_block_chars(response: TextResponse) -> int:
 
 def features(response: TextResponse, links: list[Anchor], extra_article_patterns=()) -> PageFeatures:
     body_text = " ".join(response.xpath(f"//body//text()[not({_SKIP})]").getall())
+    labelled = has_labelled_date(body_text)  # 发布时间：2024-03-12, read by the cleaner's date grammar
     link_text = " ".join(response.xpath(f"//body//a//text()[not({_SKIP})]").getall())
     paragraphs = 0
     for p in response.xpath(f"//body//p[not({_SKIP})] | //body//div[not(*)][not({_SKIP})] | //body//td[not(*)]"):
@@ -122,10 +123,10 @@ def features(response: TextResponse, links: list[Anchor], extra_article_patterns
         # A labelled date (发布时间：2024-03-12), or one or two dates on the whole
         # page; a list page has a date per item.
         # The dates are read by the cleaner's own date grammar (cleaners.dates).
-        has_date_line=has_labelled_date(body_text) or 1 <= len(find_dates_in_text(body_text, limit=3)) <= 2,
+        has_date_line=labelled or 1 <= len(find_dates_in_text(body_text, limit=3)) <= 2,
         has_title_heading=has_heading,
         main_block_chars=main_block_chars(response),
-        has_labelled_date=bool(LABELLED_DATE.search(body_text)),
+        has_labelled_date=labelled,
     )
 
 
