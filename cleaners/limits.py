@@ -95,9 +95,11 @@ def time_limit(seconds: float, what: str = "page") -> Iterator[None]:
         return
 
     armed = [True]
+    fired = [False]
 
     def on_alarm(signum, frame):
         if armed[0]:
+            fired[0] = True
             raise CleanTimeoutError(f"cleaning {what} took longer than {seconds:g} s")
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
@@ -108,6 +110,8 @@ def time_limit(seconds: float, what: str = "page") -> Iterator[None]:
     try:
         try:
             yield
+            if fired[0]:  # a library swallowed the alarm and finished late: still over the limit
+                raise CleanTimeoutError(f"cleaning {what} took longer than {seconds:g} s")
         finally:
             armed[0] = False  # an alarm from here on raises nothing
     finally:  # reached even if an alarm raised at the very start of the inner finally

@@ -235,7 +235,7 @@ class WarcWriterMiddleware:
         where = self.locations.pop(final_url, None) if final_url else None
         if where is None:
             return None
-        if where["kind"] != "article" and self.file is not None:
+        if where["kind"] == "page" and self.file is not None:  # a generic page that became a record
             self._mark_article(final_url, where["record_id"])
         return {k: where[k] for k in ("file", "offset", "length")}
 

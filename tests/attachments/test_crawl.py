@@ -131,17 +131,18 @@ def test_scheduled_runs_emit_attachments_once_and_a_changed_one_as_a_new_version
 
     root = _replay_copy(tmp_path)
     settings = {"ATTACHMENTS_ENABLED": "1", "REPLAY_DIR": str(root), "STATE_ENABLED": "1",
-                "STATE_URI": f"sqlite:///{tmp_path / 'state.db'}"}
-    first = crawl("university_party", args={"site": "notices"}, settings=settings)
+                "STATE_URI": f"sqlite:///{tmp_path / 'state.db'}",
+                "CRAWLER_OUTPUT": f"{tmp_path}/output/%(name)s/%(run)s.jsonl"}
+    first = crawl("university_party", args={"site": "notices"}, settings=settings, output=None)  # each run its own feed: -O over a counted feed is refused
     assert first.returncode == 0, first.log[-3000:]
     assert len(first.records) == 9 and all(r["version"] == 1 for r in first.records)
 
-    again = crawl("university_party", args={"site": "notices"}, settings=settings)
+    again = crawl("university_party", args={"site": "notices"}, settings=settings, output=None)  # each run its own feed: -O over a counted feed is refused
     assert again.returncode == 0, again.log[-3000:]
     assert again.records == []  # nothing new or changed: not the articles, not their documents
 
     (root / "sites" / "notices" / "files" / "notes.odt").write_bytes(odt_file("会议纪要（修订）", ["会议决定，方案自印发之日起施行。"]))
-    changed = crawl("university_party", args={"site": "notices"}, settings=settings)
+    changed = crawl("university_party", args={"site": "notices"}, settings=settings, output=None)  # each run its own feed: -O over a counted feed is refused
     assert changed.returncode == 0, changed.log[-3000:]
     assert [(r["format"], r["version"]) for r in changed.records] == [("odt", 2)]
     old = next(r for r in first.records if r.get("format") == "odt")

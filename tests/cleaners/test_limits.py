@@ -84,3 +84,16 @@ def test_a_page_of_short_paragraphs_stops_at_the_time_limit():
         with time_limit(2, "the page"):
             clean_page(body, "http://www.moe.gov.cn/a/t20240412_1.html")
     assert time.monotonic() - started < 6
+
+
+def test_a_time_limit_whose_alarm_a_library_swallowed_still_ends_over_the_limit():
+    """Libraries that catch every Exception (pdfminer, trafilatura's justext fallback) may
+    swallow the alarm and finish late: the work is still over the limit."""
+    with pytest.raises(CleanTimeoutError):
+        with time_limit(0.05, "a document"):
+            try:
+                time.sleep(0.2)  # the alarm comes in here...
+            except Exception:  # ...and is swallowed, as a catch-all in a library does
+                pass
+    with time_limit(5, "a quick page"):  # finished within the limit: nothing raised
+        pass
