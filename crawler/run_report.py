@@ -33,6 +33,7 @@ class SiteResult:
     finish_reason: str = ""
     pages: int = 0
     articles: int = 0
+    attachments: int = 0  # attachment records, in the same feed as the articles
     errors: int = 0
     errors_by_stage: dict[str, int] = field(default_factory=dict)
     seconds: float | None = None
@@ -54,6 +55,7 @@ def result_of(site: str, spider: str, crawler: Any, failure: str = "") -> SiteRe
         finish_reason=summary.get("finish_reason") or stats.get("finish_reason") or "",
         pages=summary.get("pages_fetched", 0),
         articles=summary.get("articles_emitted", 0),
+        attachments=summary.get("attachments_emitted", 0),
         errors=summary.get("errors", 0),
         errors_by_stage=dict(summary.get("errors_by_stage") or {}),
         seconds=summary.get("elapsed_seconds"),
@@ -61,6 +63,10 @@ def result_of(site: str, spider: str, crawler: Any, failure: str = "") -> SiteRe
         verdict=(summary.get("incremental") or {}).get("verdict", ""),
         failure=failure,
     )
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"
 
 
 class RunReport:
@@ -79,7 +85,9 @@ class RunReport:
         if result.failure:
             what = f"crawl failed: {result.failure}"
         else:
-            what = (f"{result.articles} articles, {result.errors} errors, {result.pages} pages"
+            what = (", ".join(filter(None, (plural(result.articles, "article"),
+                                            result.attachments and plural(result.attachments, "attachment"),
+                                            plural(result.errors, "error"), plural(result.pages, "page"))))
                     + (f" in {result.seconds:.1f} s" if result.seconds is not None else "")
                     + (f" ({result.verdict})" if result.verdict else "")
                     + ("" if result.finish_reason == "finished" else f" [{result.finish_reason}]"))
@@ -94,15 +102,18 @@ class RunReport:
             stages.update(r.errors_by_stage)
         width = max(len("site"), *(len(r.site) for r in rows))
         swidth = max(len("spider"), *(len(r.spider) for r in rows))
-        header = f"{'site':<{width}}  {'spider':<{swidth}}  {'pages':>6}  {'articles':>8}  {'errors':>6}  feed"
+        header = (f"{'site':<{width}}  {'spider':<{swidth}}  {'pages':>6}  {'articles':>8}  {'attached':>8}  "
+                  f"{'errors':>6}  feed")
         lines = ["", header, "-" * len(header)]
         for r in rows:
             feed = f"crawl failed: {r.failure}" if r.failure else r.feed
-            lines.append(f"{r.site:<{width}}  {r.spider:<{swidth}}  {r.pages:>6}  {r.articles:>8}  {r.errors:>6}  {feed}")
+            lines.append(f"{r.site:<{width}}  {r.spider:<{swidth}}  {r.pages:>6}  {r.articles:>8}  "
+                         f"{r.attachments:>8}  {r.errors:>6}  {feed}")
         lines.append("-" * len(header))
         failed = [r.site for r in rows if not r.ok]
         lines.append(f"{'total':<{width}}  {str(len(rows)) + ' sites':<{swidth}}  {sum(r.pages for r in rows):>6}  "
-                     f"{sum(r.articles for r in rows):>8}  {sum(r.errors for r in rows):>6}")
+                     f"{sum(r.articles for r in rows):>8}  {sum(r.attachments for r in rows):>8}  "
+                     f"{sum(r.errors for r in rows):>6}")
         lines.append("errors by stage: " + (", ".join(f"{s} {n}" for s, n in stages.most_common()) or "none"))
         if failed:
             lines.append("not finished: " + ", ".join(failed))

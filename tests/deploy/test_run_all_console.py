@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from crawler.registry import Registry
+
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures"
 
@@ -31,26 +33,32 @@ def test_demo_prints_a_line_per_site_and_a_totals_table(tmp_path):
     proc = run_all(tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
     lines = proc.stdout.splitlines()
-    assert len(lines) <= 25, proc.stdout
-    progress = [line for line in lines if re.match(r"\[\d/5\] ", line)]
-    assert len(progress) == 5
-    assert {re.match(r"\[\d/5\] (\S+)", line).group(1) for line in progress} == {
-        "sdjky", "chce", "gxxk_party", "mirror_en", "mirror_spam"}
+    sites = list(Registry.load().sites)
+    assert len(lines) <= len(sites) * 2 + 12, proc.stdout
+    n = len(sites)
+    progress = [line for line in lines if re.match(rf"\[\d+/{n}\] ", line)]
+    assert {re.match(rf"\[\d+/{n}\] (\S+)", line).group(1) for line in progress} == set(sites)
+    assert len(progress) == n
+    # The table: a row per site, its feed holding that many records; the totals add them up.
+    rows = [re.match(r"(\S+)\s+(\S+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(output/\S+\.jsonl)$", line) for line in lines]
+    rows = [m for m in rows if m]
+    assert {m.group(1) for m in rows} == set(sites)
+    for m in rows:
+        feed = tmp_path / m.group(7)
+        assert len(feed.read_text(encoding="utf-8").splitlines()) == int(m.group(4)) + int(m.group(5))
     total = next(line for line in lines if line.startswith("total"))
-    assert total.split()[1:] == ["5", "sites", "36", "23", "0"]
-    assert "errors by stage: none" in lines
+    sums = [sum(int(m.group(i)) for m in rows) for i in (3, 4, 5, 6)]
+    assert total.split()[1:] == [str(n), "sites", *map(str, sums)]
+    assert sums[1] >= 30  # the saved sites' articles
+    stages = next(line for line in lines if line.startswith("errors by stage: "))
+    by_stage = re.findall(r"(\w+) (\d+)", stages[len("errors by stage: "):])
+    assert sum(int(k) for _, k in by_stage) == sums[3]
     # Scrapy's settings and stats dumps are in the log file, not on the console.
     assert "Dumping Scrapy stats" not in proc.stdout + proc.stderr
     log_line = next(line for line in lines if line.startswith("Scrapy's log: "))
     log = tmp_path / log_line.split(": ", 1)[1]
     assert log.parent == tmp_path / "output"
-    assert log.read_text(encoding="utf-8").count("Dumping Scrapy stats") == 5
-    # Each feed named in the table exists and holds that many articles.
-    for line in lines:
-        m = re.match(r"(\S+)\s+(\S+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(output/\S+\.jsonl)$", line)
-        if m:
-            feed = tmp_path / m.group(6)
-            assert len(feed.read_text(encoding="utf-8").splitlines()) == int(m.group(4))
+    assert log.read_text(encoding="utf-8").count("Dumping Scrapy stats") == n
 
 
 def test_verbose_puts_scrapys_log_on_the_console(tmp_path):
