@@ -51,6 +51,7 @@ FAST = {
     "TELNETCONSOLE_ENABLED": "False",
     "SUMMARY_ENABLED": "False",
     "CRAWLER_MAX_LIST_PAGES": "0",
+    "ATTACHMENTS_ENABLED": "0",  # pages only: the generated site does not serve its attachments
 }
 
 

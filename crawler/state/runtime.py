@@ -167,9 +167,15 @@ def state_enabled(settings: Any) -> bool:
     (distributed mode sets it) names nothing by itself.
     """
     uri = settings.get("STATE_URI")
+    follows_redis = bool(uri) and _server(uri) == _server(settings.get("REDIS_URL") or "")
     named = (bool(uri) and (settings.getpriority("STATE_URI") or 0) > (settings.getpriority("STATE_ENABLED") or 0)
-             and uri != settings.get("REDIS_URL"))
+             and not follows_redis)
     return named or settings.getbool("STATE_ENABLED", False)
+
+
+def _server(uri: str) -> str:
+    """A store URI without its options (`?outage=60`): which server and database it names."""
+    return uri.split("?", 1)[0].rstrip("/")
 
 
 def state_for(crawler: Any) -> CrawlState | None:

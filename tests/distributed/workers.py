@@ -24,6 +24,8 @@ SETTINGS = {
     "DISTRIBUTED_WORKER_TTL": "3",
     "DISTRIBUTED_IDLE_CLOSE": "2",
     "LOG_LEVEL": "INFO",
+    # Pages only: the generated site links attachments it does not serve (tests/attachments covers them).
+    "ATTACHMENTS_ENABLED": "0",
 }
 
 

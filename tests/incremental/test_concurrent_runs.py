@@ -136,3 +136,23 @@ def test_a_second_run_appending_to_a_feed_keeps_the_first_runs_error_records(sit
     fresh = run(crawl(site, tmp_path, feed, "-O", STATE_ENABLED="0"))
     assert fresh.returncode == 0, fresh.stderr[-3000:]
     assert len([r for r in read_jsonl(errors) if r["url"] == site.url(missing)]) == 1, "-O rewrites the errors file too"
+
+
+@pytest.mark.parametrize("given,enabled", [
+    ({"STATE_URI": "sqlite:///state/x.db"}, True),  # named by the user: used
+    ({"STATE_URI": "sqlite:///state/x.db", "STATE_ENABLED": "0"}, False),  # and turned off as explicitly
+    ({"REDIS_URL": "redis://127.0.0.1:6379/0"}, False),  # distributed mode alone names no store
+    ({"REDIS_URL": "redis://127.0.0.1:6379/0", "STATE_ENABLED": "1"}, True),
+    ({"REDIS_URL": "redis://127.0.0.1:6379/0", "STATE_URI": "redis://127.0.0.1:6379/1"}, True),
+])
+def test_which_settings_turn_the_state_store_on(given, enabled):
+    from scrapy.settings import Settings
+
+    from crawler.distributed import DistributedCrawl
+    from crawler.state.runtime import state_enabled
+
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.setdict(given, priority="cmdline")
+    DistributedCrawl().update_settings(settings)  # what the add-on sets: STATE_URI with ?outage=
+    assert state_enabled(settings) is enabled

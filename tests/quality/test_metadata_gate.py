@@ -30,16 +30,14 @@ if str(REPO_ROOT) not in sys.path:
 
 from benchmarks import metadata_quality  # noqa: E402
 from benchmarks.scoring import bench_dir, manifest_sha256  # noqa: E402
+from tests.quality import bench_required  # noqa: E402
 
 FLOORS = json.loads(Path(__file__).with_name("floors.json").read_text(encoding="utf-8"))["metadata"]
 BENCH = bench_dir()
 SETS = dict(metadata_quality.SETS)  # report language -> bench directory
 JOBS = 2
 
-needs_bench = pytest.mark.skipif(
-    not all((BENCH / d / "manifest.json").exists() for d in SETS.values()),
-    reason=f"bench data not found at {BENCH} (expected ../shared/bench next to the repo, or $BENCH_DIR)",
-)
+needs_bench = bench_required.needs_bench(BENCH, SETS.values())
 
 
 def corpus_problems() -> list[str]:

@@ -16,7 +16,7 @@ floors read from floors.json next to this file:
 - floors are never lowered without a written reason (history in floors.json).
 
 The bench lives outside the repo at ../shared/bench (or $BENCH_DIR); the tests
-skip if it is missing. See benchmarks/README.md.
+skip if it is missing, and fail in CI (tests/quality/bench_required.py). See benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ if str(REPO_ROOT) not in sys.path:
 
 from benchmarks import quality  # noqa: E402
 from benchmarks.scoring import bench_dir, gt_digest, manifest_sha256  # noqa: E402
+from tests.quality import bench_required  # noqa: E402
 
 FLOORS_PATH = Path(__file__).with_name("floors.json")
 FLOORS = json.loads(FLOORS_PATH.read_text(encoding="utf-8"))
@@ -44,10 +45,7 @@ JOBS = 2
 # that share the run allow for a busy machine.
 GATE_TIMEOUT = 1200
 
-needs_bench = pytest.mark.skipif(
-    not all((BENCH / lang / "manifest.json").exists() for lang in LANGS),
-    reason=f"bench data not found at {BENCH} (expected ../shared/bench next to the repo, or $BENCH_DIR)",
-)
+needs_bench = bench_required.needs_bench(BENCH, LANGS)
 
 
 def corpus_problems() -> list[str]:
