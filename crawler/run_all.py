@@ -51,14 +51,18 @@ SPIDER_FOR_TYPE = {
 RUN_ALL_OUTPUT = "output/%(name)s/%(run)s-%(site_arg)s.jsonl"
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m crawler.run_all",
-                                     description="Crawl every registered site (or a group) in one process.")
+def add_site_choice(parser: argparse.ArgumentParser, setting_help: str) -> None:
+    """--group / --site (which sites, as select_sites reads them) and -s NAME=VALUE."""
     choose = parser.add_mutually_exclusive_group()
     choose.add_argument("--group", help="a site type, 'official' or 'mirrors'")
     choose.add_argument("--site", action="append", default=[], help="a registry site (repeatable)")
-    parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
-                        help="a Scrapy setting (repeatable)")
+    parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE", help=setting_help)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m crawler.run_all",
+                                     description="Crawl every registered site (or a group) in one process.")
+    add_site_choice(parser, setting_help="a Scrapy setting (repeatable)")
     parser.add_argument("--list", action="store_true", help="print the sites and spiders, crawl nothing")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="Scrapy's log on the console too (by default it goes to a log file beside the output)")
@@ -185,4 +189,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:  # `--list | head`: stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(141)

@@ -30,6 +30,8 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
+from crawler.run_all import add_site_choice
+
 FINISHED_MARKERS = ("Spider closed (finished)", "'finish_reason': 'finished'")
 
 
@@ -49,11 +51,7 @@ class Job:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="deploy/scrapyd-schedule.sh",
                                      description="Schedule one Scrapyd job per registered site and wait for them.")
-    choose = parser.add_mutually_exclusive_group()
-    choose.add_argument("--group", help="a site type, 'official' or 'mirrors'")
-    choose.add_argument("--site", action="append", default=[], help="a registry site (repeatable)")
-    parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
-                        help="a Scrapy setting passed to every job (repeatable)")
+    add_site_choice(parser, setting_help="a Scrapy setting passed to every job (repeatable)")
     parser.add_argument("--scrapyd", default=os.environ.get("SCRAPYD", "http://127.0.0.1:6800"),
                         help="Scrapyd's URL (env SCRAPYD)")
     parser.add_argument("--project", default=os.environ.get("SCRAPYD_PROJECT", "crawler"),

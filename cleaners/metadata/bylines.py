@@ -63,14 +63,14 @@ NOT_A_PERSON_RE = re.compile(r"https?:|www\.|@|^\d+$|^[a-z]+(?:\.[a-z]+){2,}$|\{
 NO_AUTHOR = {"佚名", "本站", "本网", "本站原创", "未知", "admin", "administrator", "管理员", "不详", "无", "unknown", "null",
              "none", "匿名"}
 FIELD_TRIM = " \t\u3000:：,，.。;；、/|-—·\"'“”"
-# News agencies and papers: named as the source of a report, not as its author.
-AGENCY_RE = re.compile(r"新华社|中新社|中新网|人民网|央视网?|新华网|[\u4e00-\u9fff]{1,8}(?:社|日报|晚报|报社|电视台|广播电台|通讯社)")
 BYLINE_ROLE_RE = re.compile(r"[\u4e00-\u9fff]{0,6}?(?:特约|实习|见习)?(?:记者|通讯员|摄影|撰稿|编辑)|"
                             r"[\u4e00-\u9fff]{2,4}报道|文/|图/|摄|[:：]")
 _NAME = r"[\u4e00-\u9fff·]{2,4}"
 _NAMES = rf"{_NAME}(?:[ \u3000、]+{_NAME}){{0,5}}"
 # Agencies whose name opens a dateline: "新华社北京1月8日电", "中新网3月12日电".
 _AGENCIES = r"新华社|中新社|中新网|人民网|央视网|央广网|光明网|中国日报网|中国新闻网|新华网"
+# News agencies and papers: named as the source of a report, not as its author.
+AGENCY_RE = re.compile(rf"{_AGENCIES}|央视|[\u4e00-\u9fff]{{1,8}}(?:社|日报|晚报|报社|电视台|广播电台|通讯社)")
 _ROLES = r"(?:(?:本报|本刊|特约|实习|见习)?(?:记者|通讯员)[ \u3000：:]*)"
 # "本报讯（记者 王五 通讯员 李四）", "新华社北京1月8日电（记者 王五）", "本报记者 张三 李四" on a line of its own.
 LEAD_BYLINE_RE = re.compile(
