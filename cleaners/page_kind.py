@@ -1,0 +1,207 @@
+"""What kind of page this is: an article, a list of articles, or other
+(navigation, landing, empty). One decision, used by the generic spider to
+choose which pages to emit and which to follow (crawler/classify.py adapts a
+Scrapy response to it) and by clean_page for the record's `page_kind`.
+
+Pure functions on a parsed page (an lxml tree). An article page has a title
+heading, a date line, a body of paragraph text and few links inside that body;
+its URL often has a date or an id. A list page is mostly links, many of them to
+article-shaped URLs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+from .dates import find_dates_in_text
+from .list_entries import NON_HTTP, datastore_entries
+from .metadata.published import has_labelled_date
+from .url_shapes import is_asset, looks_like_article_url
+
+KINDS = ("article", "list", "other")
+
+# Containers whose text is never content.
+_SKIP = "ancestor-or-self::*[self::script or self::style or self::noscript or self::nav or self::footer or self::header]"
+
+# Thresholds, named so they can be tuned and tested.
+MIN_ARTICLE_CHARS = 150  # paragraph text an article has at least
+MAX_ARTICLE_LINK_DENSITY = 0.5  # share of the page's text inside links
+MIN_LIST_ARTICLE_LINKS = 3  # article-shaped links that make a page a list
+
+
+MIN_BLOCK_CHARS = 80  # the article body: one block of text, few links in it
+# A short notice (通知/公告: two sentences and an attachment): a body block this
+# long is enough when the page has a title heading and a labelled date line.
+MIN_NOTICE_CHARS = 30
+MAX_BLOCK_LINK_DENSITY = 0.3
+_BLOCK_TAGS = ("div", "td", "article", "section", "main", "p")
+_NEVER_TEXT = {"script", "style", "noscript", "nav", "footer", "header", "select", "option"}
+# Containers that are never the article body (footers, friend links, hidden spam).
+_NOT_BODY = re.compile(r"foot|copyright|bottom|yqlj|friend|links|sidebar|hidden", re.I)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+
+
+@dataclass(frozen=True)
+class PageFeatures:
+    url_article_shape: bool
+    paragraph_chars: int  # text in <p> (and text-only blocks) outside links
+    text_chars: int
+    link_chars: int
+    article_links: int  # links on the page with article-shaped URLs
+    has_date_line: bool
+    has_title_heading: bool
+    main_block_chars: int = 0  # non-link text of the best low-link-density block
+    has_labelled_date: bool = False  # 发布日期：2024-03-12, Published: ...
+
+    @property
+    def link_density(self) -> float:
+        return self.link_chars / self.text_chars if self.text_chars else 1.0
+
+
+def _chars(s: str) -> int:
+    return len("".join(s.split()))
+
+
+def main_block_chars(root) -> int:
+    """Non-link text of the largest block whose links are few: an article's body.
+
+    One pass down marks what is never shown (scripts, hidden blocks), one pass
+    up sums each element's text and link text from its children's: linear in
+    the size of the page however deep its markup is nested.
+    """
+    nodes = [n for n in root.iter() if isinstance(n.tag, str)]
+    hidden = set()
+    for node in nodes:
+        parent = node.getparent()
+        if ((parent is not None and parent in hidden) or node.tag in _NEVER_TEXT
+                or node.get("hidden") is not None or _HIDDEN_STYLE.search(node.get("style") or "")):
+            hidden.add(node)
+    sums: dict = {}  # element -> (non-link chars, link chars)
+    best = 0
+    for node in reversed(nodes):  # reversed pre-order: children before parents
+        if node in hidden:
+            continue
+        own = _chars(node.text or "")
+        text = links = 0
+        for child in node:
+            child_text, child_links = sums.get(child, (0, 0))
+            text += child_text
+            links += child_links
+            own += _chars(child.tail or "")
+        if node.tag == "a":
+            text, links = 0, links + text + own
+        else:
+            text += own
+        sums[node] = (text, links)
+        if (node.tag in _BLOCK_TAGS and text > best and links <= MAX_BLOCK_LINK_DENSITY * (text + links)
+                and not _NOT_BODY.search(f"{node.get('class') or ''} {node.get('id') or ''}")):
+            best = text
+    return best
+
+
+def page_features(root, url: str, link_urls, extra_article_patterns=(), data_links: int = 0) -> PageFeatures:
+    """The features of the page `root` (an lxml tree) at `url`. `link_urls`: the
+    absolute URLs of its links worth following; `data_links`: list entries it keeps
+    as data rather than anchors (a Hanweb datastore's records)."""
+    body_text = " ".join(root.xpath(f"//body//text()[not({_SKIP})]"))
+    link_text = " ".join(root.xpath(f"//body//a//text()[not({_SKIP})]"))
+    paragraphs = 0
+    for p in root.xpath(f"//body//p[not({_SKIP})] | //body//div[not(*)][not({_SKIP})] | //body//td[not(*)]"):
+        n = _chars("".join(p.xpath(".//text()[not(ancestor::a)]")))
+        if n >= 20:
+            paragraphs += n
+    headings = root.xpath(
+        "//h1 | //h2 | //h3 | //*[contains(@class,'title') or contains(@id,'title')][not(self::title)]"
+    )
+    has_heading = any(_chars("".join(h.xpath(".//text()"))) >= 4 for h in headings)
+    # Dates are read by the cleaner's own date grammar (cleaners.dates).
+    labelled = has_labelled_date(body_text)
+    return PageFeatures(
+        url_article_shape=looks_like_article_url(url, extra_article_patterns),
+        paragraph_chars=paragraphs,
+        text_chars=_chars(body_text),
+        link_chars=_chars(link_text),
+        article_links=sum(1 for u in link_urls if looks_like_article_url(u, extra_article_patterns)) + data_links,
+        # A labelled date (发布时间：2024-03-12), or one or two dates on the whole
+        # page; a list page has a date per item.
+        has_date_line=labelled or 1 <= len(find_dates_in_text(body_text, limit=3)) <= 2,
+        has_title_heading=has_heading,
+        main_block_chars=main_block_chars(root),
+        has_labelled_date=labelled,
+    )
+
+
+def classify(f: PageFeatures) -> str:
+    """'article', 'list' or 'other' (navigation, landing, empty)."""
+    signals = sum((f.url_article_shape, f.has_date_line, f.has_title_heading))
+    # One block of body text with few links in it, and a date line or a title
+    # heading or an article URL: an article, even among heavy sidebars.
+    if f.main_block_chars >= MIN_BLOCK_CHARS and signals >= 2:
+        return "article"
+    if is_short_notice(f):
+        return "article"
+    content = f.paragraph_chars >= MIN_ARTICLE_CHARS and f.link_density <= MAX_ARTICLE_LINK_DENSITY
+    if content:
+        # Paragraph text dominates the page and at least one article signal: article.
+        if signals >= 2 or (signals == 1 and f.paragraph_chars >= 2 * (f.text_chars - f.paragraph_chars)):
+            # A list page with long teasers has many article links: not an article.
+            if not (f.article_links >= 8 and not f.url_article_shape and f.link_density > 0.3):
+                return "article"
+    if f.article_links >= MIN_LIST_ARTICLE_LINKS or f.link_density > MAX_ARTICLE_LINK_DENSITY:
+        return "list"
+    return "other"
+
+
+def is_short_notice(f: PageFeatures) -> bool:
+    """A notice of a sentence or two under its own title and date line: an article.
+    A list page has dates too, but not under a title with a body block of its own,
+    and it links to several articles (a notice's page links to few, or sits at an
+    article address)."""
+    if f.main_block_chars < MIN_NOTICE_CHARS or not (f.has_title_heading and f.has_labelled_date):
+        return False
+    return f.url_article_shape or f.article_links < MIN_LIST_ARTICLE_LINKS
+
+
+# Body text an article has at the least: one run of it is enough to rule out a list page.
+CLEARLY_NOT_ARTICLE_MAX_BLOCK = 50
+BODY_TEXT_NODE_XPATH = (
+    f"boolean(//body//text()[string-length(normalize-space()) >= {CLEARLY_NOT_ARTICLE_MAX_BLOCK}]"
+    "[not(ancestor::a or ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)])")
+
+
+def clearly_not_article(f: PageFeatures) -> bool:
+    """A page reached by an article link that is plainly a list or a menu: no
+    block of body text at all, and links to several articles. Conservative on
+    purpose: a short article with heavy sidebars still has its body block."""
+    return (f.main_block_chars < CLEARLY_NOT_ARTICLE_MAX_BLOCK and f.paragraph_chars < 100
+            and f.article_links >= 3)
+
+
+# --- for clean_page: a page on its own, no crawl around it ------------------------------
+
+
+def page_links(root, url: str) -> list[str]:
+    """Absolute http(s) URLs of the page's links, assets left out. With no crawl
+    around the page there are no allowed domains: every site's links count."""
+    base = url
+    base_href = root.xpath("//base/@href")
+    if base_href and base_href[0].strip():
+        base = urljoin(url, base_href[0].strip())
+    out = []
+    for href in root.xpath("//a/@href"):
+        href = href.strip()
+        if not href or href.startswith("#") or NON_HTTP.match(href):
+            continue
+        absolute = urljoin(base, href)
+        if absolute.startswith(("http://", "https://")) and not is_asset(absolute):
+            out.append(absolute)
+    return out
+
+
+def page_kind(root, html: str, url: str) -> str:
+    """'article', 'list' or 'other' for a page cleaned on its own (`html`: its decoded
+    text, where a Hanweb column keeps its entries as data)."""
+    f = page_features(root, url, page_links(root, url), data_links=len(datastore_entries(html, url)))
+    return classify(f)
