@@ -15,15 +15,19 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
+from lxml import etree
+
 from .dates import find_dates_in_text
 from .list_entries import NON_HTTP, datastore_entries
 from .metadata.published import has_labelled_date
 from .url_shapes import is_asset, looks_like_article_url
 
 KINDS = ("article", "list", "other")
+_DIGIT = re.compile(r"\d")
 
 # Containers whose text is never content.
-_SKIP = "ancestor-or-self::*[self::script or self::style or self::noscript or self::nav or self::footer or self::header]"
+_SKIP_TAGS = ("script", "style", "noscript", "nav", "footer", "header")
+_SKIP = f"ancestor-or-self::*[{' or '.join(f'self::{tag}' for tag in _SKIP_TAGS)}]"
 
 # Thresholds, named so they can be tuned and tested.
 MIN_ARTICLE_CHARS = 150  # paragraph text an article has at least
@@ -64,49 +68,90 @@ def _chars(s: str) -> int:
     return len("".join(s.split()))
 
 
-def main_block_chars(root) -> int:
-    """Non-link text of the largest block whose links are few: an article's body.
+@dataclass(frozen=True)
+class _Measures:
+    body_text: str  # the body's text outside _SKIP_TAGS containers, text nodes joined by spaces
+    link_chars: int  # of that text, the characters inside links
+    main_block_chars: int
 
-    One pass down marks what is never shown (scripts, hidden blocks), one pass
-    up sums each element's text and link text from its children's: linear in
-    the size of the page however deep its markup is nested.
+
+def _measure(root) -> _Measures:
+    """The page's text, its link text and its main block, in one walk of the tree.
+
+    The main block is the non-link text of the largest block whose links are
+    few: an article's body. Each element's text and link text are summed from
+    its children's when the walk leaves it: linear in the size of the page
+    however deep its markup is nested.
     """
-    nodes = [n for n in root.iter() if isinstance(n.tag, str)]
-    hidden = set()
-    for node in nodes:
-        parent = node.getparent()
-        if ((parent is not None and parent in hidden) or node.tag in _NEVER_TEXT
-                or node.get("hidden") is not None or _HIDDEN_STYLE.search(node.get("style") or "")):
-            hidden.add(node)
-    sums: dict = {}  # element -> (non-link chars, link chars)
+    pieces: list[str] = []
+    link_chars = 0
+    # Open elements: (in body, skipped, in a link, never shown) of each.
+    stack: list[tuple[bool, bool, bool, bool]] = [(False, False, False, False)]
+    sums: dict = {}  # element -> (non-link chars, link chars); never-shown elements have none
     best = 0
-    for node in reversed(nodes):  # reversed pre-order: children before parents
-        if node in hidden:
+    for event, node in etree.iterwalk(root, events=("start", "end")):
+        in_body, skipped, in_link, hidden = stack[-1]
+        tag = node.tag
+        if event == "start":
+            if isinstance(tag, str):
+                in_body = in_body or tag == "body"
+                skipped = skipped or tag in _SKIP_TAGS
+                in_link = in_link or tag == "a"
+                hidden = (hidden or tag in _NEVER_TEXT or node.get("hidden") is not None
+                          or bool(_HIDDEN_STYLE.search(node.get("style") or "")))
+                if in_body and not skipped:
+                    texts = [node.text, *_comment_tails(node[0] if len(node) else None)]
+                    pieces.extend(t for t in texts if t)
+                    if in_link:
+                        link_chars += sum(_chars(t) for t in texts if t)
+            stack.append((in_body, skipped, in_link, hidden))
             continue
-        own = _chars(node.text or "")
-        text = links = 0
-        for child in node:
-            child_text, child_links = sums.get(child, (0, 0))
-            text += child_text
-            links += child_links
-            own += _chars(child.tail or "")
-        if node.tag == "a":
-            text, links = 0, links + text + own
-        else:
-            text += own
-        sums[node] = (text, links)
-        if (node.tag in _BLOCK_TAGS and text > best and links <= MAX_BLOCK_LINK_DENSITY * (text + links)
-                and not _NOT_BODY.search(f"{node.get('class') or ''} {node.get('id') or ''}")):
-            best = text
-    return best
+        stack.pop()
+        if isinstance(tag, str) and not hidden:
+            own = _chars(node.text or "")
+            text = links = 0
+            for child in node:
+                child_text, child_links = sums.get(child, (0, 0))
+                text += child_text
+                links += child_links
+                own += _chars(child.tail or "")
+            if tag == "a":
+                text, links = 0, links + text + own
+            else:
+                text += own
+            sums[node] = (text, links)
+            if (tag in _BLOCK_TAGS and text > best and links <= MAX_BLOCK_LINK_DENSITY * (text + links)
+                    and not _NOT_BODY.search(f"{node.get('class') or ''} {node.get('id') or ''}")):
+                best = text
+        # The tail is the parent's text.
+        in_body, skipped, in_link, _ = stack[-1]
+        if in_body and not skipped:
+            texts = [node.tail, *_comment_tails(node.getnext())]
+            pieces.extend(t for t in texts if t)
+            if in_link:
+                link_chars += sum(_chars(t) for t in texts if t)
+    return _Measures(" ".join(pieces), link_chars, best)
+
+
+def _comment_tails(node):
+    """Tails of the comments and processing instructions from `node` on (the walk never
+    visits them, but the text after them is the page's)."""
+    while node is not None and not isinstance(node.tag, str):
+        yield node.tail
+        node = node.getnext()
+
+
+def main_block_chars(root) -> int:
+    """Non-link text of the largest block whose links are few: an article's body."""
+    return _measure(root).main_block_chars
 
 
 def page_features(root, url: str, link_urls, extra_article_patterns=(), data_links: int = 0) -> PageFeatures:
     """The features of the page `root` (an lxml tree) at `url`. `link_urls`: the
     absolute URLs of its links worth following; `data_links`: list entries it keeps
     as data rather than anchors (a Hanweb datastore's records)."""
-    body_text = " ".join(root.xpath(f"//body//text()[not({_SKIP})]"))
-    link_text = " ".join(root.xpath(f"//body//a//text()[not({_SKIP})]"))
+    measures = _measure(root)
+    body_text = measures.body_text
     paragraphs = 0
     for p in root.xpath(f"//body//p[not({_SKIP})] | //body//div[not(*)][not({_SKIP})] | //body//td[not(*)]"):
         n = _chars("".join(p.xpath(".//text()[not(ancestor::a)]")))
@@ -122,13 +167,13 @@ def page_features(root, url: str, link_urls, extra_article_patterns=(), data_lin
         url_article_shape=looks_like_article_url(url, extra_article_patterns),
         paragraph_chars=paragraphs,
         text_chars=_chars(body_text),
-        link_chars=_chars(link_text),
+        link_chars=measures.link_chars,
         article_links=sum(1 for u in link_urls if looks_like_article_url(u, extra_article_patterns)) + data_links,
         # A labelled date (发布时间：2024-03-12), or one or two dates on the whole
         # page; a list page has a date per item.
         has_date_line=labelled or 1 <= len(find_dates_in_text(body_text, limit=3)) <= 2,
         has_title_heading=has_heading,
-        main_block_chars=main_block_chars(root),
+        main_block_chars=measures.main_block_chars,
         has_labelled_date=labelled,
     )
 
@@ -182,26 +227,27 @@ def clearly_not_article(f: PageFeatures) -> bool:
 # --- for clean_page: a page on its own, no crawl around it ------------------------------
 
 
-def page_links(root, url: str) -> list[str]:
-    """Absolute http(s) URLs of the page's links, assets left out. With no crawl
-    around the page there are no allowed domains: every site's links count."""
+def article_link_count(root, url: str) -> int:
+    """How many of the page's links have article-shaped URLs (assets left out). With no
+    crawl around the page there are no allowed domains: every site's links count."""
     base = url
     base_href = root.xpath("//base/@href")
     if base_href and base_href[0].strip():
         base = urljoin(url, base_href[0].strip())
-    out = []
+    n = 0
     for href in root.xpath("//a/@href"):
         href = href.strip()
-        if not href or href.startswith("#") or NON_HTTP.match(href):
+        # Every article shape has a digit in it: the rest are not even resolved.
+        if not href or href.startswith("#") or not _DIGIT.search(href) or NON_HTTP.match(href):
             continue
         absolute = urljoin(base, href)
-        if absolute.startswith(("http://", "https://")) and not is_asset(absolute):
-            out.append(absolute)
-    return out
+        if absolute.startswith(("http://", "https://")) and not is_asset(absolute) and looks_like_article_url(absolute):
+            n += 1
+    return n
 
 
 def page_kind(root, html: str, url: str) -> str:
     """'article', 'list' or 'other' for a page cleaned on its own (`html`: its decoded
     text, where a Hanweb column keeps its entries as data)."""
-    f = page_features(root, url, page_links(root, url), data_links=len(datastore_entries(html, url)))
-    return classify(f)
+    article_links = article_link_count(root, url) + len(datastore_entries(html, url))
+    return classify(page_features(root, url, (), data_links=article_links))
