@@ -40,6 +40,7 @@ from urllib.parse import quote_from_bytes
 from .errors import CleanerBug, CleanError
 from .fingerprint import raw_sha256
 from .limits import time_limit
+from .page_kind import KIND_NAMES
 from .documents import document_format, extract_document
 from .documents.formats import DOCUMENT_EXTENSIONS
 from .pipeline import clean_page
@@ -325,7 +326,8 @@ def clean_input(job: Job) -> tuple[bytes, str]:
         return _line({"error": "read", "reason": _os_reason(exc, job.path), **base, "raw_sha256": None}), "unread"
     kind = record.get("page_kind", "article")  # documents have none: they are what a page links to
     if job.articles_only and kind != "article":
-        return _line({"error": "not_article", "reason": f"a {kind} page, not an article: left out (--articles-only)",
+        reason = f"{KIND_NAMES.get(kind, kind)}, not an article: left out (--articles-only)"
+        return _line({"error": "not_article", "reason": reason,
                       **base, "page_kind": kind, "raw_sha256": record["raw_sha256"]}), f"skipped:{kind}"
     record["path"] = job.display
     return _line(record), f"record:{record.get('format') or 'html'}"

@@ -23,6 +23,8 @@ from .metadata.published import has_labelled_date
 from .url_shapes import is_asset, looks_like_article_url
 
 KINDS = ("article", "list", "other")
+# How a page of each kind is named to a reader (the CLI's not_article lines).
+KIND_NAMES = {"article": "an article", "list": "a list page", "other": "a navigation or landing page"}
 _DIGIT = re.compile(r"\d")
 
 # Containers whose text is never content.
@@ -229,7 +231,8 @@ def clearly_not_article(f: PageFeatures) -> bool:
 
 def article_link_count(root, url: str) -> int:
     """How many of the page's links have article-shaped URLs (assets left out). With no
-    crawl around the page there are no allowed domains: every site's links count."""
+    crawl around the page there are no allowed domains: every site's links count, and
+    a saved file's relative links (file://) are the site's links all the same."""
     base = url
     base_href = root.xpath("//base/@href")
     if base_href and base_href[0].strip():
@@ -241,7 +244,8 @@ def article_link_count(root, url: str) -> int:
         if not href or href.startswith("#") or not _DIGIT.search(href) or NON_HTTP.match(href):
             continue
         absolute = urljoin(base, href)
-        if absolute.startswith(("http://", "https://")) and not is_asset(absolute) and looks_like_article_url(absolute):
+        if (absolute.startswith(("http://", "https://", "file://")) and not is_asset(absolute)
+                and looks_like_article_url(absolute)):
             n += 1
     return n
 

@@ -1,0 +1,73 @@
+"""The record says what kind of page it was: one decision (cleaners/page_kind.py) for
+the crawler's classifier and clean_page; `python -m cleaners --articles-only` leaves
+list and navigation pages out, each with a line of its own."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from scrapy.http import HtmlResponse
+
+from cleaners import CleanError, clean_page
+from cleaners.validation import validation_errors
+from crawler.classify import classify, features
+from crawler.links import anchors
+from tests.crawler.test_units import saved_pages
+
+from .fixture_pages import ROOT
+from .test_cli import run_cli
+
+NOTICES = ROOT / "fixtures" / "sites" / "notices" / "pages"
+SPAM = ROOT / "fixtures" / "sites" / "mirror_spam" / "pages"
+SAVED = list(saved_pages())
+
+
+@pytest.mark.parametrize("saved,kind", SAVED, ids=lambda v: getattr(v, "url", v))
+def test_saved_pages_have_the_crawlers_kind(saved, kind):
+    # Lists and articles of every fixture site, short notices among the articles.
+    record = clean_page(saved.body, saved.url, saved.headers)
+    assert record.page_kind == kind, (record.page_kind, record.text[:80])
+    assert validation_errors(record.to_dict(), "record") == []
+    resp = HtmlResponse(saved.url, body=saved.body, headers=saved.headers)
+    assert classify(features(resp, anchors(resp))) == record.page_kind  # one decision, two callers
+
+
+def test_both_kinds_are_among_the_saved_pages():
+    kinds = [kind for _, kind in SAVED]
+    assert kinds.count("list") >= 10 and kinds.count("article") >= 20
+
+
+def test_the_caller_may_say_what_the_page_is():
+    # A spider sends only articles: the crawl's records say so without a second decision.
+    saved = next(s for s, kind in SAVED if kind == "list")
+    assert clean_page(saved.body, saved.url, saved.headers, page_kind="article").page_kind == "article"
+    with pytest.raises(CleanError) as info:
+        clean_page(saved.body, saved.url, saved.headers, page_kind="column")
+    assert info.value.stage == "input"
+
+
+def test_cli_articles_only_gives_a_line_for_each_page_left_out():
+    # A notice list and two short notices (an article each, two sentences and an attachment),
+    # read from disk with no URL: the page's shape decides.
+    inputs = sorted(NOTICES.glob("*.html"))
+    done = run_cli("--articles-only", str(NOTICES))
+    assert done.returncode == 0, done.stderr.decode()
+    lines = [json.loads(line) for line in done.stdout.decode().splitlines()]
+    assert [line["path"] for line in lines] == [str(p) for p in inputs]
+    left_out = [line for line in lines if line.get("error") == "not_article"]
+    assert [(line["path"].rsplit("/", 1)[-1], line["page_kind"]) for line in left_out] == [("tzgg.html", "list")]
+    assert "a list page, not an article" in left_out[0]["reason"] and len(left_out[0]["raw_sha256"]) == 64
+    assert validation_errors(left_out[0], "error") == []
+    articles = [line for line in lines if "error" not in line]
+    assert len(articles) == 2 and {a["page_kind"] for a in articles} == {"article"}
+    assert "2 records, 0 errors, 1 non-article page left out (list 1)" in done.stderr.decode()
+
+
+def test_cli_without_the_option_keeps_list_pages_and_says_their_kind():
+    page = SPAM / "news.html"  # its text is "、、、、，欢迎您！" and no more
+    done = run_cli(str(page), "--url", "http://www.szhxjy.com/news/")
+    assert done.returncode == 0, done.stderr.decode()
+    record = json.loads(done.stdout)
+    assert record["page_kind"] == "list" and "error" not in record
+    assert "1 record, 0 errors" in done.stderr.decode() and "left out" not in done.stderr.decode()
