@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -43,7 +44,7 @@ MIN_BLOCK_CHARS = 80  # the article body: one block of text, few links in it
 MIN_NOTICE_CHARS = 30
 MAX_BLOCK_LINK_DENSITY = 0.3
 _BLOCK_TAGS = ("div", "td", "article", "section", "main", "p")
-_NEVER_TEXT = {"script", "style", "noscript", "nav", "footer", "header", "select", "option"}
+_NEVER_TEXT = {*_SKIP_TAGS, "select", "option"}
 # Containers that are never the article body (footers, friend links, hidden spam).
 _NOT_BODY = re.compile(r"foot|copyright|bottom|yqlj|friend|links|sidebar|hidden", re.I)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
@@ -148,49 +149,94 @@ def main_block_chars(root) -> int:
     return _measure(root).main_block_chars
 
 
+class LazyFeatures:
+    """The values of PageFeatures, each computed when first asked for: classify reads
+    them in an order that lets most pages stop before the dearer ones (the dates, the
+    paragraphs, the links). `count_article_links()`: the page's article-shaped links."""
+
+    def __init__(self, root, url: str, count_article_links, extra_article_patterns=()):
+        self.root, self.url, self.extra = root, url, extra_article_patterns
+        self._count_article_links = count_article_links
+
+    @cached_property
+    def _measures(self) -> _Measures:
+        return _measure(self.root)
+
+    @cached_property
+    def url_article_shape(self) -> bool:
+        return looks_like_article_url(self.url, self.extra)
+
+    @cached_property
+    def paragraph_chars(self) -> int:
+        paragraphs = 0
+        for p in self.root.xpath(f"//body//p[not({_SKIP})] | //body//div[not(*)][not({_SKIP})] | //body//td[not(*)]"):
+            n = _chars("".join(p.xpath(".//text()[not(ancestor::a)]")))
+            if n >= 20:
+                paragraphs += n
+        return paragraphs
+
+    @cached_property
+    def text_chars(self) -> int:
+        return _chars(self._measures.body_text)
+
+    @property
+    def link_chars(self) -> int:
+        return self._measures.link_chars
+
+    @property
+    def main_block_chars(self) -> int:
+        return self._measures.main_block_chars
+
+    @cached_property
+    def article_links(self) -> int:
+        return self._count_article_links()
+
+    @cached_property
+    def has_labelled_date(self) -> bool:
+        # Dates are read by the cleaner's own date grammar (cleaners.dates).
+        return has_labelled_date(self._measures.body_text)
+
+    @cached_property
+    def has_date_line(self) -> bool:
+        # A labelled date (发布时间：2024-03-12), or one or two dates on the whole
+        # page; a list page has a date per item.
+        return self.has_labelled_date or 1 <= len(find_dates_in_text(self._measures.body_text, limit=3)) <= 2
+
+    @cached_property
+    def has_title_heading(self) -> bool:
+        headings = self.root.xpath(
+            "//h1 | //h2 | //h3 | //*[contains(@class,'title') or contains(@id,'title')][not(self::title)]")
+        return any(_chars("".join(h.xpath(".//text()"))) >= 4 for h in headings)
+
+    @property
+    def link_density(self) -> float:
+        return self.link_chars / self.text_chars if self.text_chars else 1.0
+
+    def all(self) -> PageFeatures:
+        return PageFeatures(**{name: getattr(self, name) for name in PageFeatures.__dataclass_fields__})
+
+
 def page_features(root, url: str, link_urls, extra_article_patterns=(), data_links: int = 0) -> PageFeatures:
     """The features of the page `root` (an lxml tree) at `url`. `link_urls`: the
     absolute URLs of its links worth following; `data_links`: list entries it keeps
     as data rather than anchors (a Hanweb datastore's records)."""
-    measures = _measure(root)
-    body_text = measures.body_text
-    paragraphs = 0
-    for p in root.xpath(f"//body//p[not({_SKIP})] | //body//div[not(*)][not({_SKIP})] | //body//td[not(*)]"):
-        n = _chars("".join(p.xpath(".//text()[not(ancestor::a)]")))
-        if n >= 20:
-            paragraphs += n
-    headings = root.xpath(
-        "//h1 | //h2 | //h3 | //*[contains(@class,'title') or contains(@id,'title')][not(self::title)]"
-    )
-    has_heading = any(_chars("".join(h.xpath(".//text()"))) >= 4 for h in headings)
-    # Dates are read by the cleaner's own date grammar (cleaners.dates).
-    labelled = has_labelled_date(body_text)
-    return PageFeatures(
-        url_article_shape=looks_like_article_url(url, extra_article_patterns),
-        paragraph_chars=paragraphs,
-        text_chars=_chars(body_text),
-        link_chars=measures.link_chars,
-        article_links=sum(1 for u in link_urls if looks_like_article_url(u, extra_article_patterns)) + data_links,
-        # A labelled date (发布时间：2024-03-12), or one or two dates on the whole
-        # page; a list page has a date per item.
-        has_date_line=labelled or 1 <= len(find_dates_in_text(body_text, limit=3)) <= 2,
-        has_title_heading=has_heading,
-        main_block_chars=measures.main_block_chars,
-        has_labelled_date=labelled,
-    )
+    def count_article_links() -> int:
+        return sum(1 for u in link_urls if looks_like_article_url(u, extra_article_patterns)) + data_links
+
+    return LazyFeatures(root, url, count_article_links, extra_article_patterns).all()
 
 
-def classify(f: PageFeatures) -> str:
+def classify(f: PageFeatures | LazyFeatures) -> str:
     """'article', 'list' or 'other' (navigation, landing, empty)."""
-    signals = sum((f.url_article_shape, f.has_date_line, f.has_title_heading))
     # One block of body text with few links in it, and a date line or a title
     # heading or an article URL: an article, even among heavy sidebars.
-    if f.main_block_chars >= MIN_BLOCK_CHARS and signals >= 2:
+    if f.main_block_chars >= MIN_BLOCK_CHARS and _signals(f, enough=2) >= 2:
         return "article"
     if is_short_notice(f):
         return "article"
     content = f.paragraph_chars >= MIN_ARTICLE_CHARS and f.link_density <= MAX_ARTICLE_LINK_DENSITY
     if content:
+        signals = _signals(f)
         # Paragraph text dominates the page and at least one article signal: article.
         if signals >= 2 or (signals == 1 and f.paragraph_chars >= 2 * (f.text_chars - f.paragraph_chars)):
             # A list page with long teasers has many article links: not an article.
@@ -199,6 +245,13 @@ def classify(f: PageFeatures) -> str:
     if f.article_links >= MIN_LIST_ARTICLE_LINKS or f.link_density > MAX_ARTICLE_LINK_DENSITY:
         return "list"
     return "other"
+
+
+def _signals(f, enough: int = 3) -> int:
+    """How many of the article signals the page gives (URL, title heading, date line),
+    the date line (the dearest) read only when the others are not `enough`."""
+    n = f.url_article_shape + f.has_title_heading
+    return n if n >= enough else n + f.has_date_line
 
 
 def is_short_notice(f: PageFeatures) -> bool:
@@ -253,5 +306,7 @@ def article_link_count(root, url: str) -> int:
 def page_kind(root, html: str, url: str) -> str:
     """'article', 'list' or 'other' for a page cleaned on its own (`html`: its decoded
     text, where a Hanweb column keeps its entries as data)."""
-    article_links = article_link_count(root, url) + len(datastore_entries(html, url))
-    return classify(page_features(root, url, (), data_links=article_links))
+    def count_article_links() -> int:
+        return article_link_count(root, url) + len(datastore_entries(html, url))
+
+    return classify(LazyFeatures(root, url, count_article_links))
