@@ -71,3 +71,18 @@ def test_cli_without_the_option_keeps_list_pages_and_says_their_kind():
     record = json.loads(done.stdout)
     assert record["page_kind"] == "list" and "error" not in record
     assert "1 record, 0 errors" in done.stderr.decode() and "left out" not in done.stderr.decode()
+
+
+def test_text_after_a_comment_is_the_pages_and_nav_text_is_not():
+    # The tree walk never visits comments; the text after one still counts (a CMS puts
+    # <!--发布时间--> markers right before the date), and a <nav>'s text never does.
+    body = ("<html><body><nav>首页 新闻 通知公告</nav><h1>关于开展安全检查的通知</h1>"
+            "<div class='info'><!--pub-->发布时间：2024-03-12</div>"
+            "<div class='content'>各学院：<!-- x -->请于三月底前完成本单位的安全检查，并将检查结果报送保卫处。</div>"
+            "</body></html>").encode()
+    resp = HtmlResponse("http://a.edu.cn/tzgg.htm", body=body, encoding="utf-8")
+    f = features(resp, anchors(resp))
+    assert f.has_labelled_date and f.has_title_heading
+    assert f.text_chars == len("关于开展安全检查的通知发布时间：2024-03-12各学院："
+                                                   "请于三月底前完成本单位的安全检查，并将检查结果报送保卫处。")
+    assert classify(f) == "article"  # a short notice
