@@ -154,9 +154,10 @@ class LazyFeatures:
     them in an order that lets most pages stop before the dearer ones (the dates, the
     paragraphs, the links). `count_article_links()`: the page's article-shaped links."""
 
-    def __init__(self, root, url: str, count_article_links, extra_article_patterns=()):
+    def __init__(self, root, url: str, count_article_links, extra_article_patterns=(), dated: bool = False):
         self.root, self.url, self.extra = root, url, extra_article_patterns
         self._count_article_links = count_article_links
+        self.dated = dated  # the page's structured data or markup gives its publication date
 
     @cached_property
     def _measures(self) -> _Measures:
@@ -200,7 +201,8 @@ class LazyFeatures:
     def has_date_line(self) -> bool:
         # A labelled date (发布时间：2024-03-12), or one or two dates on the whole
         # page; a list page has a date per item.
-        return self.has_labelled_date or 1 <= len(find_dates_in_text(self._measures.body_text, limit=3)) <= 2
+        return (self.dated or self.has_labelled_date
+                or 1 <= len(find_dates_in_text(self._measures.body_text, limit=3)) <= 2)
 
     @cached_property
     def has_title_heading(self) -> bool:
@@ -303,10 +305,17 @@ def article_link_count(root, url: str) -> int:
     return n
 
 
-def page_kind(root, html: str, url: str) -> str:
+# Where a publication date comes from that says the page itself was published
+# (cleaners.metadata's provenance); a date guessed from the markup or the URL does not.
+PUBLISHED_BY = frozenset(("json-ld", "meta", "time", "label", "date_format"))
+
+
+def page_kind(root, html: str, url: str, date_source: str | None = None) -> str:
     """'article', 'list' or 'other' for a page cleaned on its own (`html`: its decoded
-    text, where a Hanweb column keeps its entries as data)."""
+    text, where a Hanweb column keeps its entries as data). `date_source`: where the
+    metadata step found the publication date (a crawl has not read it: its spider
+    decides without it); one from PUBLISHED_BY is a date line."""
     def count_article_links() -> int:
         return article_link_count(root, url) + len(datastore_entries(html, url))
 
-    return classify(LazyFeatures(root, url, count_article_links))
+    return classify(LazyFeatures(root, url, count_article_links, dated=date_source in PUBLISHED_BY))

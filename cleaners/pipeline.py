@@ -89,8 +89,6 @@ def _clean(body, url, headers, site_type, content_xpath, timings, cleaning: dict
     drop_invisible(root)
     _count(cleaning, "ruby_glosses_removed", pinyin_gloss.strip_ruby(root))
     clock("parse")
-    page_kind = page_kind or classify_page(root, html, url)  # on the whole page, before pruning
-    clock("page_kind")
 
     page_text = visible_text(root)
     lang = detect_language(page_text, root.get("lang") or root.get("xml:lang"))
@@ -99,6 +97,9 @@ def _clean(body, url, headers, site_type, content_xpath, timings, cleaning: dict
     meta = extract_metadata(root, page_text, url, lang, json_ld=json_ld, date_format=date_format,
                             fetched_at=fetched_at)
     clock("metadata")
+    # On the whole page, before pruning.
+    page_kind = page_kind or classify_page(root, html, url, meta.sources.get("published_at"))
+    clock("page_kind")
 
     prune_counts, hidden_text, page_prose = prune_tree(root, profile)
     cleaning.update(prune_counts)

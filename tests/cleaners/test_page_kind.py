@@ -86,3 +86,28 @@ def test_text_after_a_comment_is_the_pages_and_nav_text_is_not():
     assert f.text_chars == len("关于开展安全检查的通知发布时间：2024-03-12各学院："
                                                    "请于三月底前完成本单位的安全检查，并将检查结果报送保卫处。")
     assert classify(f) == "article"  # a short notice
+
+
+PROSE = "学校召开新学期工作部署会，总结上学期工作，部署本学期重点任务。会议要求各单位压实责任，" * 4
+
+
+def _page(head: str, body: str) -> bytes:
+    return f"<html><head><title>t</title>{head}</head><body>{body}</body></html>".encode()
+
+
+def test_a_published_date_in_the_markup_is_a_date_line_for_a_page_on_its_own():
+    # No date in the text and no article address: the page's own metadata dates it.
+    meta = '<meta property="article:published_time" content="2024-03-12T10:00:00+08:00">'
+    menu = "".join(f"<li>学院概况第{i}栏目介绍</li>" for i in range(16))  # text, not paragraphs
+    body = f"<h1>学校召开新学期工作部署会</h1><ul>{menu}</ul><div class='content'><p>{PROSE}</p></div>"
+    url = "http://www.example.edu.cn/news/page.html"
+    assert clean_page(_page(meta, body), url).page_kind == "article"
+    assert clean_page(_page("", body), url).page_kind == "other"  # the same page undated: not sure
+
+
+def test_a_dated_list_page_stays_a_list():
+    meta = '<meta property="article:published_time" content="2024-03-12T10:00:00+08:00">'
+    items = "".join(f"<li><a href='/info/1012/{2300 + i}.htm'>学校召开第{i}次工作例会暨部署会</a>"
+                    f"<span>2024-03-{i + 1:02d}</span></li>" for i in range(10))
+    page = _page(meta, f"<h1>工作动态</h1><ul>{items}</ul>")
+    assert clean_page(page, "http://www.example.edu.cn/gzdt.htm").page_kind == "list"
