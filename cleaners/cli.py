@@ -1,6 +1,7 @@
 """python -m cleaners: clean saved HTML files and attachments into JSONL on stdout.
 
-    python -m cleaners [--url URL] [--site-type T] [--header 'Name: value'] [--jobs N] [--timeout S] PATH...
+    python -m cleaners [--url URL] [--site-type T] [--header 'Name: value'] [--jobs N] [--timeout S]
+                       [--articles-only] PATH...
 
 Directories are searched recursively for HTML files and documents (PDF, DOC,
 DOCX, WPS, XLS, XLSX, ET, ODT, ODS; archives are listed as not read); `-` reads
@@ -11,6 +12,12 @@ unescaped): the record, or an error record with `error`, `reason`, `path`,
 line ("2,310 records, 12 errors"). Exit status: 0 when something was read,
 1 when nothing could be read, 2 for usage errors, 141 when stdout was closed
 (`| head`), 130 on Ctrl-C. No input, however broken, ends the run with a traceback.
+
+Each page's record says what kind of page it was (`page_kind`: article, list,
+other; cleaners/page_kind.py). With --articles-only a list or other page gives,
+instead of its record, a short line of the error shape with `error`
+"not_article", its `page_kind` and `raw_sha256` (still one line per input), and
+the closing line counts them apart ("2 non-article pages left out").
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ from urllib.parse import quote_from_bytes
 from .errors import CleanerBug, CleanError
 from .fingerprint import raw_sha256
 from .limits import time_limit
+from .page_kind import KIND_NAMES
 from .documents import document_format, extract_document
 from .documents.formats import DOCUMENT_EXTENSIONS
 from .pipeline import clean_page
@@ -94,7 +102,7 @@ def _main(argv: list[str] | None) -> int:
     try:
         for line, outcome in results:
             _write_whole(line)
-            kind, _, what = outcome.partition(":")  # record:pdf, error:needs_ocr, unread
+            kind, _, what = outcome.partition(":")  # record:pdf, error:needs_ocr, skipped:list, unread
             tally[kind] += 1
             read_as[kind][what or kind] += 1
             progress.update(tally)
@@ -110,7 +118,7 @@ def _main(argv: list[str] | None) -> int:
         results.close()  # shuts the process pool down
     progress.clear()
     sys.stderr.write(closing_line(tally, skipped, read_as) + "\n")
-    return 0 if tally["record"] + tally["error"] else EXIT_NOTHING_READ
+    return 0 if tally["record"] + tally["error"] + tally["skipped"] else EXIT_NOTHING_READ
 
 
 def _write_whole(line: bytes) -> None:
@@ -131,6 +139,10 @@ def closing_line(tally: collections.Counter, skipped: collections.Counter,
     parts = [f"{tally['record']:,} record{'s' * (tally['record'] != 1)}", f"{errors:,} error{'s' * (errors != 1)}"]
     if tally["unread"]:
         parts[-1] += f" ({tally['unread']:,} not read)"
+    if tally["skipped"]:
+        left_out = read_as.get("skipped", {}) if read_as else {}
+        parts.append(f"{tally['skipped']:,} non-article page{'s' * (tally['skipped'] != 1)} left out"
+                     + (f" ({', '.join(f'{k} {v}' for k, v in sorted(left_out.items()))})" if left_out else ""))
     if skipped["not_html"]:
         parts.append(f"{skipped['not_html']:,} file{'s' * (skipped['not_html'] != 1)} without an HTML suffix skipped")
     line = ", ".join(parts)
@@ -281,11 +293,12 @@ class Job:
     timeout: float
     stdin: bytes | None = None
     failure: tuple[str, str] | None = None
+    articles_only: bool = False  # a list or other page gives a `not_article` line, not its record
 
 
 def clean_input(job: Job) -> tuple[bytes, str]:
     """One input → (one JSON line, outcome): outcome is `record:<format>` (html, pdf, ...),
-    `error:<stage>` (read but not cleaned) or `unread`. Runs in a worker process with --jobs, in its main thread (the time limit)."""
+    `error:<stage>` (read but not cleaned), `skipped:<page kind>` (--articles-only) or `unread`. Runs in a worker process with --jobs, in its main thread (the time limit)."""
     url = job.url or ("urn:stdin" if job.path == "-" else file_url(job.path))
     base = {"path": job.display, "url": url, "cleaner_version": CLEANER_VERSION}
     if job.failure:
@@ -311,6 +324,11 @@ def clean_input(job: Job) -> tuple[bytes, str]:
         return _line({"error": exc.stage, "reason": exc.reason, **base, "raw_sha256": None}), "unread"
     except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
         return _line({"error": "read", "reason": _os_reason(exc, job.path), **base, "raw_sha256": None}), "unread"
+    kind = record.get("page_kind", "article")  # documents have none: they are what a page links to
+    if job.articles_only and kind != "article":
+        reason = f"{KIND_NAMES.get(kind, kind)}, not an article: left out (--articles-only)"
+        return _line({"error": "not_article", "reason": reason,
+                      **base, "page_kind": kind, "raw_sha256": record["raw_sha256"]}), f"skipped:{kind}"
     record["path"] = job.display
     return _line(record), f"record:{record.get('format') or 'html'}"
 
@@ -334,8 +352,8 @@ def _line(obj: dict) -> bytes:
 
 
 def _results(inputs: list[Input], args, headers: dict):
-    jobs = [Job(i.path, i.display, args.url, headers, args.site_type, args.timeout, i.stdin, i.failure)
-            for i in inputs]
+    jobs = [Job(i.path, i.display, args.url, headers, args.site_type, args.timeout, i.stdin, i.failure,
+                articles_only=args.articles_only) for i in inputs]
     if args.jobs == 1 or len(jobs) < 2:
         for job in jobs:
             yield clean_input(job)
@@ -466,6 +484,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--site-type", choices=SITE_TYPES, help="skip recognition and use this profile")
     p.add_argument("--header", action="append", default=[], metavar="'Name: value'",
                    help="an HTTP response header, e.g. 'Content-Type: text/html; charset=gbk' (repeatable)")
+    p.add_argument("--articles-only", action="store_true",
+                   help="leave out list and navigation pages: each gives a short 'not_article' line, not a record")
     p.add_argument("--jobs", type=int, default=1, help="clean in N processes (output order is kept)")
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                    help=f"time limit per input, reading included (default {DEFAULT_TIMEOUT:g}; 0: none)")

@@ -20,6 +20,7 @@ from .fingerprint import canonicalize_url, content_sha256, raw_sha256, record_id
 from .htmltree import parse_html, visible_text
 from .language import detect_language
 from .metadata import extract_metadata, read_json_ld
+from .page_kind import KINDS, page_kind as classify_page
 from .profiles import PROFILES, SITE_TYPES, detect_site_type
 from .prune import drop_invisible, prune_tree, unwrap_layout_tables
 from .record import Record
@@ -34,17 +35,20 @@ TITLE_SEPARATORS = re.compile(r"[\s\u3000]+")
 
 def clean_page(body: bytes, url: str, headers: Mapping | None = None, site_type: str | None = None,
                content_xpath: str | None = None, timings: dict | None = None,
-               date_format: str | None = None, fetched_at=None) -> Record:
+               date_format: str | None = None, fetched_at=None, page_kind: str | None = None) -> Record:
     """Clean one page. Raises only CleanError subclasses (with `.stage` and `.reason`);
     an unexpected exception comes out as CleanerBug (stage `bug`, with `.traceback`).
 
     `date_format`: the site's strptime format of its date line (registry), tried first.
     `fetched_at`: when the page was fetched (ISO 8601 or datetime): relative dates
     ("3小时前") are read against it, and not at all without it.
+    `page_kind`: what the caller already knows the page is (a spider sends only
+    articles); None: decided here (cleaners/page_kind.py), into the record's `page_kind`.
     """
     cleaning: dict[str, int] = {}
     try:
-        return _clean(body, url, headers, site_type, content_xpath, timings, cleaning, date_format, fetched_at)
+        return _clean(body, url, headers, site_type, content_xpath, timings, cleaning, date_format, fetched_at,
+                      page_kind)
     except CleanError as exc:
         cuts = [f"{cleaning[key]:,} {what}" for key, what in CUT_NAMES.items() if key in cleaning]
         if cuts:  # an error record says what was cut, as a record would
@@ -59,8 +63,10 @@ def clean_page(body: bytes, url: str, headers: Mapping | None = None, site_type:
 
 
 def _clean(body, url, headers, site_type, content_xpath, timings, cleaning: dict[str, int],
-           date_format=None, fetched_at=None) -> Record:
+           date_format=None, fetched_at=None, page_kind=None) -> Record:
     clock = _Clock(timings)
+    if page_kind is not None and page_kind not in KINDS:
+        raise CleanError(f"unknown page kind {page_kind!r}; one of {', '.join(KINDS)}", stage="input")
     if isinstance(body, str):
         body = body.encode("utf-8")
     body = bytes(body)
@@ -91,6 +97,9 @@ def _clean(body, url, headers, site_type, content_xpath, timings, cleaning: dict
     meta = extract_metadata(root, page_text, url, lang, json_ld=json_ld, date_format=date_format,
                             fetched_at=fetched_at)
     clock("metadata")
+    # On the whole page, before pruning.
+    page_kind = page_kind or classify_page(root, html, url, meta.sources.get("published_at"))
+    clock("page_kind")
 
     prune_counts, hidden_text, page_prose = prune_tree(root, profile)
     cleaning.update(prune_counts)
@@ -144,7 +153,7 @@ def _clean(body, url, headers, site_type, content_xpath, timings, cleaning: dict
         encoding=encoding, cleaning=cleaning, content_sha256=content_sha256(text), simhash=simhash(text),
         spam={"score": spam.spam_score(all_signals, cleaning.get("hidden_blocks", 0), len(text)),
               "signals": all_signals},
-        raw_sha256=raw_sha256(full_body), metadata_source=dict(meta.sources),
+        raw_sha256=raw_sha256(full_body), metadata_source=dict(meta.sources), page_kind=page_kind,
     )
     clock("fingerprint")
     return record

@@ -62,6 +62,9 @@ class Record:
     spam: dict[str, Any]  # {"score": float 0..1, "signals": [str, ...]}
     raw_sha256: str
     cleaner_version: str = CLEANER_VERSION
+    # What the page was: "article", "list" or "other" (navigation, landing), by cleaners/page_kind.py,
+    # or as the caller said (a spider sends only articles).
+    page_kind: str = "article"
     # Where each metadata value came from: {"published_at": "json-ld", "author": "byline", ...}
     metadata_source: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)  # nothing yet; room for profile-specific fields

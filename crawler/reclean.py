@@ -152,7 +152,8 @@ def clean(page: WarcPage) -> dict[str, Any]:
             records = []
             for part in [page, *page.parts]:
                 kwargs: dict[str, Any] = {"headers": part.headers, "site_type": page.site_type
-                                          if page.site_type and page.site_type != "generic" else None}
+                                          if page.site_type and page.site_type != "generic" else None,
+                                          "page_kind": "article"}  # the crawl sent it as an article
                 if page.content_xpath:
                     kwargs["content_xpath"] = page.content_xpath
                 if part.fetched_at:

@@ -44,7 +44,9 @@ def clean_item(item: PageItem, timeout: float = 0.0) -> dict[str, Any]:
         with time_limit(timeout, item.page.final_url):
             records = []
             for part in [item.page, *item.parts]:
-                kwargs: dict[str, Any] = {"headers": part.headers, "site_type": item.site_type}
+                # The spider sent the page as an article: its decision, not made twice.
+                kwargs: dict[str, Any] = {"headers": part.headers, "site_type": item.site_type,
+                                          "page_kind": "article"}
                 if item.content_xpath:
                     kwargs["content_xpath"] = item.content_xpath
                 if item.date_format:
