@@ -23,8 +23,14 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
 if [ ! -f "$stamp" ]; then
-    .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-    .venv/bin/python -m pip install -q -e '.[test]'
+    echo "installing the project's dependencies into .venv (pip's log: .venv/pip-install.log)"
+    # pip's own warnings go to a log, shown only if the install fails.
+    if ! { .venv/bin/python -m pip install -q --upgrade pip \
+           && .venv/bin/python -m pip install -q -e '.[test]'; } > .venv/pip-install.log 2>&1; then
+        cat .venv/pip-install.log >&2
+        echo "installing the dependencies failed (log above, and in .venv/pip-install.log)" >&2
+        exit 1
+    fi
     rm -f .venv/.installed-*
     touch "$stamp"
 fi
