@@ -5,7 +5,9 @@
   one named after the host), `-a allowed_domains=a,b`, `-a crawl_id=...`.
   Without either, a site-type spider crawls every registry site of its type.
   `-a since=` / `-a until=` (crawler/date_window.py), `-a urls_file=`,
-  `-a sitemap=`, `-a feed=` (crawler/site_indexes.py): other sources of articles.
+  `-a sitemap=`, `-a feed=` (crawler/site_indexes.py): other sources of articles;
+  the registry's `sitemaps`/`feeds`, robots.txt's `Sitemap:` lines and the feeds
+  list pages link to, for sites crawled from their list pages.
 - `async def start`: one list request per start URL (and the site's list API,
   sitemaps, feeds and article URLs).
 - List pages: article links and pagination, by the rules of the CMS family

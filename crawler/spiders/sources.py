@@ -3,7 +3,8 @@
 - Hanweb datastores: the column page's records, then the jpage widget's
   dataproxy pages (POST), as `parse_list` finds them.
 - Links only script follows, lists in iframes.
-- `-a urls_file=`, `-a sitemap=`, `-a feed=`: article URLs, sitemaps and feeds.
+- `-a urls_file=`, `-a sitemap=`, `-a feed=`: article URLs, sitemaps and feeds; the
+  registry's `sitemaps`/`feeds`, robots.txt's `Sitemap:` lines, feeds linked from list pages.
 - A JSON list API the registry describes (`list_api`).
 - Never a silent empty list: a list page with no article link is an error
   record naming what the page seems to use instead.
