@@ -67,3 +67,13 @@ class DateWindow:
             return False
         parsed = parse_date(lastmod.strip())
         return parsed is not None and parsed.date() < self.since
+
+    def published_outside(self, published_at: str | None) -> bool:
+        """A cleaned article dated outside the window (its own date, as the page writes it)."""
+        if not (self and published_at):
+            return False
+        parsed = parse_date(str(published_at).strip())
+        if parsed is None:
+            return False
+        d = parsed.date()
+        return bool((self.since and d < self.since) or (self.until and d > self.until))

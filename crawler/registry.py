@@ -38,6 +38,11 @@ _KNOWN_KEYS = {
     "list_xpath",
     "list_api",
     "attachments",
+    "sitemaps",
+    "feeds",
+    "max_articles",
+    "max_list_pages",
+    "download_delay",
 }
 # The keys of a site's `list_api` table (documented in crawler/sites.toml).
 _LIST_API_KEYS = {"url", "method", "params", "json_body", "items", "link", "link_template", "title", "date",
@@ -64,6 +69,12 @@ class Site:
     # A JSON list API the site's columns are read from (see crawler/list_sources.py).
     list_api: dict | None = field(default=None, compare=False, hash=False)
     attachments: bool | None = None  # fetch and read attachments; None = by site type (ATTACHMENTS_SITE_TYPES)
+    # The site's sitemaps (or its robots.txt) and RSS/Atom feeds, read besides its list pages.
+    sitemaps: tuple[str, ...] = ()
+    feeds: tuple[str, ...] = ()
+    max_articles: int | None = None  # article links followed per run, at most
+    max_list_pages: int | None = None  # list pages per column, at most (CRAWLER_MAX_LIST_PAGES for this site)
+    download_delay: float | None = None  # seconds between requests to this site (its own download slot)
 
     @classmethod
     def from_dict(cls, name: str, data: dict) -> "Site":
@@ -98,6 +109,11 @@ class Site:
             list_xpath=data.get("list_xpath") or None,
             list_api=_list_api(name, data.get("list_api")),
             attachments=None if data.get("attachments") is None else bool(data["attachments"]),
+            sitemaps=tuple(_urls(name, data, "sitemaps")),
+            feeds=tuple(_urls(name, data, "feeds")),
+            max_articles=_whole(name, data, "max_articles"),
+            max_list_pages=_whole(name, data, "max_list_pages"),
+            download_delay=_seconds(name, data, "download_delay"),
         )
 
 
@@ -133,6 +149,32 @@ def _list_api(name: str, api) -> dict | None:
         if key in api and (not isinstance(api[key], int) or api[key] < 0):
             raise RegistryError(f"site {name!r}: list_api.{key} must be a whole number")
     return {**api, "method": method, "params": {str(k): str(v) for k, v in params.items()}}
+
+
+def _urls(name: str, data: dict, key: str) -> list[str]:
+    urls = _str_list(name, data, key)
+    for url in urls:
+        if not url.startswith(("http://", "https://")):
+            raise RegistryError(f"site {name!r}: {key} must be http(s) URLs, not {url!r}")
+    return urls
+
+
+def _whole(name: str, data: dict, key: str) -> int | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise RegistryError(f"site {name!r}: {key} must be a whole number of at least 1")
+    return value
+
+
+def _seconds(name: str, data: dict, key: str) -> float | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+        raise RegistryError(f"site {name!r}: {key} must be a number of seconds (0 or more)")
+    return float(value)
 
 
 def _str_list(name: str, data: dict, key: str) -> list[str]:

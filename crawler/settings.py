@@ -50,6 +50,12 @@ SITES_REGISTRY = ""
 CRAWLER_MAX_LIST_PAGES = 0
 # How deep the generic spider goes from its start URLs (links followed).
 GENERIC_MAX_DEPTH = 3
+# Sitemaps and feeds: found without configuration as well (robots.txt's Sitemap:
+# lines, <link rel="alternate"> feeds on list pages, the site's domains only);
+# at most this many sitemaps and feeds per site, sitemap indexes this deep.
+CRAWLER_DISCOVER_INDEXES = True
+CRAWLER_MAX_SITEMAPS = 50
+CRAWLER_SITEMAP_DEPTH = 3
 
 # --- pages built by JavaScript -----------------------------------------------
 # Rendered by scrapy-playwright with the system Chromium (see crawler/browser.py):
@@ -89,14 +95,17 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
     "crawler.middlewares.cookies.BoundedCookiesMiddleware": 700,
     "crawler.middlewares.soft_block.SoftBlockMiddleware": 560,
+    "crawler.middlewares.site_limits.SiteDelayMiddleware": 30,  # before anything picks a download slot
 }
 SPIDER_MIDDLEWARES = {
     "crawler.middlewares.spider_errors.SpiderErrorMiddleware": 950,
     "crawler.middlewares.url_policy.UrlPolicyMiddleware": 750,
     "crawler.accounting.PageLedgerMiddleware": 10,  # outermost: sees what every page became
+    "crawler.middlewares.site_limits.SiteArticleLimitMiddleware": 700,  # after the URL policy
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.clean.CleanPipeline": 300,
+    "crawler.pipelines.date_window.DateWindowPipeline": 310,  # -a since/until by the cleaned date
     "crawler.pipelines.attachments.AttachmentPipeline": 320,
     "crawler.warc.WarcPointerPipeline": 330,
     "crawler.pipelines.dedup.DedupPipeline": 350,

@@ -20,6 +20,8 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from crawler.list_sources import Entry, absolute_url
 
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # the sitemap protocol's own limit, uncompressed
+# <link rel="alternate" type=...> of the feeds a page names.
+FEED_TYPES = ("application/rss+xml", "application/atom+xml")
 
 
 @dataclass(frozen=True)
@@ -106,3 +108,13 @@ def read_feed(body: bytes, url: str) -> list[Entry] | None:
         out.append(Entry(absolute_url(url, link), " ".join((title.text or "").split()) if title is not None else "",
                          _iso(date)))
     return out
+
+
+def sitemaps_in_robots(robotparser, robots_url: str) -> list[str]:
+    """The `Sitemap:` lines of a robots.txt Scrapy parsed (ROBOTSTXT_PARSER: Protego,
+    the default, or the standard library's), as absolute URLs."""
+    parsed = getattr(robotparser, "rp", None)
+    found = getattr(parsed, "sitemaps", None)  # Protego
+    if found is None and hasattr(parsed, "site_maps"):
+        found = parsed.site_maps()  # urllib.robotparser
+    return list(dict.fromkeys(absolute_url(robots_url, u.strip()) for u in (found or ()) if u and u.strip()))

@@ -35,6 +35,7 @@ DROP_REASONS = {
     "InFlight": "in_flight_in_another_run",
     "DuplicateDropped": "duplicate_dropped",
     "NotCleaned": "not_cleaned",
+    "OutsideDates": "outside_dates",
 }
 
 

@@ -5,7 +5,9 @@
   one named after the host), `-a allowed_domains=a,b`, `-a crawl_id=...`.
   Without either, a site-type spider crawls every registry site of its type.
   `-a since=` / `-a until=` (crawler/date_window.py), `-a urls_file=`,
-  `-a sitemap=`, `-a feed=` (crawler/site_indexes.py): other sources of articles.
+  `-a sitemap=`, `-a feed=` (crawler/site_indexes.py): other sources of articles;
+  the registry's `sitemaps`/`feeds`, robots.txt's `Sitemap:` lines and the feeds
+  list pages link to, for sites crawled from their list pages.
 - `async def start`: one list request per start URL (and the site's list API,
   sitemaps, feeds and article URLs).
 - List pages: article links and pagination, by the rules of the CMS family
@@ -31,6 +33,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import scrapy
+from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
@@ -52,6 +55,7 @@ from crawler.links import (
 from crawler.challenges import script_challenge
 from crawler.date_window import DateWindow
 from crawler.list_sources import anchor_dates
+from crawler.middlewares.site_limits import site_slots
 from crawler.provenance import http_block, new_crawl_id, page_from_response, utc_now_iso
 from crawler.registry import Registry, Site, domains_of
 from crawler.responses import ERROR_STATUSES, as_html, problem
@@ -125,6 +129,7 @@ class BaseSpider(ListSourcesMixin, scrapy.Spider):
         # a site with none is said so in the summary (an unchanged site still finds its links).
         self.articles_found: Counter[str] = Counter()
         self._api_seen: set[str] = set()
+        self.indexes_asked: dict[str, set[str]] = {}  # site -> sitemaps and feeds asked for
 
     # --- setup ----------------------------------------------------------------
 
@@ -148,6 +153,7 @@ class BaseSpider(ListSourcesMixin, scrapy.Spider):
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.configure(crawler.settings)
+        crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
         return spider
 
     def configure(self, settings) -> None:
@@ -156,6 +162,9 @@ class BaseSpider(ListSourcesMixin, scrapy.Spider):
         # %(time)s in feed URIs: one value for the whole run (see crawler/feeds.py).
         self.run_time = now.replace(microsecond=0).isoformat().replace("+00:00", "Z").replace(":", "-")
         self.max_list_pages = settings.getint("CRAWLER_MAX_LIST_PAGES", 0)
+        self.discover_indexes = settings.getbool("CRAWLER_DISCOVER_INDEXES", True)
+        self.max_sitemaps = settings.getint("CRAWLER_MAX_SITEMAPS", 50)
+        self.sitemap_depth = settings.getint("CRAWLER_SITEMAP_DEPTH", 3)
         from crawler.browser import BrowserConfig
 
         browser = BrowserConfig.from_settings(settings)
@@ -171,6 +180,10 @@ class BaseSpider(ListSourcesMixin, scrapy.Spider):
                 if d not in domains:
                     domains.append(d)
         self.allowed_domains = domains
+        slots = site_slots(self.sites.values())
+        if slots and not settings.frozen:  # each site with its own delay: a download slot of its own
+            priority = max(settings.getpriority("DOWNLOAD_SLOTS") or 0, 30)
+            settings.set("DOWNLOAD_SLOTS", {**slots, **settings.getdict("DOWNLOAD_SLOTS")}, priority=priority)
         logger.info("crawl %s: sites %s, allowed domains %s", self.crawl_id, sorted(self.sites), domains)
 
     def resolve_sites(self) -> list[Site]:
@@ -321,13 +334,15 @@ class BaseSpider(ListSourcesMixin, scrapy.Spider):
                 self.count("articles/outside_dates")
                 continue
             yield self.article_request(url, site, referer=response.url, list_date=dates.get(url))
-        if (self.max_list_pages and depth + 1 >= self.max_list_pages) or past:
+        limit = self.list_page_limit(site)
+        if (limit and depth + 1 >= limit) or past:
             if past:
                 self.count("lists/older_than_since")
             lists = []
         for url in lists:
             yield self.list_request(url, site, depth=depth + 1)
         more = [] if past else list(self.script_list_requests(page, site, depth, have=len(entries)))
+        more += self.linked_feeds(page, site)
         yield from more
         self.count("links/articles", len(articles))
         self.count("links/lists", len(lists))
@@ -369,6 +384,10 @@ class BaseSpider(ListSourcesMixin, scrapy.Spider):
             elif self.same_list(response.url, a.url) and matches_any(a.url, self.LIST_PATTERNS):
                 out.append(a.url)
         return out
+
+    def list_page_limit(self, site: Site) -> int:
+        """List pages per column at most: the site's max_list_pages, or CRAWLER_MAX_LIST_PAGES (0 = none)."""
+        return site.max_list_pages or self.max_list_pages
 
     def same_list(self, list_url: str, url: str) -> bool:
         """Whether `url` is another page of the list at `list_url` (CMS family rule)."""

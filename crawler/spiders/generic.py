@@ -103,7 +103,8 @@ class GenericSpider(BaseSpider):
                 continue
             yield self.page_request(a.url, site, depth + 1, referer=response.url)
             followed += 1
-        for request in self.script_list_requests(html, site, depth, have=len(entries)):
+        for request in [*self.script_list_requests(html, site, depth, have=len(entries)),
+                        *self.linked_feeds(html, site)]:
             followed += 1
             yield request
         self.count("links/followed", followed)

@@ -3,7 +3,8 @@
 - Hanweb datastores: the column page's records, then the jpage widget's
   dataproxy pages (POST), as `parse_list` finds them.
 - Links only script follows, lists in iframes.
-- `-a urls_file=`, `-a sitemap=`, `-a feed=`: article URLs, sitemaps and feeds.
+- `-a urls_file=`, `-a sitemap=`, `-a feed=`: article URLs, sitemaps and feeds; the
+  registry's `sitemaps`/`feeds`, robots.txt's `Sitemap:` lines, feeds linked from list pages.
 - A JSON list API the registry describes (`list_api`).
 - Never a silent empty list: a list page with no article link is an error
   record naming what the page seems to use instead.
@@ -19,7 +20,7 @@ import json
 import logging
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urldefrag, urlencode
+from urllib.parse import urldefrag, urlencode, urlparse
 
 from scrapy.http import FormRequest, Request, Response, TextResponse
 
@@ -37,15 +38,13 @@ from crawler.list_sources import (
 )
 from crawler.registry import Site
 from crawler.responses import ERROR_STATUSES, problem
-from crawler.site_indexes import read_feed, read_sitemap
+from crawler.site_indexes import FEED_TYPES, read_feed, read_sitemap, sitemaps_in_robots
 
 logger = logging.getLogger(__name__)
 
 # Bounds on what one list page can ask for beyond its anchors.
 MAX_DATAPROXY_REQUESTS = 200
 MAX_IFRAMES = 5
-MAX_CHILD_SITEMAPS = 200  # sitemaps of an index followed, and how deep indexes nest
-MAX_SITEMAP_DEPTH = 3
 MAX_API_PAGES = 100  # pages of a list API, unless the registry says (list_api.max_pages)
 
 
@@ -62,7 +61,12 @@ def mechanism_key(mechanism: str | None) -> str:
 
 class ListSourcesMixin:
     """Needs of its host (BaseSpider): count, in_domain, article_request, list_request,
-    error_from_response, window, max_list_pages, ARTICLE_PATTERNS, _api_seen."""
+    error_from_response, window, list_page_limit, ARTICLE_PATTERNS, _api_seen, indexes_asked."""
+
+    # Sitemaps and feeds (CRAWLER_DISCOVER_INDEXES, CRAWLER_MAX_SITEMAPS, CRAWLER_SITEMAP_DEPTH).
+    discover_indexes = True
+    max_sitemaps = 50
+    sitemap_depth = 3
 
     def datastore_entries(self, page: TextResponse) -> list[Entry]:
         return self.followable(datastore_entries(page.text, page.url))
@@ -91,8 +95,9 @@ class ListSourcesMixin:
         if jpage is None or not self.in_domain(jpage.proxy_url):
             return
         room = MAX_DATAPROXY_REQUESTS
-        if self.max_list_pages:
-            room = min(room, max(0, self.max_list_pages - depth - 1))
+        limit = self.list_page_limit(site)
+        if limit:
+            room = min(room, max(0, limit - depth - 1))
         for n, (start, end) in enumerate(dataproxy_ranges(jpage, have, room), 1):
             self.count("lists/dataproxy_requests")
             meta = {"site": site.name, "kind": "list", "list_depth": depth + n, "depth_generic": depth + 1,
@@ -134,13 +139,65 @@ class ListSourcesMixin:
     # --- urls_file, sitemaps and feeds ------------------------------------------------
 
     def source_requests(self, site: Site) -> Iterator[Request]:
-        for kind, url in self.sources.get(site.name, ()):
-            if kind == "article":
-                yield self.article_request(url, site, referer=None)
-            else:
-                yield Request(url, callback=self.parse_index, errback=self.on_error,
-                              meta={"site": site.name, "kind": "list", "index": kind, "index_depth": 0,
-                                    "list_depth": 0, "depth_generic": 0, "handle_httpstatus_list": ERROR_STATUSES})
+        """The user's article URLs, sitemaps and feeds; with the site's list pages, the
+        registry's sitemaps and feeds."""
+        named = [(kind, url) for kind, url in self.sources.get(site.name, ())]
+        if site.start_urls:
+            named += [("sitemap", url) for url in site.sitemaps] + [("feed", url) for url in site.feeds]
+        for kind, url in named:
+            request = (self.article_request(url, site, referer=None) if kind == "article"
+                       else self.index_request(url, site, kind))
+            if request is not None:
+                yield request
+
+    def index_request(self, url: str, site: Site, kind: str, depth: int = 0) -> Request | None:
+        """A sitemap or a feed of the site; None when it was asked for already, or the site
+        has had CRAWLER_MAX_SITEMAPS of them."""
+        asked = self.indexes_asked.setdefault(site.name, set())
+        if url in asked:
+            return None
+        if len(asked) >= self.max_sitemaps:
+            self.count("indexes/over_max_sitemaps")
+            logger.info("%s: not read, site %s has had CRAWLER_MAX_SITEMAPS=%d sitemaps and feeds",
+                        url, site.name, self.max_sitemaps)
+            return None
+        asked.add(url)
+        return Request(url, callback=self.parse_index, errback=self.on_error,
+                       meta={"site": site.name, "kind": "list", "index": kind, "index_depth": depth,
+                             "list_depth": 0, "depth_generic": 0, "handle_httpstatus_list": ERROR_STATUSES})
+
+    def discovers(self, site: Site) -> bool:
+        """Sitemaps and feeds are looked for on sites crawled from their list pages."""
+        return self.discover_indexes and bool(site.start_urls)
+
+    def linked_feeds(self, page: TextResponse, site: Site) -> list[Request]:
+        """`<link rel="alternate" type="application/rss+xml|atom+xml">` of a list page: its feeds."""
+        root = page.selector.root
+        if not (self.discovers(site) and hasattr(root, "xpath")):
+            return []
+        out = []
+        for link in root.xpath("//link[@href]"):
+            rel = (link.get("rel") or "").lower().split()
+            if "alternate" in rel and (link.get("type") or "").strip().lower() in FEED_TYPES:
+                url = urldefrag(page.urljoin(link.get("href").strip()))[0]
+                request = self.index_request(url, site, "feed") if self.in_domain(url) else None
+                if request is not None:
+                    self.count("indexes/feeds_linked")
+                    out.append(request)
+        return out
+
+    def robots_parsed(self, robotparser: Any, request: Request) -> None:
+        """Scrapy read a host's robots.txt (ROBOTSTXT_OBEY) for one of our requests: its
+        `Sitemap:` lines within the site's domains are read too."""
+        site = self.sites.get(request.meta.get("site"))
+        if site is None or not self.discovers(site):
+            return
+        robots = f"{urlparse(request.url).scheme}://{urlparse(request.url).netloc}/robots.txt"
+        for url in sitemaps_in_robots(robotparser, robots):
+            index = self.index_request(url, site, "sitemap") if self.in_domain(url) else None
+            if index is not None:
+                self.count("indexes/sitemaps_in_robots")
+                self.crawler.engine.crawl(index)
 
     def parse_index(self, response: Response) -> Iterator[Any]:
         """A sitemap (index, or robots.txt's Sitemap: lines) or an RSS/Atom feed."""
@@ -160,9 +217,13 @@ class ListSourcesMixin:
             yield self.error_from_response("content", f"not a {kind}: cannot read {response.url}", response, site)
             return
         depth = response.meta.get("index_depth", 0)
-        for url in children[:MAX_CHILD_SITEMAPS] if depth < MAX_SITEMAP_DEPTH else []:
-            if self.in_domain(url):
-                yield response.request.replace(url=url, meta={**response.meta, "index_depth": depth + 1})
+        for url in children:
+            if depth >= self.sitemap_depth:
+                self.count("indexes/deeper_than_sitemap_depth")
+                break
+            child = self.index_request(url, site, kind, depth + 1) if self.in_domain(url) else None
+            if child is not None:
+                yield child
         entries = self.index_candidates(self.followable(entries), site)
         if not entries and not children:
             self.count("lists/no_article_links")
@@ -229,7 +290,8 @@ class ListSourcesMixin:
         if not new:
             return  # an API that ignores the page number: the same entries again
         last = api.get("first_page", 1) + api.get("max_pages", MAX_API_PAGES) - 1
-        if page < last and not (self.max_list_pages and depth + 1 >= self.max_list_pages):
+        limit = self.list_page_limit(site)
+        if page < last and not (limit and depth + 1 >= limit):
             yield self.api_request(site, page + 1, depth + 1)
 
     def no_article_links(self, page: TextResponse, site: Site, followed: int,
