@@ -174,16 +174,19 @@ def prune_tree(root, profile: Profile) -> Pruned:
 def _text_stats(body) -> dict:
     """element -> (text length, link text length, number of links), in one bottom-up pass."""
     stats: dict = {}
+    stat_of, nonspace_len, none = stats.get, _nonspace_len, (0, 0, 0)  # locals: this loop runs per element
     for el in reversed(list(body.iter())):  # reversed pre-order: children before parents
-        if not isinstance(el.tag, str):
+        tag = el.tag
+        if not isinstance(tag, str):
             continue
-        text, linked, links = _nonspace_len(el.text), 0, 0
+        text, linked, links = nonspace_len(el.text), 0, 0
         for child in el:
-            ct, cl, cn = stats.get(child, (0, 0, 0))
-            text += ct + _nonspace_len(child.tail)
+            ct, cl, cn = stat_of(child, none)
+            tail = child.tail
+            text += ct + nonspace_len(tail) if tail else ct
             links += cn
             linked += cl
-        if el.tag == "a":
+        if tag == "a":
             linked, links = text, links + 1
         stats[el] = (text, linked, links)
     return stats
