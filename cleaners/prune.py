@@ -16,7 +16,7 @@ import re
 from typing import NamedTuple
 
 from .htmltree import text_length
-from .profiles import BREADCRUMB_PATTERN, SIDEBAR_HEADING_PATTERN, Profile
+from .profiles import BREADCRUMB_PATTERN, SIDEBAR_HEADING_PATTERN, SIDEBAR_HEADINGS, Profile
 
 ALWAYS_DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "embed",
                     "svg", "canvas", "button", "select", "textarea", "input")
@@ -54,6 +54,9 @@ LINK_LIST_MIN_LINKS = 3
 LINK_LIST_MIN_DENSITY = 0.55
 LINK_LIST_MAX_CHARS_PER_LINK = 45
 HEADING_MAX_CHARS = 16
+# What SIDEBAR_HEADING_PATTERN allows before the heading, and how a heading can start (any case).
+HEADING_LEAD = "·•-|【[〖"
+HEADING_FIRST_CHARS = frozenset(heading[0].lower() for heading in SIDEBAR_HEADINGS)
 # Containers of reader comments and reviews: `comments`, `comment-list`, `commentlist`,
 # `post_comment_area`, `comment_box`, `pdp-reviews_container__2v_ZS`, `disqus_thread`,
 # an element named `comment`. Not `reviews_content_wrapper` or `testimonials-comments`:
@@ -213,6 +216,11 @@ def _sidebars(stats, total: int) -> list:
     for el in stats:
         own = (el.text or "").strip()
         if not own or len(own) > HEADING_MAX_CHARS or stats[el][0] > 40:
+            continue
+        # The element's text starts with its own: a heading can only start with one of
+        # the headings' first characters (text_content() costs more than the rest).
+        first = WS.sub("", own).lstrip(HEADING_LEAD)[:1]
+        if first and first.lower() not in HEADING_FIRST_CHARS:
             continue
         if not SIDEBAR_HEADING_PATTERN.match(WS.sub("", el.text_content())):
             continue
