@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import math
 import re
-import string
+
+from .asciicase import ascii_lower as _ascii_lower
 
 # (canonical signal, regex, kind). Matched case-insensitively (ASCII).
 BRANDS: list[tuple[str, str, str]] = [
@@ -119,16 +120,6 @@ def _lower_pattern(rx: str) -> str:
 
 # Matching runs on an ASCII-lowercased copy of the text: same length, so positions
 # carry over, and several times faster than re.IGNORECASE over this alternation.
-_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
-
-
-def _ascii_lower(text: str) -> str:
-    """A-Z to a-z, nothing else (offsets stay those of `text`): bytes.lower() in C, where
-    str.translate looks every character of a Chinese text up in a dict."""
-    try:
-        return text.encode("utf-8", "surrogatepass").lower().decode("utf-8", "surrogatepass")
-    except UnicodeError:  # not reached for any str; the plain way if it ever is
-        return text.translate(_ASCII_LOWER)
 _BRAND_RES = [re.compile(_lower_pattern(rx)) for _, rx, _ in BRANDS]
 _STRONG_RE = re.compile(_lower_pattern("|".join(STRONG_SUFFIXES)))
 _SUFFIX = "(?:" + _lower_pattern("|".join(STRONG_SUFFIXES + WEAK_SUFFIXES)) + ")"
