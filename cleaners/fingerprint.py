@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import Counter
+from functools import partial
+from operator import methodcaller
 
 from .urls import canonical_url
 
@@ -29,25 +30,30 @@ def raw_sha256(body: bytes) -> str:
 
 
 def simhash(text: str) -> str:
-    """64-bit simhash over shingles of 3 tokens (a CJK character or a word is a token)."""
+    """64-bit simhash over shingles of 3 tokens (a CJK character or a word is a token).
+
+    Bit b of the hash is set when most shingles' blake2b digests (8 bytes, read
+    big-endian) have it set. The loops run in C (map, bytes.translate/count):
+    a Python loop per shingle cost a tenth of the cleaning.
+    """
     tokens = WORD.findall(text.lower())
     if len(tokens) < SHINGLE:
         tokens = tokens + [""] * (SHINGLE - len(tokens))
-    digests = [hashlib.blake2b("\x1f".join(tokens[i:i + SHINGLE]).encode("utf-8"), digest_size=8).digest()
-               for i in range(len(tokens) - SHINGLE + 1)]
-    n = len(digests)
-    # Count set bits column by column: one Counter per byte position, not one loop per bit.
+    shingles = map("\x1f".join, zip(*(tokens[i:] for i in range(SHINGLE))))
+    digests = b"".join(map(_DIGEST, map(_HASH8, map(str.encode, shingles))))
+    n = len(digests) // 8
     value = 0
     for pos in range(8):
-        ones = [0] * 8
-        for byte, count in Counter(d[pos] for d in digests).items():
-            for bit in range(8):
-                if byte >> bit & 1:
-                    ones[bit] += count
+        column = digests[pos::8]  # byte `pos` of every digest
         for bit in range(8):
-            if 2 * ones[bit] > n:
+            if 2 * column.translate(_BIT_OF_BYTE[bit]).count(1) > n:
                 value |= 1 << ((7 - pos) * 8 + bit)
     return f"{value:016x}"
+
+
+_HASH8 = partial(hashlib.blake2b, digest_size=SIMHASH_BITS // 8)
+_DIGEST = methodcaller("digest")
+_BIT_OF_BYTE = [bytes(byte >> bit & 1 for byte in range(256)) for bit in range(8)]  # byte -> 0/1, per bit
 
 
 def hamming_distance(a: str, b: str) -> int:

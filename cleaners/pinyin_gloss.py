@@ -162,6 +162,7 @@ def _remove(text: str, keep) -> tuple[str, int]:
 
 
 RUBY_ANNOTATION_TAGS = ("rt", "rp")
+_RUBY_ANNOTATION_SELECTORS = tuple(f"{{*}}{case(tag)}" for tag in RUBY_ANNOTATION_TAGS for case in (str.lower, str.upper))
 
 
 def strip_ruby(tree) -> int:
@@ -171,14 +172,9 @@ def strip_ruby(tree) -> int:
     reads its base text).
     """
     root = tree.getroot() if hasattr(tree, "getroot") else tree
-    doomed = []
-    for el in root.iter():
-        tag = el.tag
-        if not isinstance(tag, str):  # comments, processing instructions
-            continue
-        local = tag.rsplit("}", 1)[-1].lower()
-        if local in RUBY_ANNOTATION_TAGS:
-            doomed.append((el, local))
+    # lxml picks the elements in C ("{*}" also matches no namespace): a Python
+    # walk over every element of every page cost ~3% of the cleaning.
+    doomed = [(el, el.tag.rsplit("}", 1)[-1].lower()) for el in root.iter(*_RUBY_ANNOTATION_SELECTORS)]
     removed_rt = 0
     for el, local in doomed:
         parent = el.getparent()

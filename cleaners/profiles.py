@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from .asciicase import AsciiIgnoreCase
+
 SITE_TYPES = ("provincial_portal", "quality_education", "university_party", "mirror", "generic")
 
 # Containers that Chinese CMS families (VSB, TRS WCM, PowerEasy, JCMS/UCAP,
@@ -53,12 +55,12 @@ FAMILY_MARKUP_MARKERS = {
     "university_party": ("vsb_content", "v_news_content", "_newscontent_fromname", "wp_articlecontent"),
     "provincial_portal": ("TRS_Editor", "<ruby", "UCAP-CONTENT", "/art/", "ucap"),
 }
-SPAM_MARKERS = re.compile(
+SPAM_MARKERS = AsciiIgnoreCase(
     r"开云|kaiyun|乐鱼|华体会|亚博|九游|米乐|必威|bet365|威尼斯人|新葡京|博彩|AG真人|皇冠体育|"
-    r"登录入口|官方网站入口|app下载|体育官网|娱乐官网", re.I)
-MACHINE_TRANSLATION_MARKERS = re.compile(
+    r"登录入口|官方网站入口|app下载|体育官网|娱乐官网")
+MACHINE_TRANSLATION_MARKERS = AsciiIgnoreCase(
     r"Data map:|Image and text irrelevant|China News Service|China News Agency|Chinanews|"
-    r"According to the website of the Ministry of Education|Xinhua News Agency", re.I)
+    r"According to the website of the Ministry of Education|Xinhua News Agency")
 # How much of the page recognition reads: markers sit in the template, near the top.
 MARKUP_SAMPLE = 120_000
 TEXT_SAMPLE = 20_000

@@ -16,7 +16,7 @@ import re
 from typing import NamedTuple
 
 from .htmltree import text_length
-from .profiles import BREADCRUMB_PATTERN, SIDEBAR_HEADING_PATTERN, Profile
+from .profiles import BREADCRUMB_PATTERN, SIDEBAR_HEADING_PATTERN, SIDEBAR_HEADINGS, Profile
 
 ALWAYS_DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "embed",
                     "svg", "canvas", "button", "select", "textarea", "input")
@@ -36,6 +36,9 @@ SCREEN_READER_CLASSES = ("sr-only", "visually-hidden", "visuallyhidden", "screen
 HIDDEN_STYLES = ("display:none", "visibility:hidden")
 # Words in the id or class of an element that may hold a comment thread (checked by COMMENT_THREAD_NAME).
 COMMENT_NAME_WORDS = ("omment", "eview", "pinglun", "disqus", "respond")
+# The two substring tests above as one regex each: one C call per element.
+COMMENT_NAME_WORD_RE = re.compile("|".join(map(re.escape, COMMENT_NAME_WORDS)))
+SCREEN_READER_CLASS_RE = re.compile("|".join(map(re.escape, SCREEN_READER_CLASSES)))
 # Judged removals must leave at least this share of the page's prose, and
 # none may hold more than MAX_BLOCK_PROSE of it;
 # hidden blocks may hold at most this share of it.
@@ -54,6 +57,9 @@ LINK_LIST_MIN_LINKS = 3
 LINK_LIST_MIN_DENSITY = 0.55
 LINK_LIST_MAX_CHARS_PER_LINK = 45
 HEADING_MAX_CHARS = 16
+# What SIDEBAR_HEADING_PATTERN allows before the heading, and how a heading can start (any case).
+HEADING_LEAD = "·•-|【[〖"
+HEADING_FIRST_CHARS = frozenset(heading[0].lower() for heading in SIDEBAR_HEADINGS)
 # Containers of reader comments and reviews: `comments`, `comment-list`, `commentlist`,
 # `post_comment_area`, `comment_box`, `pdp-reviews_container__2v_ZS`, `disqus_thread`,
 # an element named `comment`. Not `reviews_content_wrapper` or `testimonials-comments`:
@@ -174,16 +180,19 @@ def prune_tree(root, profile: Profile) -> Pruned:
 def _text_stats(body) -> dict:
     """element -> (text length, link text length, number of links), in one bottom-up pass."""
     stats: dict = {}
+    stat_of, nonspace_len, none = stats.get, _nonspace_len, (0, 0, 0)  # locals: this loop runs per element
     for el in reversed(list(body.iter())):  # reversed pre-order: children before parents
-        if not isinstance(el.tag, str):
+        tag = el.tag
+        if not isinstance(tag, str):
             continue
-        text, linked, links = _nonspace_len(el.text), 0, 0
+        text, linked, links = nonspace_len(el.text), 0, 0
         for child in el:
-            ct, cl, cn = stats.get(child, (0, 0, 0))
-            text += ct + _nonspace_len(child.tail)
+            ct, cl, cn = stat_of(child, none)
+            tail = child.tail
+            text += ct + nonspace_len(tail) if tail else ct
             links += cn
             linked += cl
-        if el.tag == "a":
+        if tag == "a":
             linked, links = text, links + 1
         stats[el] = (text, linked, links)
     return stats
@@ -210,6 +219,11 @@ def _sidebars(stats, total: int) -> list:
     for el in stats:
         own = (el.text or "").strip()
         if not own or len(own) > HEADING_MAX_CHARS or stats[el][0] > 40:
+            continue
+        # The element's text starts with its own: a heading can only start with one of
+        # the headings' first characters (text_content() costs more than the rest).
+        first = WS.sub("", own).lstrip(HEADING_LEAD)[:1]
+        if first and first.lower() not in HEADING_FIRST_CHARS:
             continue
         if not SIDEBAR_HEADING_PATTERN.match(WS.sub("", el.text_content())):
             continue
@@ -250,10 +264,10 @@ def _marked(body) -> tuple[list, list]:
         style = attrib.get("style")
         cls = attrib.get("class") or ""
         if "hidden" in attrib or (style and any(h in style.lower().replace(" ", "") for h in HIDDEN_STYLES)) \
-                or (cls and any(c in cls for c in SCREEN_READER_CLASSES)):
+                or (cls and SCREEN_READER_CLASS_RE.search(cls)):
             hidden.append(el)
         names = f"{attrib.get('id') or ''} {cls}"
-        if len(names) > 1 and any(word in names for word in COMMENT_NAME_WORDS):
+        if len(names) > 1 and COMMENT_NAME_WORD_RE.search(names):
             threads.append(el)
     return hidden, threads
 
