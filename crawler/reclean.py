@@ -24,6 +24,8 @@ from typing import Any, Iterator
 
 from warcio.archiveiterator import ArchiveIterator
 
+from crawler.items import PageItem, PagePart
+from crawler.pipelines.clean import clean_item
 from crawler.responses import HTML_TYPES, MAYBE_HTML_TYPES, looks_like_html, media_type
 from crawler.warc import (
     FIELD_ATTACHMENT_OF,
@@ -139,30 +141,35 @@ def header(headers: dict[str, str], name: str) -> str | None:
     return next((v for k, v in headers.items() if k.lower() == name.lower()), None)
 
 
+def _part(page: WarcPage) -> PagePart:
+    return PagePart(url=page.requested_url, final_url=page.url, status=page.status, headers=page.headers,
+                    body=page.body, fetched_at=page.fetched_at)
+
+
 def clean(page: WarcPage) -> dict[str, Any]:
-    from cleaners import CleanError, clean_page, merge_parts
+    """The record of an archived article (through the crawl's own `clean_item`) or
+    attachment, with the provenance the WARC holds; an error record when it fails."""
+    from cleaners import CleanError
     from cleaners.documents import extract_document
 
-    try:
-        if page.kind == "attachment":
+    if page.kind == "attachment":
+        try:
             record = extract_document(page.body, page.url, page.headers).to_dict()
-            if page.attachment_of:
-                record["attachment_of"] = page.attachment_of
-        else:
-            records = []
-            for part in [page, *page.parts]:
-                kwargs: dict[str, Any] = {"headers": part.headers, "site_type": page.site_type
-                                          if page.site_type and page.site_type != "generic" else None,
-                                          "page_kind": "article"}  # the crawl sent it as an article
-                if page.content_xpath:
-                    kwargs["content_xpath"] = page.content_xpath
-                if part.fetched_at:
-                    kwargs["fetched_at"] = part.fetched_at  # relative dates ("3小时前") are read against it
-                records.append(clean_page(part.body, part.url, **kwargs))
-            record = (merge_parts(records) if len(records) > 1 else records[0]).to_dict()
-    except CleanError as exc:
-        return {"error": exc.stage, "reason": exc.reason, "url": page.requested_url, "final_url": page.url,
-                "site": page.site, "site_type": page.site_type, "fetched_at": page.fetched_at}
+        except CleanError as exc:
+            return _error(page, exc.stage, exc.reason)
+        if page.attachment_of:
+            record["attachment_of"] = page.attachment_of
+    else:
+        # The same cleaning as the crawl's pipeline: the crawl sent it as an article.
+        item = PageItem(page=_part(page), site=page.site or "", site_name=None,
+                        site_type=page.site_type if page.site_type and page.site_type != "generic" else None,
+                        spider="reclean", crawl_id="", content_xpath=page.content_xpath,
+                        parts=[_part(p) for p in page.parts])
+        record = clean_item(item)
+        if "__error__" in record:
+            if record.get("__traceback__"):
+                sys.stderr.write(f"cleaner bug on {page.url} (please report it):\n{record['__traceback__']}")
+            return _error(page, *record["__error__"])
     record.update({
         "url": page.requested_url,
         "final_url": page.url,
@@ -175,6 +182,11 @@ def clean(page: WarcPage) -> dict[str, Any]:
     if page.site_type:
         record["site_type"] = page.site_type
     return record
+
+
+def _error(page: WarcPage, stage: str, reason: str) -> dict[str, Any]:
+    return {"error": stage, "reason": reason, "url": page.requested_url, "final_url": page.url,
+            "site": page.site, "site_type": page.site_type, "fetched_at": page.fetched_at}
 
 
 def reclean(path: Path) -> Iterator[dict[str, Any]]:
