@@ -24,8 +24,9 @@ from typing import Any, Iterator
 
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.items import PageItem, PagePart
+from crawler.items import PageItem, PagePart, header
 from crawler.pipelines.clean import clean_item
+from crawler.provenance import http_block
 from crawler.responses import HTML_TYPES, MAYBE_HTML_TYPES, looks_like_html, media_type
 from crawler.warc import (
     FIELD_ATTACHMENT_OF,
@@ -106,7 +107,7 @@ def _utc_z(date: str | None) -> str:
 
 
 def is_html(page: WarcPage) -> bool:
-    ctype = media_type(next((v for k, v in page.headers.items() if k.lower() == "content-type"), ""))
+    ctype = media_type(header(page.headers, "Content-Type"))
     return 200 <= page.status < 300 and (ctype in HTML_TYPES or (ctype in MAYBE_HTML_TYPES and looks_like_html(page.body)))
 
 
@@ -137,10 +138,6 @@ def articles(pages: Iterator[WarcPage]) -> list[WarcPage]:
     return order
 
 
-def header(headers: dict[str, str], name: str) -> str | None:
-    return next((v for k, v in headers.items() if k.lower() == name.lower()), None)
-
-
 def _part(page: WarcPage) -> PagePart:
     return PagePart(url=page.requested_url, final_url=page.url, status=page.status, headers=page.headers,
                     body=page.body, fetched_at=page.fetched_at)
@@ -152,6 +149,7 @@ def clean(page: WarcPage) -> dict[str, Any]:
     from cleaners import CleanError
     from cleaners.documents import extract_document
 
+    part = _part(page)
     if page.kind == "attachment":
         try:
             record = extract_document(page.body, page.url, page.headers).to_dict()
@@ -161,7 +159,7 @@ def clean(page: WarcPage) -> dict[str, Any]:
             record["attachment_of"] = page.attachment_of
     else:
         # The same cleaning as the crawl's pipeline: the crawl sent it as an article.
-        item = PageItem(page=_part(page), site=page.site or "", site_name=None,
+        item = PageItem(page=part, site=page.site or "", site_name=None,
                         site_type=page.site_type if page.site_type and page.site_type != "generic" else None,
                         spider="reclean", crawl_id="", content_xpath=page.content_xpath,
                         parts=[_part(p) for p in page.parts])
@@ -175,8 +173,7 @@ def clean(page: WarcPage) -> dict[str, Any]:
         "final_url": page.url,
         "site": page.site,
         "fetched_at": page.fetched_at,
-        "http": {"status": page.status, "content_type": header(page.headers, "Content-Type"),
-                 "etag": header(page.headers, "ETag"), "last_modified": header(page.headers, "Last-Modified")},
+        "http": http_block(part),
         "warc": {"file": page.file, "offset": page.offset, "length": page.length},
     })
     if page.site_type:
