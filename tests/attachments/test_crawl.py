@@ -226,3 +226,21 @@ def test_only_http_attachments_are_fetched(crawl, tmp_path):
     entry = entries(articles[NOTICE_1])["报名表.xlsx"]
     assert entry["url"].startswith("ftp://") and entry["status"] == "refused"
     assert any(e["error"] == "refused" and e["url"].startswith("ftp://") for e in result.errors)
+
+
+def test_hanweb_downfile_documents_are_read_under_their_link_text(crawl):
+    """Hanweb's downfile.jsp answers every format as application/octet-stream with only a stored
+    file name (2102091605123.doc): the format comes from the name, the title from the link text."""
+    result = crawl("provincial_portal", args={"site": "hanweb_jyt"}, settings=ON, proxy="http://127.0.0.1:9")
+    assert result.returncode == 0, result.log[-3000:]
+    articles, attachments = split(result.records)
+    assert len(articles) == 8 and len(attachments) == 2 and result.errors == []
+    by_format = {r["format"]: r for r in attachments.values()}
+    assert sorted(by_format) == ["doc", "xls"]
+    assert by_format["doc"]["title"] == "2021年春季学期开学工作检查表.doc"
+    assert "应急处置预案是否修订" in by_format["doc"]["text"]
+    assert "䶮城区育才小学" in by_format["xls"]["text"]  # a character outside GB2312, read from the sheet
+    ids = {r["id"]: r for r in result.records}
+    for r in attachments.values():
+        parent = ids[r["attachment_of"]]
+        assert [e["sha256"] for e in parent["attachments"]] == [r["raw_sha256"]]

@@ -48,7 +48,7 @@ def test_offline_replay_of_every_saved_site_leaves_jsonl_per_spider(tmp_path):
             counts[(feed.parent.name, feed.name.rsplit("-", 1)[1][:-6])] = len(read_jsonl(feed))
     assert counts == {("provincial_portal", "sdjky"): 5, ("quality_education", "chce"): 5,
                       ("university_party", "gxxk_party"): 5, ("mirror", "mirror_en"): 4,
-                      ("mirror", "mirror_spam"): 4, ("provincial_portal", "hanweb_jyt"): 8,
-                      ("university_party", "notices"): 9}  # 2 notices + 7 attachment records
+                      ("mirror", "mirror_spam"): 4, ("provincial_portal", "hanweb_jyt"): 10,
+                      ("university_party", "notices"): 9}  # articles + attachment records (hanweb 8 + 2, notices 2 + 7)
     # A replay is a demo, not a scheduled job: no state store, so every run emits everything.
     assert all("version" not in r for r in records)
