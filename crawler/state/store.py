@@ -35,9 +35,27 @@ from dataclasses import dataclass, field
 
 from cleaners.fingerprint import hamming_distance
 
-# Relative SQLite paths are taken from here, not from the current directory,
-# so a cron job started elsewhere finds the same state file.
-PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def project_dir() -> str:
+    """Where a relative SQLite STATE_URI lives: the Scrapy project this code runs in.
+
+    In a source checkout, the directory whose scrapy.cfg sits beside the `crawler`
+    package, whatever the current directory (a cron job started elsewhere finds the
+    same state file). An installed package (pip, a Scrapyd egg) has no project
+    around it: then the closest scrapy.cfg above the current directory, the way
+    Scrapy finds its project, else the current directory; never site-packages or
+    the inside of an egg.
+    """
+    import crawler
+    from scrapy.utils.conf import closest_scrapy_cfg
+
+    checkout = os.path.dirname(os.path.dirname(os.path.abspath(crawler.__file__)))
+    if os.path.isfile(os.path.join(checkout, "scrapy.cfg")):
+        return checkout
+    cfg = closest_scrapy_cfg()
+    return os.path.dirname(cfg) if cfg else os.getcwd()
+
 
 # Near duplicates: simhash Hamming distance at most this. The 64 bits are cut
 # into 4 bands of 16: two hashes within distance 3 agree on at least one band
@@ -291,7 +309,7 @@ def open_store(uri: str) -> StateStore:
     from crawler.state.sqlite_store import SQLiteStateStore
 
     if not os.path.isabs(path):
-        path = os.path.join(PROJECT_DIR, path)
+        path = os.path.join(project_dir(), path)
     return SQLiteStateStore(path)
 
 

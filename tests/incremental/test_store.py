@@ -227,3 +227,32 @@ def test_a_dead_runs_feed_held_by_a_live_run_is_left_to_that_run(store, tmp_path
     report = reconcile(store, "now")
     assert (report.runs, report.lines_committed, report.torn_bytes, report.claims_released) == (1, 1, 30, 1)
     assert store.claim(torn, "next").outcome == "new"
+
+
+def test_a_relative_sqlite_store_lives_in_the_project_never_in_site_packages(tmp_path, monkeypatch):
+    import crawler
+
+    checkout = Path(crawler.__file__).resolve().parent.parent
+    # a source checkout: beside scrapy.cfg, wherever the job starts (cron)
+    monkeypatch.chdir(tmp_path)
+    store = open_store("sqlite:///state/relative.db")
+    try:
+        assert Path(store.path).resolve() == checkout / "state" / "relative.db"
+    finally:
+        store.close()
+        (checkout / "state" / "relative.db").unlink(missing_ok=True)
+    # an installed package (pip, a Scrapyd egg): the project around the current directory, else the
+    # current directory - not the directory the package was installed in
+    installed = tmp_path / "site-packages" / "crawler"
+    installed.mkdir(parents=True)
+    monkeypatch.setattr(crawler, "__file__", str(installed / "__init__.py"))
+    project = tmp_path / "project"
+    (project / "sub").mkdir(parents=True)
+    (project / "scrapy.cfg").write_text("[settings]\ndefault = crawler.settings\n")
+    monkeypatch.chdir(project / "sub")
+    for where, expected in ((project / "sub", project), (tmp_path, tmp_path)):
+        monkeypatch.chdir(where)
+        store = open_store("sqlite:///state/relative.db")
+        store.close()
+        assert Path(store.path).resolve() == expected.resolve() / "state" / "relative.db"
+    assert not (installed.parent / "state").exists()
