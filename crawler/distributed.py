@@ -210,6 +210,8 @@ class DistributedCrawl:
         if (settings.getpriority("STATE_URI") or 0) < settings.getpriority("REDIS_URL"):
             state_uri = f"{url}{'&' if '?' in url else '?'}outage={outage:g}"
             settings.set("STATE_URI", state_uri, priority=settings.getpriority("REDIS_URL"))
+            # marked, so that state_enabled() tells this URI from one the user named
+            settings.set("STATE_URI_FOLLOWS_REDIS", state_uri, priority=prio)
         # scheduler, dupefilter, emit-once set and state store share one outage clock
         params = dict(settings.getdict("REDIS_PARAMS"))
         params.update(connection_params(url, outage))

@@ -163,19 +163,14 @@ def state_enabled(settings: Any) -> bool:
 
     A user who names a store (`-s STATE_URI=...`) wants it used; naming it
     without STATE_ENABLED turns the store on, and `-s STATE_ENABLED=0` given as
-    explicitly still turns it off. A STATE_URI that only follows REDIS_URL
-    (distributed mode sets it) names nothing by itself.
+    explicitly still turns it off. The STATE_URI that distributed mode derives
+    from REDIS_URL (marked STATE_URI_FOLLOWS_REDIS) names nothing by itself.
     """
     uri = settings.get("STATE_URI")
-    follows_redis = bool(uri) and _server(uri) == _server(settings.get("REDIS_URL") or "")
+    follows_redis = bool(uri) and uri == settings.get("STATE_URI_FOLLOWS_REDIS")
     named = (bool(uri) and (settings.getpriority("STATE_URI") or 0) > (settings.getpriority("STATE_ENABLED") or 0)
              and not follows_redis)
     return named or settings.getbool("STATE_ENABLED", False)
-
-
-def _server(uri: str) -> str:
-    """A store URI without its options (`?outage=60`): which server and database it names."""
-    return uri.split("?", 1)[0].rstrip("/")
 
 
 def state_for(crawler: Any) -> CrawlState | None:

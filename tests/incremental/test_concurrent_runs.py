@@ -144,6 +144,9 @@ def test_a_second_run_appending_to_a_feed_keeps_the_first_runs_error_records(sit
     ({"REDIS_URL": "redis://127.0.0.1:6379/0"}, False),  # distributed mode alone names no store
     ({"REDIS_URL": "redis://127.0.0.1:6379/0", "STATE_ENABLED": "1"}, True),
     ({"REDIS_URL": "redis://127.0.0.1:6379/0", "STATE_URI": "redis://127.0.0.1:6379/1"}, True),
+    # the very database REDIS_URL names, named by the user with options of its own: used
+    ({"REDIS_URL": "redis://127.0.0.1:6379/0", "STATE_URI": "redis://127.0.0.1:6379/0?prefix=edu"}, True),
+    ({"REDIS_URL": "redis://127.0.0.1:6379/0", "STATE_URI": "redis://127.0.0.1:6379/0"}, True),
 ])
 def test_which_settings_turn_the_state_store_on(given, enabled):
     from scrapy.settings import Settings
