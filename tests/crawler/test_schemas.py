@@ -154,3 +154,37 @@ def test_the_parquet_and_csv_columns_are_unchanged():
     assert [(f.name, str(f.type)) for f in arrow_schema()] == PARQUET_COLUMNS
     assert record_fields() == [name for name, _ in PARQUET_COLUMNS]
     assert set(CRAWLER_FIELDS) <= set(record_fields())
+
+
+def pipeline(**settings):
+    from scrapy.utils.test import get_crawler
+
+    from crawler.pipelines.validate import ValidatePipeline
+
+    crawler = get_crawler(settings_dict=settings)
+    return ValidatePipeline(crawler)
+
+
+def test_the_validate_pipeline_checks_each_kind_against_the_crawlers_schema():
+    from crawler.items import ArticleRecord, ErrorRecord
+
+    validate = pipeline()
+    assert (validate.record_schema, validate.attachment_schema, validate.error_schema) == \
+        ("crawl-record", "crawl-attachment", "crawl-error")
+    record = ArticleRecord(crawl_record())
+    assert validate.process_item(record) is record
+    attachment = ArticleRecord(crawl_attachment())
+    assert validate.process_item(attachment) is attachment
+    refused = validate.process_item(ArticleRecord({**crawl_record(), "sumary": "x"}))
+    assert isinstance(refused, ErrorRecord) and refused["error"] == "validate" and "'sumary'" in refused["reason"]
+
+
+def test_a_schema_directory_of_ones_own_replaces_the_shipped_ones(tmp_path):
+    from crawler.items import ArticleRecord, ErrorRecord
+
+    (tmp_path / "record.schema.json").write_text(json.dumps(
+        {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object", "required": ["id", "site"]}))
+    validate = pipeline(VALIDATE_SCHEMA_DIR=str(tmp_path))
+    assert (validate.record_schema, validate.attachment_schema, validate.error_schema) == ("record", "record", None)
+    assert isinstance(validate.process_item(ArticleRecord({"id": "x", "site": "s", "anything": 1})), ArticleRecord)
+    assert isinstance(validate.process_item(ArticleRecord({"id": "x"})), ErrorRecord)
