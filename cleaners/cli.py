@@ -44,6 +44,7 @@ from .page_kind import KIND_NAMES
 from .documents import document_format, extract_document
 from .documents.formats import DOCUMENT_EXTENSIONS
 from .pipeline import clean_page
+from .process_pool import worker_processes
 from .profiles import SITE_TYPES
 from .record import CLEANER_VERSION
 
@@ -435,7 +436,7 @@ def _failed(job: Job, stage: str, reason: str) -> tuple[bytes, str]:
 
 def _kill(pool: ProcessPoolExecutor) -> None:
     # concurrent.futures has no way to stop a running task: end the pool's processes.
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
+    for process in worker_processes(pool):
         process.kill()
 
 

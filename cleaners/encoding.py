@@ -41,6 +41,7 @@ from typing import Any
 
 import chardet
 
+from cleaners.headers import header
 from cleaners.record import EncodingReport
 from cleaners.sniff import BOMS, wide_codec
 
@@ -162,22 +163,11 @@ def sniff_meta_charset(head_bytes: bytes) -> str | None:
 
 
 def _header_charset(headers: Mapping[Any, Any] | None) -> str | None:
-    """The charset label of the Content-Type header (tolerates Scrapy-style bytes/list values)."""
-    if not headers:
-        return None
-    value = None
-    for key, val in headers.items():
-        if isinstance(key, bytes):
-            key = key.decode("latin-1")
-        if str(key).strip().lower() == "content-type":
-            value = val
-    if isinstance(value, (list, tuple)):
-        value = value[-1] if value else None
-    if isinstance(value, bytes):
-        value = value.decode("latin-1")
+    """The charset label of the Content-Type header (Scrapy-style bytes/list values too)."""
+    value = header(headers, "Content-Type")
     if not value:
         return None
-    m = _HEADER_CHARSET.search(str(value))
+    m = _HEADER_CHARSET.search(value)
     return m.group(1).strip().lower() if m else None
 
 

@@ -17,6 +17,7 @@ from .encoding import decode_body
 from .errors import CleanError, CleanerBug, NoContentError, NotHTMLError, PageLimitError, ParseError
 from .extract import extract_bare, extract_text
 from .fingerprint import canonicalize_url, content_sha256, raw_sha256, record_id, simhash
+from .headers import plain_headers
 from .htmltree import parse_html, visible_text
 from .language import detect_language
 from .metadata import extract_metadata, read_json_ld
@@ -70,7 +71,7 @@ def _clean(body, url, headers, site_type, content_xpath, timings, cleaning: dict
     if isinstance(body, str):
         body = body.encode("utf-8")
     body = bytes(body)
-    headers = _plain_headers(headers)
+    headers = plain_headers(headers)
     if site_type is not None and site_type not in SITE_TYPES:
         raise CleanError(f"unknown site type {site_type!r}; one of {', '.join(SITE_TYPES)}", stage="input")
     content_type = headers.get("content-type", "")
@@ -199,22 +200,6 @@ def _refuse_non_html(html: str, content_type: str) -> None:
     if NON_HTML_TYPES.match(content_type.strip()):
         raise NotHTMLError(f"Content-Type {content_type} and no HTML markup in the body")
     raise NotHTMLError("no HTML markup in the first 64 KiB of the body")
-
-
-def _plain_headers(headers) -> dict[str, str]:
-    """Lower-cased names, str values; accepts Scrapy's Headers (lists of bytes) as well."""
-    out: dict[str, str] = {}
-    if not headers:
-        return out
-    for name, value in headers.items():
-        if isinstance(name, bytes):
-            name = name.decode("latin-1")
-        if isinstance(value, (list, tuple)):
-            value = value[0] if value else b""
-        if isinstance(value, bytes):
-            value = value.decode("latin-1")
-        out[str(name).lower()] = str(value)
-    return out
 
 
 def _clean_title(title: str | None, signals: list[str]) -> str | None:

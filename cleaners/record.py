@@ -3,7 +3,7 @@
 Field names follow docs/ARCHITECTURE.md; the JSON Schema in
 cleaners/schema/record.schema.json is the contract every emitted record meets.
 The crawler adds its provenance fields (site, spider, crawl_id, fetched_at,
-http, ...) on top of `Record.to_dict()`.
+http, ...) on top of `Record.to_dict()`; its schema (crawler/schema/) extends ours.
 """
 
 from __future__ import annotations

@@ -44,14 +44,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 try:
-    from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
     from scrapy_playwright.page import PageMethod
 except ImportError:  # the [browser] extra is not installed: pages are never rendered
-    ScrapyPlaywrightDownloadHandler = object
     PageMethod = None
 PLAYWRIGHT_INSTALLED = PageMethod is not None
 
 from crawler.browser_proxy import PolicyProxy
+from crawler.compat.scrapy_playwright import PlaywrightHandler
 from crawler.middlewares.address_guard import crawl_policy
 from crawler.challenges import CHALLENGE_WAIT, RELOAD_STATUSES, NavigationWatch
 from crawler.security import ALLOWED_SCHEMES, AddressPolicy
@@ -217,9 +216,9 @@ def render_meta(config: BrowserConfig, reason: str) -> dict[str, Any]:
     }
 
 
-class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
-    """scrapy-playwright's handler, started on the first rendered request and
-    with the project's request filter and context options."""
+class BrowserDownloadHandler(PlaywrightHandler):
+    """scrapy-playwright's handler (through crawler/compat/scrapy_playwright.py), started
+    on the first rendered request and with the project's request filter and context options."""
 
     def __init__(self, crawler) -> None:
         super().__init__(crawler)
@@ -231,13 +230,7 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
         self._proxy: PolicyProxy | None = None  # pages' connections
         self._own_traffic_proxy: PolicyProxy | None = None  # the browser's own: all refused
         self._proxy_url = ""
-        self.abort_request = self._abort
-
-    async def _maybe_launch_in_thread(self) -> None:
-        """Not at engine start: plain crawls must never start Playwright or Chromium."""
-
-    def _engine_started(self):  # older Scrapy's hook, same reason
-        return None
+        self.set_abort_request(self._abort)
 
     async def _abort(self, request) -> bool:
         if self._filter is None:
@@ -256,32 +249,27 @@ class BrowserDownloadHandler(ScrapyPlaywrightDownloadHandler):
                 self._own_traffic_proxy = PolicyProxy(None, self.stats)
                 self._proxy_url = await self._proxy.start()
                 deny_url = await self._own_traffic_proxy.start()
-                self.config.launch_options = {**self.config.launch_options, "proxy": {"server": deny_url}}
-                await self._launch()
+                await self.start_browser(proxy={"server": deny_url})
                 self._started = True
 
-    async def _close(self) -> None:
-        try:
-            await super()._close()
-        finally:
-            for proxy in (self._proxy, self._own_traffic_proxy):
-                if proxy is not None:
-                    await proxy.close()
+    async def on_close(self) -> None:
+        for proxy in (self._proxy, self._own_traffic_proxy):
+            if proxy is not None:
+                await proxy.close()
 
-    async def _download_request(self, request, spider=None):
+    async def before_download(self, request) -> None:
         await self._ensure_started()
         self.stats.inc_value("browser/pages")
-        return await super()._download_request(request, spider)
 
-    async def _create_browser_context(self, name, context_kwargs, spider=None):
+    def context_kwargs(self, kwargs):
         # No downloads, no service workers, and the policy proxy, whatever a request's meta asks for.
-        kwargs = {**(context_kwargs or {}), **CONTEXT_OPTIONS, "proxy": {"server": self._proxy_url}}
+        kwargs = {**(kwargs or {}), **CONTEXT_OPTIONS, "proxy": {"server": self._proxy_url}}
         kwargs.pop("user_data_dir", None)  # no persistent profiles
-        return await super()._create_browser_context(name, kwargs, spider)
+        return kwargs
 
-    async def _get_response_and_download(self, request, page, spider):
+    async def navigate(self, request, page, go):
         watch = NavigationWatch(page)
-        response, download = await super()._get_response_and_download(request, page, spider)
+        response, download = await go()
         if download:
             raise RenderRefused(f"{request.url} is a download, not a page")
         if response is not None and response.status in RELOAD_STATUSES:

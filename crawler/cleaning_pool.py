@@ -44,6 +44,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable
 
+from cleaners.process_pool import worker_processes
+
 logger = logging.getLogger(__name__)
 
 PRELOAD = ["cleaners", "crawler.pipelines.clean"]
@@ -148,9 +150,7 @@ class CleaningPool:
 
     def processes(self) -> list[multiprocessing.Process]:
         """The live worker processes (for shutdown checks)."""
-        ex = self._executor
-        procs = getattr(ex, "_processes", None) or {}
-        return [p for p in list(procs.values()) if p.is_alive()]
+        return [p for p in worker_processes(self._executor) if p.is_alive()]
 
     def _rebuild(self, broken: ProcessPoolExecutor) -> None:
         # Several pages fail together when the executor breaks: rebuild once.
@@ -188,7 +188,7 @@ class CleaningPool:
                 except asyncio.TimeoutError:
                     logger.error("cleaning took over %.0f s: replacing the cleaning processes", self.hard_timeout)
                     self._killed.add(id(executor))
-                    for p in list((getattr(executor, "_processes", None) or {}).values()):
+                    for p in worker_processes(executor):
                         p.kill()
                     self._rebuild(executor)
                     return self.on_broken(arg, TimeoutError(f"not done in {self.hard_timeout} s"))
@@ -201,7 +201,7 @@ class CleaningPool:
 
 
 def _shutdown(executor: ProcessPoolExecutor, timeout: float) -> None:
-    procs = list((getattr(executor, "_processes", None) or {}).values())
+    procs = worker_processes(executor)
     executor.shutdown(wait=False, cancel_futures=True)
     deadline = time.monotonic() + timeout
     for p in procs:

@@ -84,6 +84,7 @@ try:
     from scrapy_redis.dupefilter import RFPDupeFilter
     from scrapy_redis.scheduler import Scheduler as RedisScheduler
 
+    from crawler.compat import scrapy_redis as scrapy_redis_compat
     from crawler.redis_conn import DEFAULT_OUTAGE, REDIS_DOWN, connection_params, describe, outages
 except ImportError:  # the [distributed] extra is not installed: REDIS_URL says so when set
     RFPDupeFilter = RedisScheduler = None
@@ -299,9 +300,7 @@ class LeasingScheduler(RedisScheduler or object):
     def open(self, spider):
         # scrapy-redis' open() without its spider.log() call (deprecated in Scrapy 2.19)
         self.spider = spider
-        self.queue = load_object(self.queue_cls)(server=self.server, spider=spider,
-                                                 key=self.queue_key % {"spider": spider.name},
-                                                 serializer=self.serializer)
+        self.queue = scrapy_redis_compat.new_queue(self, spider)
         if not self.df:
             self.df = load_object(self.dupefilter_cls).from_spider(spider)
         self.start_key = self.start_key % {"name": spider.name}
@@ -383,7 +382,7 @@ class LeasingScheduler(RedisScheduler or object):
         """Mark the request seen and queue it in one script: a reply lost to a
         dropped connection and the command sent again cannot make it "seen"
         without being queued."""
-        data = self.queue._encode_request(request)
+        data = scrapy_redis_compat.encode_request(self.queue, request)
         return bool(self._enqueue(keys=[self.df.key, self.queue.key], args=[fp, -request.priority, data]))
 
     def flush_pending(self) -> None:
@@ -406,7 +405,7 @@ class LeasingScheduler(RedisScheduler or object):
         if not got:
             return None
         data, field = got
-        request = self.queue._decode_request(data)
+        request = scrapy_redis_compat.decode_request(self.queue, data)
         self.adopt_site(request)
         self.leased[request] = _s(field)
         self.stat("scheduler/dequeued/redis")

@@ -1,8 +1,8 @@
 """Feed formats besides JSONL, with every field of the record in every row.
 
-The columns come from one place, the record's JSON Schema
-(cleaners/schema/record.schema.json, which the crawler's records validate
-against): the same columns, in the same order, with the same types, in every
+The columns come from one place, the crawl record's JSON Schema
+(crawler/schema/crawl-record.schema.json: the cleaner's record extended with
+the crawler's provenance, which every record validates against): the same columns, in the same order, with the same types, in every
 run, whatever fields the first record happens to have.
 
 - `-O out.csv` (CsvRecordExporter): one column per field; nested values
@@ -26,14 +26,12 @@ from typing import Any
 
 from scrapy.exporters import BaseItemExporter, CsvItemExporter
 
-from cleaners.validation import SCHEMA_DIR
+from crawler.schema import record_fields as crawl_record_fields
 
 
-@cache
 def record_properties() -> dict[str, dict[str, Any]]:
     """The record's fields and their JSON Schemas, in the schema's order."""
-    schema = json.loads((SCHEMA_DIR / "record.schema.json").read_text(encoding="utf-8"))
-    return dict(schema["properties"])
+    return crawl_record_fields()
 
 
 def record_fields() -> list[str]:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from cleaners.headers import header
+
 
 @dataclass
 class PagePart:
@@ -74,12 +76,3 @@ class ErrorRecord(dict):
         for key, value in dict(*args, **kwargs).items():
             self[key] = value
 
-
-def header(headers: dict[str, str] | None, name: str) -> str | None:
-    if not headers:
-        return None
-    lname = name.lower()
-    for key, value in headers.items():
-        if key.lower() == lname:
-            return value
-    return None

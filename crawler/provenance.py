@@ -9,7 +9,8 @@ from typing import Any
 
 from scrapy.http import Response
 
-from crawler.items import PageItem, PagePart, header
+from cleaners.headers import header, header_items
+from crawler.items import PageItem, PagePart
 
 
 def utc_now_iso() -> str:
@@ -24,12 +25,7 @@ def new_crawl_id(now: datetime | None = None) -> str:
 
 def decode_headers(response: Response) -> dict[str, str]:
     """Header names and first values as sent, latin-1 (bytes preserved one-to-one)."""
-    out: dict[str, str] = {}
-    for key, values in response.headers.items():
-        if not values:
-            continue
-        out[key.decode("latin-1")] = values[0].decode("latin-1")
-    return out
+    return dict(header_items(response.headers))
 
 
 def page_from_response(response: Response) -> PagePart:

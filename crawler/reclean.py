@@ -24,10 +24,11 @@ from typing import Any, Iterator
 
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.items import PageItem, PagePart, header
+from cleaners.headers import media_type
+from crawler.items import PageItem, PagePart
 from crawler.pipelines.clean import clean_item
 from crawler.provenance import http_block
-from crawler.responses import HTML_TYPES, MAYBE_HTML_TYPES, looks_like_html, media_type
+from crawler.responses import HTML_TYPES, MAYBE_HTML_TYPES, looks_like_html
 from crawler.warc import (
     FIELD_ATTACHMENT_OF,
     FIELD_CONTENT_XPATH,
@@ -107,7 +108,7 @@ def _utc_z(date: str | None) -> str:
 
 
 def is_html(page: WarcPage) -> bool:
-    ctype = media_type(header(page.headers, "Content-Type"))
+    ctype = media_type(page.headers) or ""  # "": none declared
     return 200 <= page.status < 300 and (ctype in HTML_TYPES or (ctype in MAYBE_HTML_TYPES and looks_like_html(page.body)))
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from scrapy.http import HtmlResponse, Response, TextResponse
 
+from cleaners.headers import header, media_type
 from cleaners.sniff import binary_kind as sniff_binary
 from cleaners.sniff import looks_like_html  # noqa: F401  (one sniffer: the cleaner's)
 
@@ -18,10 +19,6 @@ MAYBE_HTML_TYPES = ("text/plain", "application/octet-stream", "text/xml", "appli
 ERROR_STATUSES = list(range(400, 600))
 
 
-def media_type(content_type: str | None) -> str:
-    return (content_type or "").split(";")[0].strip().lower()
-
-
 def truncated(response: Response) -> str | None:
     """Why the body is cut short, or None: the connection closed before the
     Content-Length the server declared. Scrapy fails such a download
@@ -30,7 +27,7 @@ def truncated(response: Response) -> str | None:
     `dataloss`, and it is still no page to clean or to read links from."""
     if "dataloss" not in response.flags:
         return None
-    declared = response.headers.get("Content-Length", b"").decode("latin-1").strip()
+    declared = (header(response.headers, "Content-Length") or "").strip()
     of = f" of {declared} declared" if declared.isdigit() else ""
     return f"truncated body: {len(response.body)} bytes{of} (connection closed early)"
 
@@ -48,7 +45,7 @@ def problem(response: Response) -> tuple[str, str] | None:
     body = response.body
     if not body.strip():
         return "content", "empty body"
-    ctype = media_type(response.headers.get("Content-Type", b"").decode("latin-1"))
+    ctype = media_type(response.headers) or ""  # "": none declared
     binary = sniff_binary(body)
     if binary:
         return "content", f"not HTML: {ctype or 'unlabelled'} body is {binary}"

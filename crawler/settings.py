@@ -125,7 +125,8 @@ CLEAN_ENABLED = True
 # Clean in a pool of this many worker processes (cleaning is CPU-bound), so the
 # reactor keeps downloading; default one per core; 0 = in the crawler's process.
 CLEAN_WORKERS = os.cpu_count() or 1
-# Validation against cleaners/schema/*.schema.json (empty dir = the shipped one).
+# Validation against crawler/schema/*.schema.json, which extend cleaners/schema/
+# (empty dir = the shipped ones).
 VALIDATE_ENABLED = True
 VALIDATE_SCHEMA_DIR = ""
 

@@ -41,6 +41,7 @@ from scrapy.http import Request, Response
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from cleaners.headers import header_text
 from crawler.feeds import main_feed_path
 from crawler.items import ArticleRecord
 
@@ -99,11 +100,11 @@ def warc_path_for(settings: Any, spider: Any) -> Path:
 def _http_headers(response: Response) -> list[tuple[str, str]]:
     out = []
     for key, values in response.headers.items():
-        name = key.decode("latin-1")
+        name = header_text(key)
         if name.lower() in TRANSFER_HEADERS:
             continue
         for value in values:
-            out.append((name, value.decode("latin-1")))
+            out.append((name, header_text(value)))
     out.append(("Content-Length", str(len(response.body))))
     return out
 
@@ -208,7 +209,7 @@ class WarcWriterMiddleware:
         resp_rec = writer.create_warc_record(response.url, "response", payload=BytesIO(response.body),
                                              length=len(response.body), http_headers=http,
                                              warc_headers_dict=fields)
-        req_headers = [(k.decode("latin-1"), v.decode("latin-1"))
+        req_headers = [(header_text(k), header_text(v))
                        for k, vs in request.headers.items() for v in vs]
         path = request.url.split("/", 3)[3] if request.url.count("/") >= 3 else ""
         req_http = StatusAndHeaders(f"{request.method} /{path} HTTP/1.1", req_headers, is_http_request=True)

@@ -25,9 +25,10 @@ from urllib.parse import unquote, urlsplit
 
 from ..errors import CleanError
 from ..fingerprint import canonicalize_url, content_sha256, raw_sha256, record_id, simhash
+from ..headers import media_type
 from ..language import detect_language
 from ..record import CLEANER_VERSION
-from .formats import ARCHIVE_FORMATS, DOCUMENT_EXTENSIONS, declared_format, url_extension, disposition_filename, media_type, sniff_format
+from .formats import ARCHIVE_FORMATS, DOCUMENT_EXTENSIONS, declared_format, url_extension, disposition_filename, sniff_format
 from .lines import clean_document_text
 
 __all__ = ["extract_document", "DocumentRecord", "document_format", "EXTRACTORS", "MIN_TEXT_CHARS"]

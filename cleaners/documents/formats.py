@@ -15,6 +15,8 @@ import zipfile
 from email.message import Message
 from urllib.parse import unquote, urlsplit
 
+from ..headers import header, media_type
+
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 RAR_MAGIC = b"Rar!\x1a\x07"
@@ -42,18 +44,6 @@ CONTENT_TYPES = {
 DOWNLOAD_CONTENT_TYPES = {"application/octet-stream", "application/force-download", "application/x-download",
                           "application/download", "binary/octet-stream"}
 EXT_RE = re.compile(r"\.([A-Za-z0-9]{2,5})$")
-
-
-def header(headers: dict | None, name: str) -> str | None:
-    for key, value in (headers or {}).items():
-        if key.lower() == name.lower():
-            return value if isinstance(value, str) else value.decode("latin-1")
-    return None
-
-
-def media_type(headers: dict | None) -> str | None:
-    value = header(headers, "Content-Type")
-    return value.split(";", 1)[0].strip().lower() or None if value else None
 
 
 def disposition_filename(headers: dict | None) -> str | None:

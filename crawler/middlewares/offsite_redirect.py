@@ -16,6 +16,8 @@ from urllib.parse import urljoin, urlparse
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 
+from cleaners.headers import header_text
+
 logger = logging.getLogger(__name__)
 
 
@@ -36,7 +38,7 @@ class OffsiteRedirectMiddleware:
         in_domain = getattr(spider, "in_domain", None)
         if in_domain is None or not getattr(spider, "allowed_domains", None):
             return response
-        location = response.headers[b"Location"].decode("latin-1")
+        location = header_text(response.headers[b"Location"])
         target = urljoin(request.url, location)
         if in_domain(target):
             return response

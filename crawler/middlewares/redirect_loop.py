@@ -19,6 +19,8 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response
 from w3lib.url import safe_url_string
 
+from cleaners.headers import header_text
+
 logger = logging.getLogger(__name__)
 
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
@@ -44,7 +46,7 @@ class RedirectLoopMiddleware:
         location = response.headers.get("Location")
         if not location:
             return response
-        target = urldefrag(safe_url_string(urljoin(request.url, location.decode("latin-1"))))[0]
+        target = urldefrag(safe_url_string(urljoin(request.url, header_text(location))))[0]
         chain = [*request.meta.get("redirect_urls", []), request.url]
         if target in (urldefrag(u)[0] for u in chain):
             self.stats.inc_value("redirect/loop")

@@ -31,6 +31,8 @@ from scrapy.http import Request, Response
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.response import response_status_message
 
+from cleaners.headers import header_text
+
 logger = logging.getLogger(__name__)
 
 
@@ -38,8 +40,7 @@ def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> 
     """Seconds asked for by a Retry-After header (delta-seconds or an HTTP date); None if absent or unreadable."""
     if not value:
         return None
-    text = value.decode("latin-1") if isinstance(value, bytes) else value
-    text = text.strip()
+    text = header_text(value).strip()
     if text.isdigit():
         return float(text)
     try:

@@ -2,10 +2,11 @@
 
 Settings:
 - VALIDATE_ENABLED (default True)
-- VALIDATE_SCHEMA_DIR: directory holding crawl-record.schema.json (the record
-  as the crawler emits it: record.schema.json plus the crawler's required
-  provenance), record.schema.json and error.schema.json (default: the cleaners
-  package's schema/ directory). Schemas refer to each other by their `$id`.
+- VALIDATE_SCHEMA_DIR: a directory holding crawl-record.schema.json (else
+  record.schema.json), crawl-attachment.schema.json (else attachment.schema.json)
+  and crawl-error.schema.json (else error.schema.json), referring to each other
+  by their `$id` (default: the shipped ones, crawler/schema/ extending the
+  cleaner's cleaners/schema/).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from typing import Any
 
 from scrapy.exceptions import NotConfigured
 
-from cleaners.validation import SCHEMA_DIR, first_error
+from cleaners.validation import first_error, schema_path
+from crawler.schema import SCHEMA_DIRS
 from crawler.items import ArticleRecord, ErrorRecord
 
 logger = logging.getLogger(__name__)
@@ -32,19 +34,21 @@ class ValidatePipeline:
             raise NotConfigured("VALIDATE_ENABLED is off")
         self.stats = crawler.stats
         given = settings.get("VALIDATE_SCHEMA_DIR")
-        self.schema_dir = Path(given) if given else SCHEMA_DIR  # package data, also inside an egg
+        # package data, also inside an egg
+        self.schema_dir = (Path(given),) if given else SCHEMA_DIRS
         # Records are checked against crawl-record.schema.json (record.schema.json when a
-        # directory has only that), error records against error.schema.json when present.
-        self.record_schema = next((name for name in ("crawl-record", "record")
-                                   if (self.schema_dir / f"{name}.schema.json").is_file()), None)
+        # directory has only that), error records against crawl-error.schema.json when present.
+        self.record_schema = self._first_schema("crawl-record", "record")
         if self.record_schema is None:
-            raise FileNotFoundError(f"no record schema in {self.schema_dir}")
+            raise FileNotFoundError(f"no record schema in {given or 'the shipped schemas'}")
         # Attachment records (kind "attachment") have their own schema.
-        self.attachment_schema = next((name for name in ("crawl-attachment", "attachment")
-                                       if (self.schema_dir / f"{name}.schema.json").is_file()), self.record_schema)
-        self.check_errors = (self.schema_dir / "error.schema.json").is_file()
-        if not self.check_errors:
-            logger.warning("no error.schema.json in %s: error records are not validated", self.schema_dir)
+        self.attachment_schema = self._first_schema("crawl-attachment", "attachment") or self.record_schema
+        self.error_schema = self._first_schema("crawl-error", "error")
+        if self.error_schema is None:
+            logger.warning("no error schema in %s: error records are not validated", given)
+
+    def _first_schema(self, *names: str) -> str | None:
+        return next((name for name in names if schema_path(name, self.schema_dir) is not None), None)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -62,11 +66,11 @@ class ValidatePipeline:
             err = ErrorRecord(error="validate", reason=problem)
             err.update({k: item.get(k) for k in PROVENANCE_KEYS if k in item})
             return err
-        if isinstance(item, ErrorRecord) and self.check_errors:
-            problem = first_error(item, "error", self.schema_dir)
+        if isinstance(item, ErrorRecord) and self.error_schema:
+            problem = first_error(item, self.error_schema, self.schema_dir)
             if problem is not None:
                 # Still written: an error record is never lost, only flagged.
                 self.stats.inc_value("errors/invalid_error_record")
-                logger.error("error record for %s does not match error.schema.json: %s",
-                             item.get("url"), problem)
+                logger.error("error record for %s does not match %s.schema.json: %s",
+                             item.get("url"), self.error_schema, problem)
         return item

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from cleaners.validation import validation_errors
+from crawler.schema import validation_errors
 from tests.crawler.conftest import FIXTURES
 from tests.crawler.fixture_server import FixtureServer
 from tests.crawler.golden import check_golden
@@ -68,7 +68,7 @@ def test_replayed_notices_give_linked_attachment_records(crawl):
         "P020250301123456.pdf": "needs_ocr", "forms.rar": "archive", "missing.pdf": "http"}
     for e in result.errors:
         assert e["kind"] == "attachment" and e["attachment_of"] in ids
-        assert validation_errors(e, "error") == []
+        assert validation_errors(e, "crawl-error") == []
     assert result.summary["pages_by_kind"]["attachment"] == 11
     assert result.summary["articles_emitted"] == 2 and result.summary["attachments_emitted"] == 7
     assert result.summary["errors_by_stage"] == {"needs_ocr": 1, "archive": 1, "http": 1}

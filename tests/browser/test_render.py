@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from cleaners.validation import validation_errors
+from crawler.schema import validation_errors
 from tests.browser.conftest import (
     ROOT,
     crawl_command,

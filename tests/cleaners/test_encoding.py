@@ -25,7 +25,7 @@ def _check_schema(report: EncodingReport) -> None:
     """The report is what lands in the record's `encoding` field: it must meet the schema."""
     if SCHEMA.is_file():
         jsonschema = pytest.importorskip("jsonschema")
-        schema = json.loads(SCHEMA.read_text(encoding="utf-8"))["properties"]["encoding"]
+        schema = json.loads(SCHEMA.read_text(encoding="utf-8"))["$defs"]["article"]["properties"]["encoding"]
         jsonschema.validate(report.to_dict(), schema)
 
 

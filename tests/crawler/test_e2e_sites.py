@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from cleaners.validation import validator
+from crawler.schema import validator
 from tests.crawler.conftest import FIXTURES
 from tests.crawler.fixture_server import FixtureServer
 from tests.crawler.golden import check_golden
@@ -53,7 +53,7 @@ SPLIT = {"http://www.sdjky.cn/gzdt/202101/t20210108_1235.html": [
 ]}
 
 RECORD_VALIDATOR = validator("crawl-record")
-ERROR_VALIDATOR = validator("error")
+ERROR_VALIDATOR = validator("crawl-error")
 
 
 def schema_problems(records: list[dict], errors: list[dict]) -> list[str]:

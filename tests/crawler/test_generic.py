@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from cleaners.validation import validator
+from crawler.schema import validator
 from tests.crawler.conftest import FIXTURES
 from tests.crawler.fixture_server import FixtureServer
 from tests.crawler.sites import UNSEEN_ARTICLES, UNSEEN_BASE, add_unseen_site

@@ -9,7 +9,7 @@ import socket
 
 import pytest
 
-from cleaners.validation import validator
+from crawler.schema import validator
 from tests.crawler.fixture_server import FixtureServer
 from tests.crawler.sites import HOSTILE_BASE, add_hostile_site
 
@@ -78,7 +78,7 @@ def test_each_failure_is_an_error_record(hostile_crawl, url, stage, reason):
     assert err is not None, f"no error record for {url}: {json.dumps(hostile_crawl.errors, ensure_ascii=False)}"
     assert (err["error"], err["reason"]) == (stage, reason)
     assert err["spider"] == "provincial_portal" and err["crawl_id"] == hostile_crawl.summary["crawl_id"]
-    assert list(validator("error").iter_errors(err)) == []
+    assert list(validator("crawl-error").iter_errors(err)) == []
 
 
 @pytest.mark.slow

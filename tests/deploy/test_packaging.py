@@ -50,7 +50,7 @@ def test_the_installed_versions_are_the_locked_ones():
 
 def test_the_cleaning_library_imports_without_scrapy():
     code = ("import sys, cleaners, cleaners.__main__, cleaners.validation; "
-            "cleaners.validation.validator('crawl-record'); "
+            "cleaners.validation.validator('record'); "
             "assert not [m for m in sys.modules if m.split('.')[0] in ('scrapy', 'twisted', 'crawler')]")
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
                           env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from cleaners.validation import validator
+from crawler.schema import validator
 from tests.crawler.conftest import FAST, read_jsonl
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from cleaners.validation import validator
+from crawler.schema import validator
 from tests.incremental.site import LocalSite, Page, article_text, crawl_command, read_jsonl, run, summary_of
 
 VALIDATOR = validator("crawl-record")

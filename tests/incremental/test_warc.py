@@ -7,7 +7,7 @@ import sys
 
 from warcio.archiveiterator import ArchiveIterator
 
-from cleaners.validation import validator
+from crawler.schema import validator
 from tests.crawler.conftest import FIXTURES
 from tests.incremental.site import FAST, read_jsonl, run
 
