@@ -11,12 +11,12 @@ Requests with meta `allow_offsite` or `dont_redirect` are left alone.
 from __future__ import annotations
 
 import logging
-from urllib.parse import urljoin, urlparse
+from urllib.parse import urlparse
 
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 
-from cleaners.headers import header_text
+from crawler.middlewares.redirect_loop import redirect_target
 
 logger = logging.getLogger(__name__)
 
@@ -38,8 +38,9 @@ class OffsiteRedirectMiddleware:
         in_domain = getattr(spider, "in_domain", None)
         if in_domain is None or not getattr(spider, "allowed_domains", None):
             return response
-        location = header_text(response.headers[b"Location"])
-        target = urljoin(request.url, location)
+        target = redirect_target(request, response)
+        if target is None:
+            return response
         if in_domain(target):
             return response
         self.crawler.stats.inc_value("redirects/offsite")
