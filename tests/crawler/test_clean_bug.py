@@ -24,12 +24,12 @@ def item(url: str = "http://www.moe.gov.cn/a/t20240412_1.html") -> PageItem:
 
 
 def break_metadata(monkeypatch):
-    from cleaners import pipeline
+    from cleaners import page_cleaning
 
     def broken_metadata_step(*args, **kwargs):
         raise KeyError("a key the step forgot")
 
-    monkeypatch.setattr(pipeline, "extract_metadata", broken_metadata_step)
+    monkeypatch.setattr(page_cleaning, "extract_metadata", broken_metadata_step)
 
 
 def test_clean_item_reports_a_bug_with_its_traceback(monkeypatch):
