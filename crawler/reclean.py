@@ -25,10 +25,10 @@ from typing import Any, Iterator
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.items import PageItem, PagePart, header
-from crawler.pipelines.clean import clean_item
-from crawler.provenance import http_block
-from crawler.responses import HTML_TYPES, MAYBE_HTML_TYPES, looks_like_html, media_type
-from crawler.warc import (
+from crawler.clean.pipeline import clean_item
+from crawler.emit.provenance import http_block
+from crawler.fetch.responses import HTML_TYPES, MAYBE_HTML_TYPES, looks_like_html, media_type
+from crawler.emit.warc import (
     FIELD_ATTACHMENT_OF,
     FIELD_CONTENT_XPATH,
     FIELD_KIND,
