@@ -129,7 +129,7 @@ CLEAN_WORKERS = os.cpu_count() or 1
 VALIDATE_ENABLED = True
 VALIDATE_SCHEMA_DIR = ""
 
-# --- distributed crawling (crawler/scale/distributed.py, docs/scale.md) -------------
+# --- distributed crawling (crawler/scale/distributed.py, docs/scale.md) --------
 # REDIS_URL=redis://host:port/db makes this process one worker of a crawl shared
 # through Redis (scrapy-redis scheduler and dupefilter, leases, state store).
 ADDONS = {"crawler.scale.distributed.DistributedCrawl": 0}

@@ -172,7 +172,7 @@ class RequestFilter:
 
     A page's scripts, frames and fetches must not reach the crawler's own network
     any more than its links may. This aborts what Playwright's routing sees, early
-    and counted; the guarantee for every connection is the proxy (browser_proxy.py).
+    and counted; the guarantee for every connection is the proxy (proxy.py).
     """
 
     def __init__(self, config: BrowserConfig, policy: AddressPolicy | None, stats=None):
