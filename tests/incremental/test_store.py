@@ -227,3 +227,17 @@ def test_a_dead_runs_feed_held_by_a_live_run_is_left_to_that_run(store, tmp_path
     report = reconcile(store, "now")
     assert (report.runs, report.lines_committed, report.torn_bytes, report.claims_released) == (1, 1, 30, 1)
     assert store.claim(torn, "next").outcome == "new"
+
+
+def test_a_relative_sqlite_path_is_under_the_project_root(tmp_path, monkeypatch):
+    """A cron job started in another directory finds the same state file."""
+    root = Path(__file__).resolve().parents[2]
+    name = f"relative-{os.getpid()}-{time.monotonic_ns()}.db"
+    monkeypatch.chdir(tmp_path)
+    store = open_store(f"sqlite:///state/{name}")
+    try:
+        assert (root / "state" / name).exists() and not (tmp_path / "state").exists()
+    finally:
+        store.close()
+        for leftover in (root / "state").glob(name + "*"):
+            leftover.unlink()
