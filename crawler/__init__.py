@@ -1,6 +1,8 @@
 """The Scrapy side of the project: spiders fetch raw pages, pipelines hand them
 to the pure-Python `cleaners` library, feed exports write JSONL.
 
+Its packages follow a page: discover/ (with spiders/) -> fetch/ -> clean/ ->
+emit/, and scale/ for many processes; docs/ARCHITECTURE.md draws the layout.
 See docs/CRAWLER.md for how to run it and how the parts fit together.
 """
 
