@@ -120,7 +120,7 @@ def crawl(base: str, name: str, settings: dict[str, str], workdir: Path) -> dict
 def single_core_rate(site: GeneratedSite, sample: int = 60) -> float:
     """Articles cleaned per second by one core (the cleaner alone, this process)."""
     from crawler.items import PageItem, PagePart
-    from crawler.pipelines.clean import clean_item
+    from crawler.clean.pipeline import clean_item
 
     items = []
     for n in range(sample):

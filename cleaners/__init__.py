@@ -3,7 +3,7 @@ a clean and attributed record out. Pure Python; never imports Scrapy."""
 
 from .errors import (CleanError, CleanerBug, CleanTimeoutError, DecodeError, NoContentError, NotHTMLError,
                      PageLimitError, ParseError)
-from .pipeline import clean_page, merge_parts
+from .page_cleaning import clean_page, merge_parts
 from .record import CLEANER_VERSION, Attachment, EncodingReport, Record
 
 __all__ = [

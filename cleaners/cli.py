@@ -43,7 +43,7 @@ from .limits import time_limit
 from .page_kind import KIND_NAMES
 from .documents import document_format, extract_document
 from .documents.formats import DOCUMENT_EXTENSIONS
-from .pipeline import clean_page
+from .page_cleaning import clean_page
 from .process_pool import worker_processes
 from .profiles import SITE_TYPES
 from .record import CLEANER_VERSION

@@ -4,7 +4,7 @@
 <datastore>` block, and script links (window.open('…'), javascript:fn('…')).
 
 Pure functions on page text. The crawler follows these entries
-(crawler/list_sources.py); the page-kind decision (cleaners/page_kind.py)
+(crawler/discover/list_sources.py); the page-kind decision (cleaners/page_kind.py)
 counts them as a list's links.
 """
 

@@ -1,6 +1,6 @@
 """What kind of page this is: an article, a list of articles, or other
 (navigation, landing, empty). One decision, used by the generic spider to
-choose which pages to emit and which to follow (crawler/classify.py adapts a
+choose which pages to emit and which to follow (crawler/discover/classify.py adapts a
 Scrapy response to it) and by clean_page for the record's `page_kind`.
 
 Pure functions on a parsed page (an lxml tree). An article page has a title

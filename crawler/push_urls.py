@@ -1,4 +1,4 @@
-"""Push start URLs into a distributed crawl (crawler/distributed.py).
+"""Push start URLs into a distributed crawl (crawler/scale/distributed.py).
 
     python -m crawler.push_urls --redis redis://host:6379/0 provincial_portal URL [URL...]
     python -m crawler.push_urls --redis redis://host:6379/0 quality_education --site chce
@@ -15,13 +15,13 @@ import argparse
 import json
 import sys
 
-from crawler.distributed import START_URLS_KEY
+from crawler.scale.distributed import START_URLS_KEY
 
 
 def entries(urls: list[str], site: str | None, registry_path: str | None) -> list[dict]:
     out = [{"url": u, **({"site": site} if site else {})} for u in urls]
     if site and not urls:
-        from crawler.registry import Registry
+        from crawler.discover.registry import Registry
 
         registry = Registry.load(registry_path)
         out = [{"url": u, "site": site} for u in registry.get(site).start_urls]
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if not args.urls and not args.site:
         ap.error("give start URLs, or --site NAME")
-    from crawler.redis_conn import REDIS_DOWN, connect
+    from crawler.scale.redis_conn import REDIS_DOWN, connect
 
     items = entries(args.urls, args.site, args.registry)
     key = args.key % {"name": args.spider}

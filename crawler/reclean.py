@@ -25,11 +25,11 @@ from typing import Any, Iterator
 from warcio.archiveiterator import ArchiveIterator
 
 from cleaners.headers import media_type
+from crawler.clean.pipeline import clean_item
+from crawler.emit.provenance import http_block
+from crawler.fetch.responses import HTML_TYPES, MAYBE_HTML_TYPES, looks_like_html
 from crawler.items import PageItem, PagePart
-from crawler.pipelines.clean import clean_item
-from crawler.provenance import http_block
-from crawler.responses import HTML_TYPES, MAYBE_HTML_TYPES, looks_like_html
-from crawler.warc import (
+from crawler.emit.warc import (
     FIELD_ATTACHMENT_OF,
     FIELD_CONTENT_XPATH,
     FIELD_KIND,

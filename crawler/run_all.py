@@ -23,7 +23,7 @@ articles (docs/scheduling.md). `-s STATE_ENABLED=0` emits everything, as
 Exit status: 0 when every crawl finished, 1 when one failed, 2 on bad arguments.
 
 The console shows one line per site as it ends and a totals table (sites,
-articles, errors by stage, where the files are: crawler.run_report); Scrapy's
+articles, errors by stage, where the files are: crawler.emit.run_report); Scrapy's
 own log goes to `output/run_all-<time>.log`, or to the console with `-v`, or
 wherever `-s LOG_FILE=...` says.
 """
@@ -111,7 +111,7 @@ def build_settings(pairs: list[str], verbose: bool = True) -> Any:
         settings.set("CRAWLER_OUTPUT", RUN_ALL_OUTPUT, priority="cmdline")
     if not verbose and "LOG_FILE" not in given:
         # One page of console output: Scrapy's dumps (five per site) go to the log file.
-        from crawler.run_report import default_log_file
+        from crawler.emit.run_report import default_log_file
 
         log_file = default_log_file(settings)
         Path(log_file).parent.mkdir(parents=True, exist_ok=True)
@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         settings = build_settings(args.set, verbose=args.verbose or args.list)
-        from crawler.registry import Registry
+        from crawler.discover.registry import Registry
 
         registry = Registry.load(settings.get("SITES_REGISTRY") or None)
         sites = select_sites(registry, args.group, args.site)
@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         install_reactor(settings["TWISTED_REACTOR"])
     from twisted.internet import reactor
 
-    from crawler.run_report import RunReport, result_of
+    from crawler.emit.run_report import RunReport, result_of
 
     process = CrawlerProcess(settings)
     report = RunReport(sum(len(p) for p in plan), settings.get("LOG_FILE") or None)

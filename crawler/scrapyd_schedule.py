@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     if problem:
         print(f"scrapyd-schedule: {problem}", file=sys.stderr)
         return 2
-    from crawler.registry import Registry
+    from crawler.discover.registry import Registry
     from crawler.run_all import SPIDER_FOR_TYPE, phases, select_sites
 
     try:

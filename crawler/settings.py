@@ -58,7 +58,7 @@ CRAWLER_MAX_SITEMAPS = 50
 CRAWLER_SITEMAP_DEPTH = 3
 
 # --- pages built by JavaScript -----------------------------------------------
-# Rendered by scrapy-playwright with the system Chromium (see crawler/browser.py):
+# Rendered by scrapy-playwright with the system Chromium (see crawler/fetch/browser/handler.py):
 # sites with `needs_browser = true`, every page with `-a render=true`, and pages
 # that arrive as an empty script shell; everything else stays plain HTTP. The
 # browser starts only when a first page needs it. Off: nothing is ever rendered.
@@ -82,41 +82,41 @@ REPLAY_DIR = ""
 
 # --- components -------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
-    "crawler.middlewares.replay.ReplayMiddleware": 990,
-    "crawler.middlewares.render.RenderMiddleware": 580,
-    "crawler.middlewares.offsite_redirect.OffsiteRedirectMiddleware": 650,
-    "crawler.middlewares.address_guard.AddressGuardMiddleware": 40,
-    "crawler.middlewares.redirect_loop.RedirectLoopMiddleware": 660,
+    "crawler.fetch.replay.middleware.ReplayMiddleware": 990,
+    "crawler.fetch.browser.render.RenderMiddleware": 580,
+    "crawler.fetch.middlewares.offsite_redirect.OffsiteRedirectMiddleware": 650,
+    "crawler.fetch.middlewares.address_guard.AddressGuardMiddleware": 40,
+    "crawler.fetch.middlewares.redirect_loop.RedirectLoopMiddleware": 660,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "crawler.middlewares.retry_after.BackoffRetryMiddleware": 550,
-    "crawler.middlewares.conditional.ConditionalRequestMiddleware": 585,
-    "crawler.warc.WarcWriterMiddleware": 575,
+    "crawler.fetch.middlewares.retry_after.BackoffRetryMiddleware": 550,
+    "crawler.fetch.middlewares.conditional.ConditionalRequestMiddleware": 585,
+    "crawler.emit.warc.WarcWriterMiddleware": 575,
     # Scrapy's cookies, bounded and with the offline public suffix list (a hostile web below).
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
-    "crawler.middlewares.cookies.BoundedCookiesMiddleware": 700,
-    "crawler.middlewares.soft_block.SoftBlockMiddleware": 560,
-    "crawler.middlewares.site_limits.SiteDelayMiddleware": 30,  # before anything picks a download slot
+    "crawler.fetch.middlewares.cookies.BoundedCookiesMiddleware": 700,
+    "crawler.fetch.middlewares.soft_block.SoftBlockMiddleware": 560,
+    "crawler.fetch.middlewares.site_limits.SiteDelayMiddleware": 30,  # before anything picks a download slot
 }
 SPIDER_MIDDLEWARES = {
-    "crawler.middlewares.spider_errors.SpiderErrorMiddleware": 950,
-    "crawler.middlewares.url_policy.UrlPolicyMiddleware": 750,
-    "crawler.accounting.PageLedgerMiddleware": 10,  # outermost: sees what every page became
-    "crawler.middlewares.site_limits.SiteArticleLimitMiddleware": 700,  # after the URL policy
+    "crawler.discover.middlewares.spider_errors.SpiderErrorMiddleware": 950,
+    "crawler.discover.middlewares.url_policy.UrlPolicyMiddleware": 750,
+    "crawler.emit.accounting.PageLedgerMiddleware": 10,  # outermost: sees what every page became
+    "crawler.fetch.middlewares.site_limits.SiteArticleLimitMiddleware": 700,  # after the URL policy
 }
 ITEM_PIPELINES = {
-    "crawler.pipelines.clean.CleanPipeline": 300,
-    "crawler.pipelines.date_window.DateWindowPipeline": 310,  # -a since/until by the cleaned date
-    "crawler.pipelines.attachments.AttachmentPipeline": 320,
-    "crawler.warc.WarcPointerPipeline": 330,
-    "crawler.pipelines.dedup.DedupPipeline": 350,
-    "crawler.pipelines.validate.ValidatePipeline": 400,
-    "crawler.pipelines.errors.ErrorRecordPipeline": 900,
+    "crawler.clean.pipeline.CleanPipeline": 300,
+    "crawler.emit.date_window.DateWindowPipeline": 310,  # -a since/until by the cleaned date
+    "crawler.clean.attachments.AttachmentPipeline": 320,
+    "crawler.emit.warc.WarcPointerPipeline": 330,
+    "crawler.emit.dedup.DedupPipeline": 350,
+    "crawler.emit.validate.ValidatePipeline": 400,
+    "crawler.emit.errors.ErrorRecordPipeline": 900,
 }
 EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
-    "crawler.extensions.summary.CrawlSummary": 500,
-    "crawler.state.extension.StateExtension": 100,
-    "crawler.feeds.FeedGuard": 50,  # before the state store and the feeds: locks the feed files
+    "crawler.emit.summary.CrawlSummary": 500,
+    "crawler.emit.state.extension.StateExtension": 100,
+    "crawler.emit.feeds.FeedGuard": 50,  # before the state store and the feeds: locks the feed files
 }
 TELNETCONSOLE_ENABLED = False
 
@@ -130,10 +130,10 @@ CLEAN_WORKERS = os.cpu_count() or 1
 VALIDATE_ENABLED = True
 VALIDATE_SCHEMA_DIR = ""
 
-# --- distributed crawling (crawler/distributed.py, docs/scale.md) -------------
+# --- distributed crawling (crawler/scale/distributed.py, docs/scale.md) --------
 # REDIS_URL=redis://host:port/db makes this process one worker of a crawl shared
 # through Redis (scrapy-redis scheduler and dupefilter, leases, state store).
-ADDONS = {"crawler.distributed.DistributedCrawl": 0}
+ADDONS = {"crawler.scale.distributed.DistributedCrawl": 0}
 REDIS_URL = ""
 # A worker whose heartbeat is older than this (seconds) is dead: its requests go back.
 DISTRIBUTED_WORKER_TTL = 30
@@ -161,12 +161,12 @@ DEDUP_MIRROR_SPAM_SCORE = 0.5  # a copy with this spam score or more is a mirror
 # With the state store on, every JSONL line is fsync'ed before the store counts it as emitted.
 # Every name of the JSON-lines format (Scrapyd's items_dir asks for "jsonlines") gets it.
 FEED_EXPORTERS = {
-    "jsonl": "crawler.state.feed.DurableJsonLinesExporter",
-    "jsonlines": "crawler.state.feed.DurableJsonLinesExporter",
-    "jl": "crawler.state.feed.DurableJsonLinesExporter",
-    # Every record field in every row, nested values as JSON (crawler/exporters.py).
-    "csv": "crawler.exporters.CsvRecordExporter",
-    "parquet": "crawler.exporters.ParquetRecordExporter",
+    "jsonl": "crawler.emit.state.feed.DurableJsonLinesExporter",
+    "jsonlines": "crawler.emit.state.feed.DurableJsonLinesExporter",
+    "jl": "crawler.emit.state.feed.DurableJsonLinesExporter",
+    # Every record field in every row, nested values as JSON (crawler/emit/exporters.py).
+    "csv": "crawler.emit.exporters.CsvRecordExporter",
+    "parquet": "crawler.emit.exporters.ParquetRecordExporter",
 }
 FEED_FSYNC = True
 # Raw responses in WARC files (for `python -m crawler.reclean`); beside the feed by default.
@@ -176,7 +176,7 @@ WARC_MAX_SIZE = 1024 ** 3
 
 # --- output -----------------------------------------------------------------
 FEED_EXPORT_ENCODING = "utf-8"
-FEED_URI_PARAMS = "crawler.feeds.uri_params"
+FEED_URI_PARAMS = "crawler.emit.feeds.uri_params"
 # The feed used when none is given (no -o/-O, no FEEDS): JSONL, UTF-8, one file
 # per run; %(name)s is the spider, %(time)s the run's start (UTC), %(run)s the
 # start plus a random suffix (unique per run, even for runs started in the same
@@ -215,9 +215,9 @@ URL_POLICY_MAX_LENGTH = 1024
 URL_POLICY_MAX_PATH_DEPTH = 16
 URL_POLICY_MAX_SEGMENT_REPEATS = 2
 # One URL identity (cleaners/urls.py) for the duplicate filters too, plain and Redis.
-REQUEST_FINGERPRINTER_CLASS = "crawler.url_policy.CanonicalRequestFingerprinter"
+REQUEST_FINGERPRINTER_CLASS = "crawler.discover.url_policy.CanonicalRequestFingerprinter"
 DEPTH_LIMIT = 1000  # links from a start URL (pagination counts: long lists stay reachable)
-# Cookies (crawler/middlewares/cookies.py): bytes of name+value per cookie, cookies per
+# Cookies (crawler/fetch/middlewares/cookies.py): bytes of name+value per cookie, cookies per
 # site (registrable domain) and per jar; beyond them a cookie is refused. Request headers
 # are kept under REQUEST_HEADERS_MAX_SIZE bytes by leaving out cookies that do not fit.
 COOKIES_MAX_SIZE = 4096
@@ -232,7 +232,7 @@ BLOCK_BACKOFF_BASE = 5.0  # seconds before the first retry, doubled each time (c
 # Seconds to clean one page before it becomes an error record (stage "timeout"); 0 = no limit.
 CLEAN_TIMEOUT = 60
 
-# --- attachments (crawler/pipelines/attachments.py, docs/attachments.md) -------
+# --- attachments (crawler/clean/attachments.py, docs/attachments.md) -------
 # Articles' attachments are fetched and read for these site types (a site's
 # `attachments = true/false` in sites.toml decides for that site), within these caps.
 ATTACHMENTS_ENABLED = True

@@ -11,7 +11,7 @@ What counts as an attempt, in any of those processes:
 - a name lookup (getaddrinfo, gethostbyname) of a name other than an IP literal
   or localhost: it sends a query to the DNS server, about a host that no test
   site has. One caller is exempt: the crawl's own address policy
-  (crawler/security.py), which resolves the host a request names to judge it.
+  (crawler/fetch/security.py), which resolves the host a request names to judge it.
 
 Each attempt is refused (OSError / gaierror) and written to the log with the
 process and the call site; the test during which it happened fails, naming it.
@@ -30,7 +30,7 @@ import traceback
 ENV = "EDUNEWS_NETGUARD_LOG"
 LOCAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")
 # Modules whose name lookups are the crawl's own business (judging a requested host).
-EXEMPT_LOOKUPS = ("crawler/security.py",)
+EXEMPT_LOOKUPS = ("crawler/fetch/security.py",)
 
 _installed = False
 

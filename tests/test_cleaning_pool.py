@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from crawler.cleaning_pool import CleaningPool
+from crawler.clean.pool import CleaningPool
 from crawler.items import ErrorRecord, PageItem, PagePart
-from crawler.pipelines.clean import clean_item, to_record, worker_died
-from crawler.saved import SavedStore
+from crawler.clean.pipeline import clean_item, to_record, worker_died
+from crawler.fetch.replay.saved import SavedStore
 from tests.hostile.loss import run_orphans, start_pool_crawl, wait_until_gone
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -50,9 +50,9 @@ def test_a_renamed_processes_attribute_fails_loudly():
 
 def test_the_pools_use_only_the_adapter():
     import cleaners.cli
-    import crawler.cleaning_pool
+    import crawler.clean.pool
 
-    for module in (cleaners.cli, crawler.cleaning_pool):
+    for module in (cleaners.cli, crawler.clean.pool):
         assert not re.search(r"[.\"']_processes\b", inspect.getsource(module)), module.__name__
 
 
@@ -93,9 +93,9 @@ def test_a_request_round_trips_through_a_scrapy_redis_queue():
 
 
 def test_distributed_uses_only_the_adapter():
-    import crawler.distributed
+    import crawler.scale.distributed
 
-    source = inspect.getsource(crawler.distributed)
+    source = inspect.getsource(crawler.scale.distributed)
     assert "_encode_request" not in source and "_decode_request" not in source
 
 
@@ -111,7 +111,7 @@ def test_scrapy_playwright_has_what_the_handler_overrides():
 def test_the_browser_handler_overrides_only_the_hooks():
     from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 
-    from crawler.browser import BrowserDownloadHandler
+    from crawler.fetch.browser.handler import BrowserDownloadHandler
     from crawler.compat.scrapy_playwright import PRIVATE_METHODS, PlaywrightHandler
 
     assert issubclass(BrowserDownloadHandler, PlaywrightHandler)

@@ -5,7 +5,7 @@ Many CMSs never show a file extension in the URL: VSB (博达) serves files from
 with the file name only in the link text ("回执表.docx"); government CMSs from
 `downfile.jsp?…`, `download.aspx?id=…`, TRS from `P0<digits>` file names. The
 answer's Content-Type / Content-Disposition settle what a link really was when
-it is fetched (crawler/pipelines/attachments.py); these rules only pick the
+it is fetched (crawler/clean/attachments.py); these rules only pick the
 candidates, cheaply, from a page's links.
 """
 

@@ -13,7 +13,7 @@ from typing import Any
 from scrapy.commands.shell import Command as ScrapyShell
 from scrapy.utils.url import guess_scheme
 
-from crawler.middlewares.address_guard import split_list
+from crawler.fetch.middlewares.address_guard import split_list
 
 
 class Command(ScrapyShell):

@@ -1,6 +1,6 @@
 """scrapy-playwright's download handler with public hooks: the only module naming its internals.
 
-crawler/browser.py needs the handler to start nothing until the first rendered
+crawler/fetch/browser/handler.py needs the handler to start nothing until the first rendered
 request, to launch with a proxy chosen then, to set the options of every
 browser context, to wrap the navigation (script challenges, the server's own
 bytes) and to close its proxies with the browser. scrapy-playwright has no API

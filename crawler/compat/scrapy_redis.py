@@ -1,4 +1,4 @@
-"""scrapy-redis internals the distributed scheduler (crawler/distributed.py) relies on.
+"""scrapy-redis internals the distributed scheduler (crawler/scale/distributed.py) relies on.
 
 - a queue's `_encode_request` / `_decode_request`: the request as stored in
   Redis, with its meta and callbacks (our scheduler pushes and pops with scripts

@@ -4,15 +4,15 @@
   (anywhere; the site is then the registry entry covering the URL, or an ad hoc
   one named after the host), `-a allowed_domains=a,b`, `-a crawl_id=...`.
   Without either, a site-type spider crawls every registry site of its type.
-  `-a since=` / `-a until=` (crawler/date_window.py), `-a urls_file=`,
-  `-a sitemap=`, `-a feed=` (crawler/site_indexes.py): other sources of articles;
+  `-a since=` / `-a until=` (crawler/discover/date_window.py), `-a urls_file=`,
+  `-a sitemap=`, `-a feed=` (crawler/discover/site_indexes.py): other sources of articles;
   the registry's `sitemaps`/`feeds`, robots.txt's `Sitemap:` lines and the feeds
   list pages link to, for sites crawled from their list pages.
 - `async def start`: one list request per start URL (and the site's list API,
   sitemaps, feeds and article URLs).
 - List pages: article links and pagination, by the rules of the CMS family
   (subclasses) plus the site's `article_url_patterns` / `list_url_patterns`;
-  lists that are not anchors (crawler/list_sources.py): Hanweb datastores and
+  lists that are not anchors (crawler/discover/list_sources.py): Hanweb datastores and
   their dataproxy pages, script links, iframes, a registry-described JSON API.
   A list page that gives no article link is an error record naming what it
   seems to use instead; a site that gave none is said so in the summary.
@@ -39,10 +39,10 @@ from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
 from crawler import PROJECT_NAME, PROJECT_VERSION
-from crawler.feeds import default_feeds
-from crawler.classify import article_link_led_to_list
+from crawler.emit.feeds import default_feeds
+from crawler.discover.classify import article_link_led_to_list
 from crawler.items import ErrorRecord, PageItem, PagePart
-from crawler.links import (
+from crawler.discover.links import (
     Anchor,
     anchors,
     continuation_pages,
@@ -52,13 +52,13 @@ from crawler.links import (
     is_previous_text,
     matches_any,
 )
-from crawler.challenges import script_challenge
-from crawler.date_window import DateWindow
-from crawler.list_sources import anchor_dates
-from crawler.middlewares.site_limits import site_slots
-from crawler.provenance import http_block, new_crawl_id, page_from_response, utc_now_iso
-from crawler.registry import Registry, Site, domains_of
-from crawler.responses import ERROR_STATUSES, as_html, problem
+from crawler.fetch.challenges import script_challenge
+from crawler.discover.date_window import DateWindow
+from crawler.discover.list_sources import anchor_dates
+from crawler.fetch.middlewares.site_limits import site_slots
+from crawler.emit.provenance import http_block, new_crawl_id, page_from_response, utc_now_iso
+from crawler.discover.registry import Registry, Site, domains_of
+from crawler.fetch.responses import ERROR_STATUSES, as_html, problem
 from crawler.spiders.sources import ListSourcesMixin
 
 logger = logging.getLogger(__name__)
@@ -69,9 +69,9 @@ def user_agent(contact: str) -> str:
 
 
 def enable_browser(settings) -> None:
-    """Route http/https through the browser handler (crawler/browser.py): pages
+    """Route http/https through the browser handler (crawler/fetch/browser/handler.py): pages
     are rendered with the system Chromium when they need it, never a downloaded browser."""
-    from crawler.browser import install
+    from crawler.fetch.browser.handler import install
 
     install(settings)
 
@@ -159,13 +159,13 @@ class BaseSpider(ListSourcesMixin, scrapy.Spider):
     def configure(self, settings) -> None:
         now = datetime.now(tz=timezone.utc)
         self.crawl_id = self.crawl_id_arg or settings.get("CRAWL_ID") or new_crawl_id(now)
-        # %(time)s in feed URIs: one value for the whole run (see crawler/feeds.py).
+        # %(time)s in feed URIs: one value for the whole run (see crawler/emit/feeds.py).
         self.run_time = now.replace(microsecond=0).isoformat().replace("+00:00", "Z").replace(":", "-")
         self.max_list_pages = settings.getint("CRAWLER_MAX_LIST_PAGES", 0)
         self.discover_indexes = settings.getbool("CRAWLER_DISCOVER_INDEXES", True)
         self.max_sitemaps = settings.getint("CRAWLER_MAX_SITEMAPS", 50)
         self.sitemap_depth = settings.getint("CRAWLER_SITEMAP_DEPTH", 3)
-        from crawler.browser import BrowserConfig
+        from crawler.fetch.browser.handler import BrowserConfig
 
         browser = BrowserConfig.from_settings(settings)
         self.browser_enabled = browser.available
@@ -262,7 +262,7 @@ class BaseSpider(ListSourcesMixin, scrapy.Spider):
 
     def browser_meta(self, site: Site) -> dict[str, Any]:
         """Warn once when a site needs a browser that is off; which requests are
-        rendered is decided by crawler.middlewares.render.RenderMiddleware."""
+        rendered is decided by crawler.fetch.browser.render.RenderMiddleware."""
         if site.needs_browser and not self.browser_enabled and site.name not in self._warned_browser:
             self._warned_browser.add(site.name)
             logger.warning("site %s needs a browser but BROWSER_ENABLED is off or %s is missing: "

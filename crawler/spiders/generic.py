@@ -1,6 +1,6 @@
 """Crawl any site from its start URLs, within its domains, with no rules.
 
-Every fetched page is classified (crawler/classify.py): an article becomes a
+Every fetched page is classified (crawler/discover/classify.py): an article becomes a
 PageItem (pages 2..n of a split article included) and its links are not
 followed; a list or navigation page has its links followed, article-shaped
 URLs first, down to GENERIC_MAX_DEPTH (navigation pages that are not lists
@@ -15,10 +15,10 @@ from typing import Any
 
 from scrapy.http import Request, Response
 
-from crawler.classify import classify, features
-from crawler.links import anchors, is_asset, is_continuation_url, is_previous_text, looks_like_article_url
-from crawler.registry import Site
-from crawler.responses import ERROR_STATUSES, as_html, problem
+from crawler.discover.classify import classify, features
+from crawler.discover.links import anchors, is_asset, is_continuation_url, is_previous_text, looks_like_article_url
+from crawler.discover.registry import Site
+from crawler.fetch.responses import ERROR_STATUSES, as_html, problem
 from crawler.spiders.base import BaseSpider
 
 logger = logging.getLogger(__name__)

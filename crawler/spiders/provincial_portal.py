@@ -14,8 +14,8 @@ from scrapy.http import TextResponse
 
 from urllib.parse import urlparse
 
-from crawler.links import Anchor, trs_pages
-from crawler.registry import Site
+from crawler.discover.links import Anchor, trs_pages
+from crawler.discover.registry import Site
 from crawler.spiders.base import BaseSpider
 
 

@@ -9,7 +9,7 @@
 - Never a silent empty list: a list page with no article link is an error
   record naming what the page seems to use instead.
 
-The parsing itself is in crawler/list_sources.py and crawler/site_indexes.py
+The parsing itself is in crawler/discover/list_sources.py and crawler/discover/site_indexes.py
 (pure functions); here are the requests and callbacks. The entries found are
 followed by `follow_entries` (article requests; the generic spider classifies them).
 """
@@ -24,9 +24,9 @@ from urllib.parse import urldefrag, urlencode, urlparse
 
 from scrapy.http import FormRequest, Request, Response, TextResponse
 
-from crawler.challenges import script_challenge
-from crawler.links import Anchor, is_asset, is_continuation_url, looks_like_article_url, matches_any
-from crawler.list_sources import (
+from crawler.fetch.challenges import script_challenge
+from crawler.discover.links import Anchor, is_asset, is_continuation_url, looks_like_article_url, matches_any
+from crawler.discover.list_sources import (
     Entry,
     api_entries,
     dataproxy_ranges,
@@ -36,9 +36,9 @@ from crawler.list_sources import (
     list_mechanism,
     script_entries,
 )
-from crawler.registry import Site
-from crawler.responses import ERROR_STATUSES, problem
-from crawler.site_indexes import FEED_TYPES, read_feed, read_sitemap, sitemaps_in_robots
+from crawler.discover.registry import Site
+from crawler.fetch.responses import ERROR_STATUSES, problem
+from crawler.discover.site_indexes import FEED_TYPES, read_feed, read_sitemap, sitemaps_in_robots
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.browser import DEFAULT_EXECUTABLE
+from crawler.fetch.browser.handler import DEFAULT_EXECUTABLE
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or DEFAULT_EXECUTABLE

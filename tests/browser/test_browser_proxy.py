@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
-from crawler.browser_proxy import PolicyProxy
-from crawler.security import AddressPolicy
+from crawler.fetch.browser.proxy import PolicyProxy
+from crawler.fetch.security import AddressPolicy
 from tests.browser.sink import Sink
 
 

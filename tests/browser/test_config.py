@@ -9,9 +9,9 @@ import pytest
 from scrapy.settings import Settings
 
 from crawler import settings as project_settings
-from crawler.browser import CHROMIUM_ARGS, HANDLER, BrowserConfig, RequestFilter, install, should_abort
-from crawler.middlewares.render import shell_reason
-from crawler.security import AddressPolicy
+from crawler.fetch.browser.handler import CHROMIUM_ARGS, HANDLER, BrowserConfig, RequestFilter, install, should_abort
+from crawler.fetch.browser.render import shell_reason
+from crawler.fetch.security import AddressPolicy
 
 FIXTURE_PAGES = sorted((Path(__file__).resolve().parents[2] / "fixtures" / "sites").glob("*/pages/*.htm*"))
 
@@ -41,7 +41,7 @@ def test_defaults_are_the_system_chromium_with_a_timeout():
                                                "args": list(CHROMIUM_ARGS)}
     assert "--disable-background-networking" in CHROMIUM_ARGS and "--no-sandbox" in CHROMIUM_ARGS
     assert pw["PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT"] == 30_000
-    assert pw["PLAYWRIGHT_ABORT_REQUEST"] == "crawler.browser.should_abort"
+    assert pw["PLAYWRIGHT_ABORT_REQUEST"] == "crawler.fetch.browser.handler.should_abort"
 
 
 def test_environment_overrides_the_executable_and_settings_are_typed():

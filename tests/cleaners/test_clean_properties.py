@@ -81,12 +81,12 @@ def test_cleaning_is_idempotent_on_its_own_output(page):
 
 def test_an_unexpected_exception_is_a_bug_with_its_traceback(monkeypatch):
     """A bug in a step is not a bad page: stage `bug`, the traceback kept for the log."""
-    from cleaners import CleanerBug, pipeline
+    from cleaners import CleanerBug, page_cleaning
 
     def broken_step(*args, **kwargs):
         return {}["no such key"]
 
-    monkeypatch.setattr(pipeline, "extract_metadata", broken_step)
+    monkeypatch.setattr(page_cleaning, "extract_metadata", broken_step)
     page = SEED_PAGES[0]
     with pytest.raises(CleanerBug) as caught:
         clean_page(page.body, page.url, page.headers)
@@ -102,12 +102,12 @@ def test_expected_failures_are_not_bugs():
 
 
 def test_running_out_of_memory_is_a_limit_not_a_bug(monkeypatch):
-    from cleaners import PageLimitError, pipeline
+    from cleaners import PageLimitError, page_cleaning
 
     def out_of_memory(*args, **kwargs):
         raise MemoryError
 
-    monkeypatch.setattr(pipeline, "extract_metadata", out_of_memory)
+    monkeypatch.setattr(page_cleaning, "extract_metadata", out_of_memory)
     page = SEED_PAGES[0]
     with pytest.raises(PageLimitError) as caught:
         clean_page(page.body, page.url, page.headers)

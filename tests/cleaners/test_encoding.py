@@ -205,7 +205,7 @@ def test_utf32_bom_only_when_it_decodes():
 def test_one_html_sniffer_reads_text_not_ascii_bytes(codec, bom):
     """cleaners.sniff is the one "is this HTML" check; the crawler's responses module uses it."""
     from cleaners.sniff import looks_like_html
-    from crawler.responses import looks_like_html as crawler_sniff
+    from crawler.fetch.responses import looks_like_html as crawler_sniff
 
     if bom and not codec.startswith("utf"):
         pytest.skip("a byte-order mark is a UTF thing")

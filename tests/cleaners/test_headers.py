@@ -76,8 +76,8 @@ def test_a_content_type_sent_twice_is_read_alike_by_the_decoder_and_the_record()
 
 def test_the_spider_and_the_record_read_the_same_content_type():
     http = pytest.importorskip("scrapy.http")
-    from crawler.provenance import decode_headers
-    from crawler.responses import problem
+    from crawler.emit.provenance import decode_headers
+    from crawler.fetch.responses import problem
 
     headers = scrapy_headers([("Content-Type", "text/html; charset=utf-8"), ("Content-Type", "application/pdf")])
     response = http.Response("http://example.org/a.html", status=200, headers=headers,

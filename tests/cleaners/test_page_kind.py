@@ -11,8 +11,8 @@ from scrapy.http import HtmlResponse
 
 from cleaners import CleanError, clean_page
 from cleaners.validation import validation_errors
-from crawler.classify import classify, features
-from crawler.links import anchors
+from crawler.discover.classify import classify, features
+from crawler.discover.links import anchors
 from tests.crawler.test_units import saved_pages
 
 from .fixture_pages import ROOT

@@ -29,7 +29,7 @@ from functools import cache
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
-from crawler.saved import SavedResponse, SavedStore
+from crawler.fetch.replay.saved import SavedResponse, SavedStore
 from tests.local_http import LoopbackServer
 
 _HOP_HEADERS = {"content-length", "transfer-encoding", "connection", "keep-alive"}

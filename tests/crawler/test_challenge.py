@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from crawler.challenges import script_challenge
+from crawler.fetch.challenges import script_challenge
 from tests.browser.conftest import needs_chromium, run_crawl
 from tests.crawler.sites import article_html, list_html
 from tests.local_http import LoopbackServer

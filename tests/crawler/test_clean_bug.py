@@ -9,7 +9,7 @@ import logging
 from scrapy.utils.test import get_crawler
 
 from crawler.items import ArticleRecord, ErrorRecord, PageItem, PagePart
-from crawler.pipelines.clean import CleanPipeline, clean_item
+from crawler.clean.pipeline import CleanPipeline, clean_item
 
 PAGE = ("<html><head><title>教育部通知</title></head><body><div id='zoom'><p>"
         + "教育部办公厅关于做好2024年义务教育招生入学工作的通知，要求各地严格落实免试就近入学。" * 3
@@ -24,12 +24,12 @@ def item(url: str = "http://www.moe.gov.cn/a/t20240412_1.html") -> PageItem:
 
 
 def break_metadata(monkeypatch):
-    from cleaners import pipeline
+    from cleaners import page_cleaning
 
     def broken_metadata_step(*args, **kwargs):
         raise KeyError("a key the step forgot")
 
-    monkeypatch.setattr(pipeline, "extract_metadata", broken_metadata_step)
+    monkeypatch.setattr(page_cleaning, "extract_metadata", broken_metadata_step)
 
 
 def test_clean_item_reports_a_bug_with_its_traceback(monkeypatch):
@@ -46,7 +46,7 @@ def test_pipeline_logs_the_bug_once_and_goes_on(monkeypatch, caplog):
     pipe = CleanPipeline.from_crawler(crawler)
     pipe.open_spider()
     break_metadata(monkeypatch)
-    with caplog.at_level(logging.ERROR, logger="crawler.pipelines.clean"):
+    with caplog.at_level(logging.ERROR, logger="crawler.clean.pipeline"):
         out = asyncio.run(pipe.process_item(item()))
     assert isinstance(out, ErrorRecord) and out["error"] == "bug" and "__traceback__" not in out
     assert crawler.stats.get_value("errors/bug") == 1

@@ -9,10 +9,10 @@ from collections import Counter
 import pytest
 from scrapy.http import HtmlResponse
 
-from crawler.blocks import block_reason
-from crawler.classify import classify, features
-from crawler.links import anchors, is_asset
-from crawler.list_sources import (
+from crawler.fetch.blocks import block_reason
+from crawler.discover.classify import classify, features
+from crawler.discover.links import anchors, is_asset
+from crawler.discover.list_sources import (
     api_entries,
     dataproxy_ranges,
     dataproxy_url,
@@ -23,7 +23,7 @@ from crawler.list_sources import (
     script_entries,
     script_url,
 )
-from crawler.saved import SavedStore
+from crawler.fetch.replay.saved import SavedStore
 from tests.crawler.conftest import FIXTURES
 from tests.crawler.fixture_server import FixtureServer
 from tests.crawler.sites import HTML, article_html, list_html
@@ -396,7 +396,7 @@ date = "pubDate"
     ('url = "http://a.cn/api"\nmax_pages = "ten"', "whole number"),
 ])
 def test_registry_rejects_bad_list_apis(tmp_path, api, message):
-    from crawler.registry import Registry, RegistryError
+    from crawler.discover.registry import Registry, RegistryError
 
     path = tmp_path / "sites.toml"
     path.write_text(f'[sites.x]\nsite_type = "generic"\nstart_urls = ["http://a.cn/"]\n[sites.x.list_api]\n{api}\n',
@@ -409,7 +409,7 @@ def test_registry_rejects_bad_list_apis(tmp_path, api, message):
 
 
 def test_date_window_reads_list_dates_then_url_dates():
-    from crawler.date_window import DateWindow
+    from crawler.discover.date_window import DateWindow
 
     w = DateWindow.from_args("2021-01-19", "2021年2月10日")
     assert w.outside("http://a.cn/x.html", "2021-01-18") and not w.outside("http://a.cn/x.html", "2021-01-19")
@@ -424,7 +424,7 @@ def test_date_window_reads_list_dates_then_url_dates():
 
 
 def test_anchor_dates_are_read_beside_list_links():
-    from crawler.list_sources import anchor_dates
+    from crawler.discover.list_sources import anchor_dates
 
     resp = HtmlResponse("http://a.cn/list.html", encoding="utf-8", body=list_html("列表", [
         ("/a/t20240301_1.html", "2023年回顾"), ("/a/t20240302_2.html", "二")]).encode())
@@ -483,7 +483,7 @@ def urlset(paths, lastmod="2024-03-0{n}"):
 def test_sitemaps_are_read_with_scrapys_machinery():
     import gzip
 
-    from crawler.site_indexes import read_sitemap
+    from crawler.discover.site_indexes import read_sitemap
 
     page = read_sitemap(gzip.compress(urlset(MAP_ARTICLES).encode()), MAP_BASE + "/sitemap-news.xml.gz")
     assert [e.url for e in page.pages] == [MAP_BASE + "/xwzx/index.html"] + [MAP_BASE + p for p in MAP_ARTICLES]
@@ -496,7 +496,7 @@ def test_sitemaps_are_read_with_scrapys_machinery():
 
 
 def test_feeds_are_read_with_their_dates():
-    from crawler.site_indexes import read_feed
+    from crawler.discover.site_indexes import read_feed
 
     rss = read_feed(RSS.format(base=MAP_BASE).encode(), MAP_BASE + "/rss.xml")
     assert [(e.url, e.text, e.date) for e in rss] == [
@@ -568,7 +568,7 @@ def test_block_pages_nobody_listed_are_caught_by_what_they_are_not(crawl):
 
 
 def test_pages_unlike_an_article():
-    from crawler.blocks import page_fingerprint, unlike_an_article
+    from crawler.fetch.blocks import page_fingerprint, unlike_an_article
 
     assert unlike_an_article("<html><body><p>系统繁忙，请稍后刷新。</p></body></html>".encode("gb18030"))
     assert not unlike_an_article(article_html("文章", "2024-03-12").encode())  # dated

@@ -10,7 +10,7 @@ from crawler.schema import validator
 from tests.crawler.conftest import FIXTURES
 from tests.crawler.fixture_server import FixtureServer
 from tests.crawler.sites import UNSEEN_ARTICLES, UNSEEN_BASE, add_unseen_site
-from crawler.saved import SavedStore
+from crawler.fetch.replay.saved import SavedStore
 
 
 @pytest.mark.slow

@@ -149,7 +149,7 @@ PARQUET_COLUMNS = [
 
 def test_the_parquet_and_csv_columns_are_unchanged():
     pytest.importorskip("pyarrow")
-    from crawler.exporters import arrow_schema, record_fields
+    from crawler.emit.exporters import arrow_schema, record_fields
 
     assert [(f.name, str(f.type)) for f in arrow_schema()] == PARQUET_COLUMNS
     assert record_fields() == [name for name, _ in PARQUET_COLUMNS]
@@ -159,7 +159,7 @@ def test_the_parquet_and_csv_columns_are_unchanged():
 def pipeline(**settings):
     from scrapy.utils.test import get_crawler
 
-    from crawler.pipelines.validate import ValidatePipeline
+    from crawler.emit.validate import ValidatePipeline
 
     crawler = get_crawler(settings_dict=settings)
     return ValidatePipeline(crawler)

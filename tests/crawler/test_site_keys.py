@@ -102,7 +102,7 @@ def test_no_discovery_when_switched_off(crawl, tmp_path):
 def test_sitemap_indexes_nest_only_so_deep():
     from scrapy.http import Request, XmlResponse
 
-    from crawler.registry import Site
+    from crawler.discover.registry import Site
     from crawler.spiders.provincial_portal import ProvincialPortalSpider
 
     spider = ProvincialPortalSpider(start_urls=BASE + "/xwzx/index.html")
@@ -216,7 +216,7 @@ def test_download_delay_per_site(crawl, tmp_path, delay, least_gap):
     ("download_delay = true", "seconds"),
 ])
 def test_registry_rejects_bad_site_keys(tmp_path, keys, message):
-    from crawler.registry import Registry, RegistryError
+    from crawler.discover.registry import Registry, RegistryError
 
     path = tmp_path / "sites.toml"
     path.write_text(f'[sites.x]\nsite_type = "generic"\nstart_urls = ["http://a.cn/"]\n{keys}\n', encoding="utf-8")
@@ -225,7 +225,7 @@ def test_registry_rejects_bad_site_keys(tmp_path, keys, message):
 
 
 def test_registry_reads_site_keys(tmp_path):
-    from crawler.registry import Registry
+    from crawler.discover.registry import Registry
 
     site = Registry.load(registry(tmp_path, sitemaps=f'["{BASE}/robots.txt"]', max_articles="20",
                                   max_list_pages="3", download_delay="2.5")).get("keys")

@@ -8,13 +8,13 @@ from scrapy.http import HtmlResponse, Request, Response
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
-from crawler.classify import classify, features
-from crawler.feeds import beside_feed, main_feed_path
-from crawler.links import Anchor, anchors, article_base, continuation_pages, is_continuation_url, trs_pages
-from crawler.middlewares.replay import ReplayMiddleware
-from crawler.registry import Registry, RegistryError, domains_of
-from crawler.responses import problem
-from crawler.saved import SavedStore
+from crawler.discover.classify import classify, features
+from crawler.emit.feeds import beside_feed, main_feed_path
+from crawler.discover.links import Anchor, anchors, article_base, continuation_pages, is_continuation_url, trs_pages
+from crawler.fetch.replay.middleware import ReplayMiddleware
+from crawler.discover.registry import Registry, RegistryError, domains_of
+from crawler.fetch.responses import problem
+from crawler.fetch.replay.saved import SavedStore
 from crawler.spiders.generic import GenericSpider
 from crawler.spiders.mirror import MirrorSpider
 from crawler.spiders.provincial_portal import ProvincialPortalSpider
@@ -226,7 +226,7 @@ def test_replay_is_off_by_default():
 
 def test_invalid_record_becomes_a_validate_error():
     from crawler.items import ArticleRecord, ErrorRecord
-    from crawler.pipelines.validate import ValidatePipeline
+    from crawler.emit.validate import ValidatePipeline
 
     crawler = get_crawler(settings_dict={})
     crawler.stats.open_spider()
@@ -238,7 +238,7 @@ def test_invalid_record_becomes_a_validate_error():
 
 def test_clean_failure_becomes_an_error_record_with_provenance():
     from crawler.items import ErrorRecord, PageItem, PagePart
-    from crawler.pipelines.clean import clean_item, to_record
+    from crawler.clean.pipeline import clean_item, to_record
 
     part = PagePart(url="http://a.cn/t.html", final_url="http://a.cn/t.html", status=200,
                     headers={"Content-Type": "text/html"}, body=b"<html><body></body></html>",
@@ -252,7 +252,7 @@ def test_clean_failure_becomes_an_error_record_with_provenance():
 
 
 def test_spider_exception_becomes_an_error_record():
-    from crawler.middlewares.spider_errors import SpiderErrorMiddleware
+    from crawler.discover.middlewares.spider_errors import SpiderErrorMiddleware
 
     spider = make_spider(ProvincialPortalSpider, site="sdjky")
     mw = SpiderErrorMiddleware.from_crawler(spider.crawler)

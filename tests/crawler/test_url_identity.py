@@ -13,7 +13,7 @@ import pytest
 
 from cleaners.fingerprint import record_id
 from cleaners.urls import canonical_url
-from crawler.saved import url_key
+from crawler.fetch.replay.saved import url_key
 from tests.local_http import LoopbackServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,7 +112,7 @@ def test_every_variant_has_one_canonical_form_and_one_id():
 def test_the_request_fingerprint_follows_the_canonical_url():
     from scrapy import Request
 
-    from crawler.url_policy import CanonicalRequestFingerprinter
+    from crawler.discover.url_policy import CanonicalRequestFingerprinter
 
     fp = CanonicalRequestFingerprinter()
     base = "http://127.0.0.1:8080"

@@ -110,7 +110,7 @@ def test_csv_feed_keeps_every_field_and_writes_nested_ones_as_json(tmp_path):
 
 
 def test_parquet_refuses_to_append_to_an_existing_file(tmp_path):
-    from crawler.exporters import ParquetRecordExporter
+    from crawler.emit.exporters import ParquetRecordExporter
 
     path = tmp_path / "old.parquet"
     path.write_bytes(b"PAR1 an earlier feed PAR1")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.registry import Registry
+from crawler.discover.registry import Registry
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures"

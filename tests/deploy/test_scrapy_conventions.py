@@ -11,7 +11,7 @@ import pytest
 from scrapy.settings import Settings
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.middlewares.address_guard import build_policy
+from crawler.fetch.middlewares.address_guard import build_policy
 from tests.crawler.conftest import read_jsonl
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,7 +7,7 @@ from io import BytesIO
 from warcio.archiveiterator import ArchiveIterator
 from warcio.warcwriter import WARCWriter
 
-from crawler.warc import WarcFile
+from crawler.emit.warc import WarcFile
 
 
 def a_record(n: int):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from scrapy.settings import Settings
 
 from crawler import settings as project_settings
-from crawler.distributed import DistributedCrawl, EmitOncePipeline, start_request
+from crawler.scale.distributed import DistributedCrawl, EmitOncePipeline, start_request
 
 
 def project(**cmdline) -> Settings:
@@ -27,12 +27,12 @@ def test_without_redis_url_nothing_changes():
 
 def test_redis_url_switches_on_scheduler_dupefilter_state_and_emit_once():
     s = project(REDIS_URL="redis://127.0.0.1:6390/2")
-    assert s.get("SCHEDULER") == "crawler.distributed.LeasingScheduler"
-    assert s.get("DUPEFILTER_CLASS") == "crawler.distributed.FingerprintDupeFilter"
+    assert s.get("SCHEDULER") == "crawler.scale.distributed.LeasingScheduler"
+    assert s.get("DUPEFILTER_CLASS") == "crawler.scale.distributed.FingerprintDupeFilter"
     assert s.getbool("SCHEDULER_PERSIST") is True
     assert s.get("STATE_URI") == "redis://127.0.0.1:6390/2?outage=60"  # rides out an outage like the scheduler
     assert s.getdict("ITEM_PIPELINES")[EmitOncePipeline] == 850
-    assert s.getdict("FEED_STORAGES")["file"] == "crawler.distributed.FlushingFileFeedStorage"
+    assert s.getdict("FEED_STORAGES")["file"] == "crawler.scale.distributed.FlushingFileFeedStorage"
 
 
 def test_an_explicit_state_uri_is_kept():
@@ -69,7 +69,7 @@ def test_a_dead_workers_leases_and_start_urls_go_back(redis_url):
     the start list; nothing while its heartbeat lives."""
     import redis
 
-    from crawler.distributed import RECLAIM
+    from crawler.scale.distributed import RECLAIM
 
     r = redis.Redis.from_url(redis_url)
     keys = ["s:requests", "s:leases:w", "s:workers", "s:worker:w", "s:starting:w", "s:start_urls"]

@@ -1,5 +1,5 @@
 """The summary accounts for every page: articles + list pages + article parts +
-error records + named drops = pages, on the hostile site (crawler/accounting.py)."""
+error records + named drops = pages, on the hostile site (crawler/emit/accounting.py)."""
 
 from __future__ import annotations
 

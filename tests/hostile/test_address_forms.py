@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.security import AddressPolicy, blocked_reason, parse_host_entry
+from crawler.fetch.security import AddressPolicy, blocked_reason, parse_host_entry
 from tests.hostile.scenarios import stats_from_log
 from tests.hostile.security_scenarios import run_other_port
 
@@ -104,7 +104,7 @@ def test_each_crawler_in_a_process_has_its_own_policy():
 
     from scrapy.utils.test import get_crawler
 
-    from crawler.middlewares.address_guard import AddressGuardMiddleware, crawl_policy
+    from crawler.fetch.middlewares.address_guard import AddressGuardMiddleware, crawl_policy
 
     guards = []
     for port in (8001, 8002):

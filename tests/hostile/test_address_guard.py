@@ -10,8 +10,8 @@ import pytest
 from scrapy.http import Request
 from scrapy.utils.test import get_crawler
 
-from crawler.middlewares.address_guard import AddressGuardMiddleware, AddressRefused
-from crawler.security import AddressPolicy
+from crawler.fetch.middlewares.address_guard import AddressGuardMiddleware, AddressRefused
+from crawler.fetch.security import AddressPolicy
 from tests.hostile import scenarios
 
 STUB_DNS = {

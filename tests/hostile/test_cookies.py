@@ -63,7 +63,7 @@ def test_the_network_guard_refuses_and_reports_a_lookup_in_a_subprocess(tmp_path
 def _middleware(**settings):
     from scrapy.utils.test import get_crawler
 
-    from crawler.middlewares.cookies import BoundedCookiesMiddleware
+    from crawler.fetch.middlewares.cookies import BoundedCookiesMiddleware
 
     crawler = get_crawler(settings_dict=settings)
     crawler.stats.open_spider()
@@ -114,7 +114,7 @@ def test_request_headers_are_capped_keeping_the_cookies_that_fit():
 
 
 def test_public_suffixes_come_from_the_bundled_list():
-    from crawler.middlewares.cookies import is_public_suffix, site_of
+    from crawler.fetch.middlewares.cookies import is_public_suffix, site_of
 
     assert is_public_suffix("edu.cn") and is_public_suffix("gov.cn") and not is_public_suffix("moe.gov.cn")
     assert site_of("www.moe.gov.cn") == "moe.gov.cn" and site_of("127.0.0.1") == "127.0.0.1"

@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cleaners import CleanError, CleanTimeoutError, clean_page
-from crawler.clean_timeout import time_limit
+from crawler.clean.timeout import time_limit
 from crawler.items import PagePart, PageItem
-from crawler.pipelines.clean import clean_item
+from crawler.clean.pipeline import clean_item
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = sorted((ROOT / "fixtures" / "sites").glob("*/pages/*"))[:40]

@@ -10,8 +10,8 @@ from scrapy.http import HtmlResponse, Request
 from scrapy.spiders import Spider
 from scrapy.utils.test import get_crawler
 
-from crawler.middlewares.offsite_redirect import OffsiteRedirectMiddleware
-from crawler.middlewares.redirect_loop import RedirectLoop, RedirectLoopMiddleware, redirect_target
+from crawler.fetch.middlewares.offsite_redirect import OffsiteRedirectMiddleware
+from crawler.fetch.middlewares.redirect_loop import RedirectLoop, RedirectLoopMiddleware, redirect_target
 
 PAGE = "http://jyt.example.gov.cn/%E9%80%9A%E7%9F%A5/a.html"  # /通知/a.html, as Scrapy requests it
 

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from crawler.middlewares.retry_after import backoff_seconds, retry_after_seconds
+from crawler.fetch.middlewares.retry_after import backoff_seconds, retry_after_seconds
 
 
 def test_retry_after_forms():

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from crawler.url_policy import TrapLimits, canonical_url, trap_reason
+from crawler.discover.url_policy import TrapLimits, canonical_url, trap_reason
 from tests.hostile import scenarios
 
 

@@ -151,8 +151,8 @@ def test_a_second_run_appending_to_a_feed_keeps_the_first_runs_error_records(sit
 def test_which_settings_turn_the_state_store_on(given, enabled):
     from scrapy.settings import Settings
 
-    from crawler.distributed import DistributedCrawl
-    from crawler.state.runtime import state_enabled
+    from crawler.scale.distributed import DistributedCrawl
+    from crawler.emit.state.runtime import state_enabled
 
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")

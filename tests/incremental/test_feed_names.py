@@ -1,5 +1,5 @@
 """Feed names: unique per run, never shared by two feeds' errors files, and no
-stray files for a feed that is not a local file (crawler/feeds.py)."""
+stray files for a feed that is not a local file (crawler/emit/feeds.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from scrapy.settings import Settings
 
-from crawler.feeds import FeedInUse, beside_feed, hold_feed, main_feed_path, release_feed, run_stamp
+from crawler.emit.feeds import FeedInUse, beside_feed, hold_feed, main_feed_path, release_feed, run_stamp
 from crawler.run_all import RUN_ALL_OUTPUT
 from crawler.settings import CRAWLER_OUTPUT
 

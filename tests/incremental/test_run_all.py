@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crawler.registry import Registry
+from crawler.discover.registry import Registry
 from crawler.run_all import main, phases, select_sites
 
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from cleaners.fingerprint import simhash
-from crawler.state import open_store
-from crawler.state.runtime import reconcile, repair_feed
-from crawler.state.store import Run, bands, this_process
+from crawler.emit.state import open_store
+from crawler.emit.state.runtime import reconcile, repair_feed
+from crawler.emit.state.store import Run, bands, this_process
 from tests.incremental.site import article_text
 
 

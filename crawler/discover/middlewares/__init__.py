@@ -1,0 +1,1 @@
+"""The discover stage's spider middlewares (their order: crawler/discover/__init__.py)."""

@@ -1,0 +1,1 @@
+"""The fetch stage's downloader middlewares (their order: crawler/fetch/__init__.py)."""
