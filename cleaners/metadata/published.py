@@ -17,6 +17,12 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 HEADER_CHARS = 600  # labelled dates up to this far below the headline belong to the article
 MAX_TITLE_PLACES = 3  # the headline printed in a header bar, a breadcrumb, then above the article
 STRUCTURED_SOURCES = ("json-ld", "meta", "time")
+# A date under one of these labels is someone's or something else's, never the article's:
+# a forum poster's join date under the thread title, a registration date.
+OTHER_DATE_LABEL_RE = re.compile(r"(?:\bjoined|\bmember\s+since|\bregistered(?:\s+on)?|注册时间|注册日期|加入时间)"
+                                 r"[ \t\u3000]*[:：]?[ \t\u3000]*(?:[A-Za-z]{3,9}\.?,?[ \t]*)?$", re.I)
+# "Updated on March 7, 2025" under the headline: the article was first published before that day.
+UPDATE_LABEL_RE = re.compile(r"\b(?:last\s+)?(?:updated|modified|revised)(?:\s+(?:on|at))?[ \t]*:?[ \t]*$", re.I)
 
 # Date labels by priority tier: publication, then generic/updated, then document dates.
 DATE_LABEL_RE = re.compile(
@@ -43,7 +49,7 @@ META_DATE_NAMES = (
     "originalpublicationdate", "datepublished", "firstpublishedtime", "releasedate",
     "dc.date.issued", "dcterms.issued", "dc.date", "dcterms.date", "dc.date.created", "dcterms.created",
     "sailthru.date", "parsely-pub-date", "pubtime", "releasetime", "release_date", "og:release_date",
-    "citation_publication_date", "citation_date", "date", "weibo:article:create_at", "created",
+    "citation_publication_date", "citation_date", "date", "weibo:article:create_at", "created", "published",
 )
 # Modification dates: only when nothing on the page says when it was published.
 META_MODIFIED_NAMES = ("article:modified_time", "og:updated_time", "lastmodifiedtime", "dc.date.modified")
@@ -84,20 +90,37 @@ def find_title(scan: str, title: str | None, limit: int = 1) -> list[tuple[int, 
     return out
 
 
-def near_title_date(scan: str, title: str | None, fetched=None) -> dates.DateMatch | None:
-    """The first date just below the headline; the page's <title> text may come first, so
-    each place the headline is printed is tried."""
-    for _, end in find_title(scan, title, limit=MAX_TITLE_PLACES):
-        window = NEAR_TITLE_CHARS if _CJK.search(title or "") else NEAR_TITLE_CHARS_LATIN
-        found = dates.find_dates_in_text(scan[end:end + window], limit=1)
-        if found:
-            return found[0]
+def header_date(scan: str, places: list[tuple[int, int]], title: str | None,
+                fetched=None) -> tuple[dates.DateMatch, bool] | None:
+    """(the first date just below the headline, whether it is printed as an update).
+    `places`: where the headline is printed (the page's <title> text may come first, so each
+    is tried). A date under another label ("Joined: ...", a poster's) is passed over; one
+    under "Updated"/"Last modified" is the day of a revision, not of the publication."""
+    window = NEAR_TITLE_CHARS if _CJK.search(title or "") else NEAR_TITLE_CHARS_LATIN
+    for _, end in places:
+        text = scan[end:end + window]
+        for found in dates.find_dates_in_text(text, limit=3):
+            line_start = text.rfind("\n", 0, found.start) + 1
+            if not OTHER_DATE_LABEL_RE.search(text, line_start, found.start):
+                return found, bool(UPDATE_LABEL_RE.search(text, line_start, found.start))
         # "3小时前" on the line under the headline (relative dates need the fetch time).
         start = len(scan[end:]) - len(scan[end:].lstrip())
         relative = dates.match_relative_at(scan, end + start, fetched) if fetched is not None else None
         if relative is not None:
-            return relative
+            return relative, False
     return None
+
+
+def near_title_date(scan: str, title: str | None, fetched=None) -> dates.DateMatch | None:
+    """The first date just below the headline (see header_date)."""
+    found = header_date(scan, find_title(scan, title, limit=MAX_TITLE_PLACES), title, fetched)
+    return found[0] if found else None
+
+
+def first_h1(page: Page) -> str | None:
+    """The page's first <h1>: where the article's header is printed when the chosen title
+    (often og:title, worded for sharing) does not appear in the text."""
+    return next((text for kind, text in page.headings if kind == "h1"), None)
 
 
 def _htmldate(root, url: str) -> dates.DateMatch | None:
@@ -121,21 +144,34 @@ def published_at(page: Page, scan: str, url: str, title: str | None, structured=
     """(ISO date, where it came from). Sources in this order, the first that gives a date wins:
 
     the site's own `date_format` (registry), labelled lines in the article's header
-    ("label"), JSON-LD datePublished ("json-ld"), <meta> ("meta"), <time>/itemprop ("time"),
-    the first date below the headline ("text"), labelled lines further down ("label"),
-    modification dates ("modified"), the URL ("url"), and last htmldate's reading of the
-    whole page ("htmldate": its heuristics over markup we do not know; run only then, it is slow).
+    ("label"), the first date below the headline ("text"), JSON-LD datePublished
+    ("json-ld"), <meta> ("meta"), <time>/itemprop ("time"), labelled lines further down
+    ("label"), modification dates ("modified"), the URL ("url"), and last htmldate's reading
+    of the whole page ("htmldate": its heuristics over markup we do not know; run only then,
+    it is slow).
+
+    The date printed in the article's header is the one its reader sees: when the structured
+    data says another day (a first publication the page no longer shows, a template's
+    default), the header wins; structured data on the same day gives it its clock.
+    The header is found under the headline, else under the page's first <h1>.
     """
     candidates: list[tuple[str, dates.DateMatch]] = []
     if date_format:
         dm = dates.find_date_with_format(scan[:HEAD_CHARS], date_format)
         if dm:
             candidates.append(("date_format", dm))
-    places = find_title(scan, title)
+    h1 = first_h1(page)
+    headline = title
+    places = find_title(scan, title, limit=MAX_TITLE_PLACES)
+    if not places and h1 and h1 != title:
+        headline, places = h1, find_title(scan, h1)
     labelled = sorted(labelled_dates(scan, fetched), key=lambda t: (t[0], t[1]))
     # A labelled date far below the headline is a comment's or a related item's, not the article's.
     header_end = places[0][1] + HEADER_CHARS if places else len(scan)
     candidates += [("label", dm) for _, pos, dm in labelled if pos <= header_end]
+    near, updated = header_date(scan, places, headline, fetched) or (None, False)
+    if near and not updated:
+        candidates.append(("text", near))
     if structured is not None and structured.published:
         dm = _first_date(structured.published)
         if dm:
@@ -149,8 +185,7 @@ def published_at(page: Page, scan: str, url: str, title: str | None, structured=
         dm = _first_date(value)
         if dm:
             candidates.append(("time", dm))
-    near = near_title_date(scan, title, fetched)
-    if near:
+    if near and updated:  # the revision day, when nothing says when the article was published
         candidates.append(("text", near))
     candidates += [("label", dm) for _, pos, dm in labelled if pos > header_end]
     if not candidates:
@@ -169,7 +204,9 @@ def published_at(page: Page, scan: str, url: str, title: str | None, structured=
     value = chosen.value
     if chosen.swapped is not None:
         # "06/02/2022" reads both ways: the page's structured date decides (D/M/Y on a French site).
-        other_days = {dm.value.date() for src, dm in candidates[1:] if src in STRUCTURED_SOURCES}
+        # A structured value that itself reads both ways ("02-12-2025" in a <time>) settles nothing.
+        other_days = {dm.value.date() for src, dm in candidates[1:] if src in STRUCTURED_SOURCES
+                      and dm.swapped is None}
         if chosen.swapped.date() in other_days and value.date() not in other_days:
             value = chosen.swapped
     if not chosen.has_time:
