@@ -9,18 +9,21 @@ import re
 from htmldate import find_date
 
 from .. import dates
-from .page import HEAD_CHARS, Page
+from .page import HEAD_CHARS, Page, site_name_from_meta
 
 NEAR_TITLE_CHARS = 200  # an unlabelled date this close after the headline is its date...
 NEAR_TITLE_CHARS_LATIN = 400  # ...or this close on pages in alphabetic scripts (a dek and a byline take more)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 HEADER_CHARS = 600  # labelled dates up to this far below the headline belong to the article
 MAX_TITLE_PLACES = 3  # the headline printed in a header bar, a breadcrumb, then above the article
+MIN_H1_WORDS, MIN_H1_CJK = 3, 6  # an <h1> shorter than this is a logo, not a headline
 STRUCTURED_SOURCES = ("json-ld", "meta", "time")
 # A date under one of these labels is someone's or something else's, never the article's:
-# a forum poster's join date under the thread title, a registration date.
-OTHER_DATE_LABEL_RE = re.compile(r"(?:\bjoined|\bmember\s+since|\bregistered(?:\s+on)?|注册时间|注册日期|加入时间)"
-                                 r"[ \t\u3000]*[:：]?[ \t\u3000]*(?:[A-Za-z]{3,9}\.?,?[ \t]*)?$", re.I)
+# a forum poster's join date under the thread title, an offer's or an application's deadline.
+OTHER_DATE_LABEL_RE = re.compile(
+    r"(?:\b(?:joined|member\s+since|registered(?:\s+on)?|ends|expires|until|through|deadline|due(?:\s+date)?|"
+    r"closes|closing\s+date)|注册时间|注册日期|加入时间|截止日期|截止时间|截止|截至)"
+    r"[ \t\u3000]*[:：]?[ \t\u3000]*(?:[A-Za-z]{3,9}\.?,?[ \t]*)?$", re.I)
 # "Updated on March 7, 2025" under the headline: the article was first published before that day.
 UPDATE_LABEL_RE = re.compile(r"\b(?:last\s+)?(?:updated|modified|revised)(?:\s+(?:on|at))?[ \t]*:?[ \t]*$", re.I)
 
@@ -118,9 +121,13 @@ def near_title_date(scan: str, title: str | None, fetched=None) -> dates.DateMat
 
 
 def first_h1(page: Page) -> str | None:
-    """The page's first <h1>: where the article's header is printed when the chosen title
-    (often og:title, worded for sharing) does not appear in the text."""
-    return next((text for kind, text in page.headings if kind == "h1"), None)
+    """The page's first <h1> when it reads as a headline: where the article's header is printed
+    when the chosen title (often og:title, worded for sharing) is not in the text. A logo's <h1>
+    (the site's name, a word or two) is not: the date near it is a masthead's "today"."""
+    h1 = next((text for kind, text in page.headings if kind == "h1"), None)
+    if not h1 or h1.casefold() == (site_name_from_meta(page) or "").casefold():
+        return None
+    return h1 if len(h1.split()) >= MIN_H1_WORDS or len(_CJK.findall(h1)) >= MIN_H1_CJK else None
 
 
 def _htmldate(root, url: str) -> dates.DateMatch | None:
@@ -211,8 +218,9 @@ def published_at(page: Page, scan: str, url: str, title: str | None, structured=
             value = chosen.swapped
     if not chosen.has_time:
         # "发布日期:2021-01-08" and a <meta> "2021-01-08 15:31": same day, keep the clock.
-        same_day = next((dm for _, dm in candidates[1:] if dm.has_time and
-                         dm.value.astimezone(value.tzinfo).date() == value.date()), None)
+        # The day compared in the structured date's own zone (the page's), else in ours.
+        same_day = next((dm for _, dm in candidates[1:] if dm.has_time and value.date() in
+                         (dm.value.date(), dm.value.astimezone(value.tzinfo).date())), None)
         if same_day:
             return dates.to_iso(same_day.value), source
     return dates.to_iso(value), source
