@@ -50,6 +50,8 @@ def test_fields(case):
         if name == "attachments":
             got = [a.to_dict() for a in got]
         assert got == expected, f"{name}: {got!r} != {expected!r}"
+    for name, expected in case.get("expected_sources", {}).items():  # which rule gave the value
+        assert md.sources.get(name) == expected, f"source of {name}: {md.sources.get(name)!r} != {expected!r}"
 
 
 def test_tree_is_not_modified():
