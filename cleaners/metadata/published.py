@@ -16,7 +16,9 @@ NEAR_TITLE_CHARS_LATIN = 400  # ...or this close on pages in alphabetic scripts 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 HEADER_CHARS = 600  # labelled dates up to this far below the headline belong to the article
 MAX_TITLE_PLACES = 3  # the headline printed in a header bar, a breadcrumb, then above the article
-MIN_H1_WORDS, MIN_H1_CJK = 3, 6  # an <h1> shorter than this is a logo, not a headline
+MAX_DATELINE_CHARS = 40  # "Saturday, November 21, 2025" above a headline
+MIN_H1_WORDS, MIN_H1_CJK = 3, 6
+MIN_SHARED_WORDS = 0.5  # an <h1> shorter than this is a logo, not a headline
 STRUCTURED_SOURCES = ("json-ld", "meta", "time")
 # A date under one of these labels is someone's or something else's, never the article's:
 # a forum poster's join date under the thread title, an offer's or an application's deadline.
@@ -111,6 +113,12 @@ def header_date(scan: str, places: list[tuple[int, int]], title: str | None,
         relative = dates.match_relative_at(scan, end + start, fetched) if fetched is not None else None
         if relative is not None:
             return relative, False
+    if places:  # a dateline alone on the line above the headline
+        start = places[0][0]
+        line = scan[scan.rfind("\n", 0, max(start - 1, 0)) + 1:start].strip()
+        above = dates.parse_date_match(line) if len(line) <= MAX_DATELINE_CHARS else None
+        if above is not None:
+            return above, False
     return None
 
 
@@ -128,6 +136,14 @@ def first_h1(page: Page) -> str | None:
     if not h1 or h1.casefold() == (site_name_from_meta(page) or "").casefold():
         return None
     return h1 if len(h1.split()) >= MIN_H1_WORDS or len(_CJK.findall(h1)) >= MIN_H1_CJK else None
+
+
+def _resembles(a: str, b: str | None) -> bool:
+    """Two headlines share most of the shorter one's words (CJK: characters)."""
+    def tokens(s):
+        return set(re.findall(r"[^\W\d_]+|\d+", _CJK.sub(lambda m: f" {m.group(0)} ", s.casefold())))
+    ta, tb = tokens(a), tokens(b or "")
+    return bool(ta and tb) and len(ta & tb) >= MIN_SHARED_WORDS * min(len(ta), len(tb))
 
 
 def _htmldate(root, url: str) -> dates.DateMatch | None:
@@ -170,8 +186,12 @@ def published_at(page: Page, scan: str, url: str, title: str | None, structured=
     h1 = first_h1(page)
     headline = title
     places = find_title(scan, title, limit=MAX_TITLE_PLACES)
-    if not places and h1 and h1 != title:
-        headline, places = h1, find_title(scan, h1)
+    if h1 and h1 != title:
+        h1_places = find_title(scan, h1)
+        # Printed before the title's first place and worded like it, the <h1> is the article's
+        # headline; the title's place is then a section heading or a teaser further down.
+        if h1_places and (not places or (h1_places[0][0] < places[0][0] and _resembles(h1, title))):
+            headline, places = h1, h1_places + places
     labelled = sorted(labelled_dates(scan, fetched), key=lambda t: (t[0], t[1]))
     # A labelled date far below the headline is a comment's or a related item's, not the article's.
     header_end = places[0][1] + HEADER_CHARS if places else len(scan)
