@@ -254,12 +254,18 @@ def _offset_text(dt: datetime) -> str | None:
 _RELATIVE_RE = re.compile(
     r"(?P<n>\d{1,3})\s*(?P<unit>秒|分钟|分鐘|小时|小時|天|日|周|週|个月|個月)前"
     r"|(?P<day>刚刚|剛剛|今天|昨天|前天)(?:\s*(?P<hh>\d{1,2})[:：](?P<mi>\d{2}))?"
-    r"|(?P<en_n>\d{1,3}|an?)\s+(?P<en_unit>seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?)\s+ago\b"
+    r"|(?P<en_n>\d{1,3}|an?)\s+(?P<en_unit>seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\s+ago\b"
     r"|(?P<en_day>just now|today|yesterday)\b", re.I)
 _UNIT = {"秒": "s", "分钟": "m", "分鐘": "m", "小时": "h", "小時": "h", "天": "d", "日": "d", "周": "w", "週": "w",
          "个月": "mo", "個月": "mo", "second": "s", "minute": "m", "min": "m", "hour": "h", "hr": "h", "day": "d",
-         "week": "w", "month": "mo"}
+         "week": "w", "month": "mo", "year": "y"}
 _DAYS_BACK = {"刚刚": 0, "剛剛": 0, "今天": 0, "昨天": 1, "前天": 2, "just now": 0, "today": 0, "yesterday": 1}
+
+
+def is_relative_date(text: str) -> bool:
+    """The text is one relative date and nothing else ("2 years ago", "3小时前"): a page that
+    prints one often keeps the absolute date in the element's title attribute."""
+    return bool(text) and len(text) <= 40 and _RELATIVE_RE.fullmatch(text.strip()) is not None
 
 
 def match_relative_at(text: str, pos: int, fetched: datetime | None) -> DateMatch | None:
@@ -280,6 +286,8 @@ def match_relative_at(text: str, pos: int, fetched: datetime | None) -> DateMatc
         n = 1 if raw in ("a", "an") else int(raw)
         unit_text = (mo.group("unit") or mo.group("en_unit").lower().rstrip("s"))
         unit = _UNIT.get(unit_text, _UNIT.get(unit_text.rstrip("s")))
+        if unit == "y":  # "2 years ago" is too coarse to name a day
+            return None
         step = {"s": timedelta(seconds=n), "m": timedelta(minutes=n), "h": timedelta(hours=n),
                 "d": timedelta(days=n), "w": timedelta(weeks=n), "mo": timedelta(days=30 * n)}[unit]
         value = base - step
