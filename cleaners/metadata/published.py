@@ -35,6 +35,8 @@ DATE_LABEL_RE = re.compile(
     r"(?P<label>本[帖贴文]由[^\s于]{1,12}于|发布时间|发布日期|发表时间|发表日期|发稿时间|发稿日期|发布于|发表于|發布時間|發佈時間|發表時間|發布日期|"
     r"更新时间|更新日期|上传时间|上传日期|录入时间|添加时间|发帖时间|"
     r"发文日期|成文日期|印发日期|时间|日期|時間|发布|發布|"
+    # "This article was originally published on\n26 Sep 2019": the value may be on the next line.
+    r"(?:originally|first)\s+published(?:\s+(?:on|in))?\s*|"
     r"published(?:\s+on)?|publish(?:ed)?\s+(?:date|time)|release\s+(?:date|time)|posted(?:\s+on)?|date)"
     # The value may sit in the next table cell: "发布日期：\n2022年01月28日".
     r"[ \t\u3000]*(?:(?P<colon>[:：])[ \t\u3000]*\n?)?[ \t\u3000]*", re.I)
@@ -45,6 +47,7 @@ DATE_LABEL_TIER = {
     "时间": 1, "日期": 1, "date": 1,
     "发文日期": 2, "成文日期": 2, "印发日期": 2,
 }
+ORIGINAL_TIER = -1  # "originally published on ...": wherever the page says it, it is the publication
 # Generic labels count only when they start a field, not inside a word (会议时间, 截止日期, update).
 GENERIC_DATE_LABELS = {"时间", "日期", "時間", "发布", "發布", "date"}
 
@@ -63,8 +66,9 @@ META_MODIFIED_NAMES = ("article:modified_time", "og:updated_time", "lastmodified
 def labelled_dates(scan: str, fetched=None):
     """(tier, position, DateMatch) of every labelled date ("发布时间：2021-01-08", "Published: ..."), in text order."""
     for mo in DATE_LABEL_RE.finditer(scan):
-        label = re.sub(r"\s+", " ", mo.group("label").lower())
-        tier = DATE_LABEL_TIER.get(label, 0)  # English publication labels
+        label = re.sub(r"\s+", " ", mo.group("label").lower()).strip()
+        # English publication labels are tier 0; a first publication stated as such comes before all.
+        tier = ORIGINAL_TIER if label.startswith(("originally", "first")) else DATE_LABEL_TIER.get(label, 0)
         if label in GENERIC_DATE_LABELS:
             before = scan[mo.start() - 1] if mo.start() else ""
             if not mo.group("colon") or (before and (before.isalnum())):
@@ -195,7 +199,7 @@ def published_at(page: Page, scan: str, url: str, title: str | None, structured=
     labelled = sorted(labelled_dates(scan, fetched), key=lambda t: (t[0], t[1]))
     # A labelled date far below the headline is a comment's or a related item's, not the article's.
     header_end = places[0][1] + HEADER_CHARS if places else len(scan)
-    candidates += [("label", dm) for _, pos, dm in labelled if pos <= header_end]
+    candidates += [("label", dm) for tier, pos, dm in labelled if pos <= header_end or tier == ORIGINAL_TIER]
     near, updated = header_date(scan, places, headline, fetched) or (None, False)
     if near and not updated:
         candidates.append(("text", near))
@@ -214,7 +218,7 @@ def published_at(page: Page, scan: str, url: str, title: str | None, structured=
             candidates.append(("time", dm))
     if near and updated:  # the revision day, when nothing says when the article was published
         candidates.append(("text", near))
-    candidates += [("label", dm) for _, pos, dm in labelled if pos > header_end]
+    candidates += [("label", dm) for tier, pos, dm in labelled if pos > header_end and tier != ORIGINAL_TIER]
     if not candidates:
         modified = [structured.modified] if structured is not None and structured.modified else []
         for value in modified + [v for name in META_MODIFIED_NAMES for v in page.meta.get(name, ())]:
