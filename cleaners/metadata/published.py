@@ -83,8 +83,8 @@ def has_labelled_date(text: str) -> bool:
     return next(labelled_dates(text), None) is not None
 
 
-def find_title(scan: str, title: str | None, limit: int = 1) -> list[tuple[int, int]]:
-    """Where the headline is in the page text (whitespace may differ): up to `limit` places."""
+def find_title(scan: str, title: str | None, limit: int = 1, end: int = HEAD_CHARS) -> list[tuple[int, int]]:
+    """Where the headline is in the page text (whitespace may differ), before `end`: up to `limit` places."""
     if not title:
         return []
     chars = [c for c in title if not c.isspace()][:40]
@@ -92,7 +92,7 @@ def find_title(scan: str, title: str | None, limit: int = 1) -> list[tuple[int, 
         return []
     pattern = re.compile(r"\s*".join(re.escape(c) for c in chars))
     out = []
-    for mo in pattern.finditer(scan, 0, HEAD_CHARS):
+    for mo in pattern.finditer(scan, 0, min(end, HEAD_CHARS)):
         out.append((mo.start(), mo.end()))
         if len(out) >= limit:
             break
@@ -190,11 +190,11 @@ def published_at(page: Page, scan: str, url: str, title: str | None, structured=
     h1 = first_h1(page)
     headline = title
     places = find_title(scan, title, limit=MAX_TITLE_PLACES)
-    if h1 and h1 != title:
-        h1_places = find_title(scan, h1)
-        # Printed before the title's first place and worded like it, the <h1> is the article's
-        # headline; the title's place is then a section heading or a teaser further down.
-        if h1_places and (not places or (h1_places[0][0] < places[0][0] and _resembles(h1, title))):
+    # The <h1> where the title is not printed; or printed before the title's first place and
+    # worded like it: the title's place is then a section heading or a teaser further down.
+    if h1 and h1 != title and (not places or _resembles(h1, title)):
+        h1_places = find_title(scan, h1, end=places[0][0] if places else HEAD_CHARS)
+        if h1_places:
             headline, places = h1, h1_places + places
     labelled = sorted(labelled_dates(scan, fetched), key=lambda t: (t[0], t[1]))
     # A labelled date far below the headline is a comment's or a related item's, not the article's.
