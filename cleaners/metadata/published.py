@@ -170,17 +170,19 @@ def published_at(page: Page, scan: str, url: str, title: str | None, structured=
                  date_format: str | None = None, root=None, fetched=None) -> tuple[str | None, str | None]:
     """(ISO date, where it came from). Sources in this order, the first that gives a date wins:
 
-    the site's own `date_format` (registry), labelled lines in the article's header
-    ("label"), the first date below the headline ("text"), JSON-LD datePublished
-    ("json-ld"), <meta> ("meta"), <time>/itemprop ("time"), labelled lines further down
-    ("label"), modification dates ("modified"), the URL ("url"), and last htmldate's reading
-    of the whole page ("htmldate": its heuristics over markup we do not know; run only then,
-    it is slow).
+    the site's own `date_format` (registry), labelled lines in the article's header and an
+    "originally published on" line anywhere ("label"), the date under the headline ("text"),
+    JSON-LD datePublished ("json-ld"), <meta> ("meta"), <time>/itemprop ("time"), an
+    "Updated on" line under the headline ("text"), labelled lines further down ("label"),
+    modification dates ("modified"), the URL ("url"), and last htmldate's reading of the
+    whole page ("htmldate": its heuristics over markup we do not know; run only then, it is slow).
 
     The date printed in the article's header is the one its reader sees: when the structured
     data says another day (a first publication the page no longer shows, a template's
-    default), the header wins; structured data on the same day gives it its clock.
-    The header is found under the headline, else under the page's first <h1>.
+    default), the header wins; structured data on the same day gives it its clock. A header
+    date printed as an update says the article is older: the structured date wins then.
+    The header is under the headline, or under the page's <h1> when that is the headline
+    printed first (see below), or a dateline alone on the line above it.
     """
     candidates: list[tuple[str, dates.DateMatch]] = []
     if date_format:
