@@ -242,7 +242,15 @@ def published_at(page: Page, scan: str, url: str, title: str | None, structured=
                       and dm.swapped is None}
         if chosen.swapped.date() in other_days and value.date() not in other_days:
             value = chosen.swapped
-    if not chosen.has_time:
+    if chosen.has_time and source not in STRUCTURED_SOURCES:
+        # "Dec 19, 2025 at 4:34 AM" printed without a zone, and the structured "04:34:00-05:00":
+        # the same clock, so the same moment, in the page's own zone.
+        same_clock = next((dm for src, dm in candidates[1:] if src in STRUCTURED_SOURCES and dm.has_time
+                           and dm.value.replace(second=0, tzinfo=None) == value.replace(second=0, tzinfo=None)),
+                          None)
+        if same_clock:
+            return dates.to_iso(same_clock.value), source
+    elif not chosen.has_time:
         # "发布日期:2021-01-08" and a <meta> "2021-01-08 15:31": same day, keep the clock.
         # The day compared in the structured date's own zone (the page's), else in ours.
         same_day = next((dm for _, dm in candidates[1:] if dm.has_time and value.date() in
