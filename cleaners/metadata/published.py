@@ -17,6 +17,10 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 HEADER_CHARS = 600  # labelled dates up to this far below the headline belong to the article
 MAX_TITLE_PLACES = 3  # the headline printed in a header bar, a breadcrumb, then above the article
 MAX_DATELINE_CHARS = 40  # "Saturday, November 21, 2025" above a headline
+# A date line or byline is short and no sentence; the lede is one.
+MAX_HEADER_LINE_CHARS = 200
+MIN_SENTENCE_WORDS, MIN_SENTENCE_CJK = 8, 20
+SENTENCE_END_RE = re.compile(r"[.!?。！？][\"'”’)）]*$")
 MIN_H1_WORDS, MIN_H1_CJK = 3, 6
 MIN_SHARED_WORDS = 0.5  # an <h1> shorter than this is a logo, not a headline
 STRUCTURED_SOURCES = ("json-ld", "meta", "time")
@@ -100,30 +104,45 @@ def find_title(scan: str, title: str | None, limit: int = 1, end: int = HEAD_CHA
 
 
 def header_date(scan: str, places: list[tuple[int, int]], title: str | None,
-                fetched=None) -> tuple[dates.DateMatch, bool] | None:
-    """(the first date just below the headline, whether it is printed as an update).
+                fetched=None) -> tuple[dates.DateMatch, str] | None:
+    """(the first date just below the headline, how it is printed): "header" on a date or
+    byline line, "update" under "Updated"/"Last modified" (the day of a revision, not of the
+    publication), "prose" inside a sentence (the lede's "On March 3, 2020, ..." names an event).
     `places`: where the headline is printed (the page's <title> text may come first, so each
-    is tried). A date under another label ("Joined: ...", a poster's) is passed over; one
-    under "Updated"/"Last modified" is the day of a revision, not of the publication."""
+    is tried). A date under another label ("Joined: ...", a poster's) is passed over."""
     window = NEAR_TITLE_CHARS if _CJK.search(title or "") else NEAR_TITLE_CHARS_LATIN
     for _, end in places:
         text = scan[end:end + window]
         for found in dates.find_dates_in_text(text, limit=3):
             line_start = text.rfind("\n", 0, found.start) + 1
-            if not OTHER_DATE_LABEL_RE.search(text, line_start, found.start):
-                return found, bool(UPDATE_LABEL_RE.search(text, line_start, found.start))
+            if OTHER_DATE_LABEL_RE.search(text, line_start, found.start):
+                continue
+            if UPDATE_LABEL_RE.search(text, line_start, found.start):
+                return found, "update"
+            line_end = scan.find("\n", end + found.end)
+            line = scan[end + line_start:line_end if line_end >= 0 else len(scan)]
+            return found, ("prose" if _is_prose(line) else "header")
         # "3小时前" on the line under the headline (relative dates need the fetch time).
         start = len(scan[end:]) - len(scan[end:].lstrip())
         relative = dates.match_relative_at(scan, end + start, fetched) if fetched is not None else None
         if relative is not None:
-            return relative, False
+            return relative, "header"
     if places:  # a dateline alone on the line above the headline
         start = places[0][0]
         line = scan[scan.rfind("\n", 0, max(start - 1, 0)) + 1:start].strip()
         above = dates.parse_date_match(line) if len(line) <= MAX_DATELINE_CHARS else None
         if above is not None:
-            return above, False
+            return above, "header"
     return None
+
+
+def _is_prose(line: str) -> bool:
+    """A sentence of the article rather than a date or byline line."""
+    line = line.strip()
+    if len(line) > MAX_HEADER_LINE_CHARS:
+        return True
+    return bool(SENTENCE_END_RE.search(line)) and (
+        len(line.split()) >= MIN_SENTENCE_WORDS or len(_CJK.findall(line)) >= MIN_SENTENCE_CJK)
 
 
 def near_title_date(scan: str, title: str | None, fetched=None) -> dates.DateMatch | None:
@@ -202,8 +221,8 @@ def published_at(page: Page, scan: str, url: str, title: str | None, structured=
     # A labelled date far below the headline is a comment's or a related item's, not the article's.
     header_end = places[0][1] + HEADER_CHARS if places else len(scan)
     candidates += [("label", dm) for tier, pos, dm in labelled if pos <= header_end or tier == ORIGINAL_TIER]
-    near, updated = header_date(scan, places, headline, fetched) or (None, False)
-    if near and not updated:
+    near, printed = header_date(scan, places, headline, fetched) or (None, None)
+    if near and printed == "header":
         candidates.append(("text", near))
     if structured is not None and structured.published:
         dm = _first_date(structured.published)
@@ -218,7 +237,7 @@ def published_at(page: Page, scan: str, url: str, title: str | None, structured=
         dm = _first_date(value)
         if dm:
             candidates.append(("time", dm))
-    if near and updated:  # the revision day, when nothing says when the article was published
+    if near and printed != "header":  # a revision's or the lede's day: when nothing else says
         candidates.append(("text", near))
     candidates += [("label", dm) for tier, pos, dm in labelled if pos > header_end and tier != ORIGINAL_TIER]
     if not candidates:
