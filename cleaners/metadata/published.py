@@ -107,13 +107,16 @@ def header_date(scan: str, places: list[tuple[int, int]], title: str | None,
                 fetched=None) -> tuple[dates.DateMatch, str] | None:
     """(the first date just below the headline, how it is printed): "header" on a date or
     byline line, "update" under "Updated"/"Last modified" (the day of a revision, not of the
-    publication), "prose" inside a sentence (the lede's "On March 3, 2020, ..." names an event).
+    publication), "prose" inside a sentence (the lede's "On March 3, 2020, ..." names an event)
+    or among three or more days (a list of other stories, "Latest", beside the headline).
     `places`: where the headline is printed (the page's <title> text may come first, so each
     is tried). A date under another label ("Joined: ...", a poster's) is passed over."""
     window = NEAR_TITLE_CHARS if _CJK.search(title or "") else NEAR_TITLE_CHARS_LATIN
     for _, end in places:
         text = scan[end:end + window]
-        for found in dates.find_dates_in_text(text, limit=3):
+        found_dates = dates.find_dates_in_text(text, limit=3)
+        crowded = len({f.value.date() for f in found_dates}) >= 3
+        for found in found_dates:
             line_start = text.rfind("\n", 0, found.start) + 1
             if OTHER_DATE_LABEL_RE.search(text, line_start, found.start):
                 continue
@@ -121,7 +124,7 @@ def header_date(scan: str, places: list[tuple[int, int]], title: str | None,
                 return found, "update"
             line_end = scan.find("\n", end + found.end)
             line = scan[end + line_start:line_end if line_end >= 0 else len(scan)]
-            return found, ("prose" if _is_prose(line) else "header")
+            return found, ("prose" if _is_prose(line) or crowded else "header")
         # "3小时前" on the line under the headline (relative dates need the fetch time).
         start = len(scan[end:]) - len(scan[end:].lstrip())
         relative = dates.match_relative_at(scan, end + start, fetched) if fetched is not None else None
