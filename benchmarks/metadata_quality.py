@@ -1,6 +1,6 @@
 """Metadata quality: our record's title, author and date against trafilatura's metadata.
 
-    python -m benchmarks.metadata_quality [--limit N] [--jobs N] [--per-page] [--json out.json]
+    python -m benchmarks.metadata_quality [--limit N] [--jobs N] [--per-page] [--halves] [--json out.json]
     python -m benchmarks.quality --metadata          # the same table after the text report
 
 The bench pages with metadata ground truth (../shared/bench/README.md):
@@ -29,6 +29,7 @@ annotator did not note one, not that the page has none.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import multiprocessing
 import re
@@ -237,6 +238,26 @@ def format_report(results: list[MetaResult]) -> str:
     return "\n".join(lines)
 
 
+def half_of(page_id: str) -> int:
+    """0 or 1 by a hash of the page's file name: a rule tuned on one half is checked on the other."""
+    return int(hashlib.sha256(f"{page_id}.html".encode()).hexdigest(), 16) % 2
+
+
+def format_halves(results: list[MetaResult]) -> str:
+    lines = ["== ours by half of the pages (sha256 of the file name, mod 2)",
+             f"{'field':<16}{'half 0':>14} | {'half 1':>14}"]
+    for lang in ("zh", "en"):
+        for name in FIELDS:
+            cells = []
+            for half in (0, 1):
+                scored = [r for r in results if r.lang == lang and r.truth[name] and half_of(r.id) == half]
+                right = sum(r.correct("ours", name) for r in scored)
+                cells.append(f"{right}/{len(scored)} {right / len(scored):.3f}" if scored else "-")
+            if cells != ["-", "-"]:
+                lines.append(f"{lang + ' ' + name:<16}{cells[0]:>14} | {cells[1]:>14}")
+    return "\n".join(lines)
+
+
 def format_misses(results: list[MetaResult], k: int = 200) -> str:
     lines = ["== our misses (truth | ours | trafilatura)"]
     for r in results:
@@ -256,6 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, help="evenly spaced sample of N pages per language")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--per-page", action="store_true", help="print every page where our value is wrong")
+    ap.add_argument("--halves", action="store_true", help="our accuracy on each half of the pages (overfitting check)")
     ap.add_argument("--json", type=Path, help="write the summary and per-page values here")
     ap.add_argument("--bench", type=Path, help="bench root (default $BENCH_DIR or ../shared/bench)")
     args = ap.parse_args(argv)
@@ -267,6 +289,8 @@ def main(argv: list[str] | None = None) -> int:
     results = run_eval(args.limit, args.jobs, root)
     print(format_report(results))
     print(f"wall time: {time.perf_counter() - t0:.1f}s with {args.jobs} job(s)")
+    if args.halves:
+        print(format_halves(results))
     if args.per_page:
         print(format_misses(results, 10_000))
     if args.json:

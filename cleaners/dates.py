@@ -37,10 +37,13 @@ MONTHS = {
 _MONTH_RE = (r"(?P<mon>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?"
              r"|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
 
-# Optional clock after a date: "15:31", "15:31:39", "15时31分", "T15:31:39.000+08:00".
-_TIME_RE = (r"(?:(?:\s*T\s*|\s+-\s+(?=\d{1,2}:)|\s+|\s*-(?=\d{1,2}:)|(?<=[日号])\s*)"
+# Optional clock after a date: "15:31", "15:31:39", "15时31分", "T15:31:39.000+08:00",
+# and as English pages print it: "Dec 19, 2025 at 4:34 AM", "30 Sep 2022, 11:07am".
+_TIME_RE = (r"(?:(?:\s*T\s*|\s+-\s+(?=\d{1,2}:)|,?\s+[Aa][Tt]\s+(?=\d{1,2}:)|,\s*(?=\d{1,2}:)|\s+"
+            r"|\s*-(?=\d{1,2}:)|(?<=[日号])\s*)"
             r"(?P<hh>\d{1,2})(?:[:]|时|點|点)(?P<mi>\d{2})(?:分)?"
             r"(?:[:](?P<ss>\d{2})(?:\.\d{1,9})?|(?P<ss2>\d{2})秒)?"
+            r"(?:\s*(?P<ampm>[AaPp])\.?[Mm]\.?(?![A-Za-z]))?"
             r"(?:\s*(?P<tz>Z|UTC|GMT|[+-]\d{2}:?\d{2})(?![\d:]))?)?")
 
 # Each pattern must not sit inside a longer digit run (phone and registration numbers).
@@ -124,8 +127,20 @@ def _build(y: int, m: int, d: int, hh=None, mi=None, ss=None, tz=None, now=None)
     return dt
 
 
+def _clock(g: dict) -> tuple:
+    """(hour, minute, second, zone) of a matched clock; "4:12pm" is 16:12, "12:05 AM" 00:05."""
+    hh = g.get("hh")
+    if hh is not None and g.get("ampm"):
+        hour = int(hh)
+        if g["ampm"].lower() == "p" and hour < 12:
+            hh = hour + 12
+        elif g["ampm"].lower() == "a" and hour == 12:
+            hh = 0
+    return hh, g.get("mi"), g.get("ss") or g.get("ss2"), g.get("tz")
+
+
 def _from_match(kind: str, g: dict, now=None) -> datetime | None:
-    hh, mi, ss, tz = g.get("hh"), g.get("mi"), g.get("ss") or g.get("ss2"), g.get("tz")
+    hh, mi, ss, tz = _clock(g)
     if kind in ("ymd", "cn"):
         y, m, d = int(g["y"]), int(g["m"]), int(g["d"])
     elif kind == "cnnum":
@@ -147,7 +162,7 @@ def _swapped(kind: str, g: dict, now=None) -> datetime | None:
     a, b = int(g["a"]), int(g["b"])
     if a == b or a > 12 or b > 12:
         return None
-    return _build(int(g["y"]), b, a, g.get("hh"), g.get("mi"), g.get("ss") or g.get("ss2"), g.get("tz"), now)
+    return _build(int(g["y"]), b, a, *_clock(g), now)
 
 
 def _date_match(kind: str, pat, mo, offset: int = 0, now=None) -> DateMatch | None:
@@ -254,12 +269,18 @@ def _offset_text(dt: datetime) -> str | None:
 _RELATIVE_RE = re.compile(
     r"(?P<n>\d{1,3})\s*(?P<unit>秒|分钟|分鐘|小时|小時|天|日|周|週|个月|個月)前"
     r"|(?P<day>刚刚|剛剛|今天|昨天|前天)(?:\s*(?P<hh>\d{1,2})[:：](?P<mi>\d{2}))?"
-    r"|(?P<en_n>\d{1,3}|an?)\s+(?P<en_unit>seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?)\s+ago\b"
+    r"|(?P<en_n>\d{1,3}|an?)\s+(?P<en_unit>seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\s+ago\b"
     r"|(?P<en_day>just now|today|yesterday)\b", re.I)
 _UNIT = {"秒": "s", "分钟": "m", "分鐘": "m", "小时": "h", "小時": "h", "天": "d", "日": "d", "周": "w", "週": "w",
          "个月": "mo", "個月": "mo", "second": "s", "minute": "m", "min": "m", "hour": "h", "hr": "h", "day": "d",
-         "week": "w", "month": "mo"}
+         "week": "w", "month": "mo", "year": "y"}
 _DAYS_BACK = {"刚刚": 0, "剛剛": 0, "今天": 0, "昨天": 1, "前天": 2, "just now": 0, "today": 0, "yesterday": 1}
+
+
+def is_relative_date(text: str) -> bool:
+    """The text is one relative date and nothing else ("2 years ago", "3小时前"): a page that
+    prints one often keeps the absolute date in the element's title attribute."""
+    return bool(text) and len(text) <= 40 and _RELATIVE_RE.fullmatch(text.strip()) is not None
 
 
 def match_relative_at(text: str, pos: int, fetched: datetime | None) -> DateMatch | None:
@@ -280,6 +301,8 @@ def match_relative_at(text: str, pos: int, fetched: datetime | None) -> DateMatc
         n = 1 if raw in ("a", "an") else int(raw)
         unit_text = (mo.group("unit") or mo.group("en_unit").lower().rstrip("s"))
         unit = _UNIT.get(unit_text, _UNIT.get(unit_text.rstrip("s")))
+        if unit == "y":  # "2 years ago" is too coarse to name a day
+            return None
         step = {"s": timedelta(seconds=n), "m": timedelta(minutes=n), "h": timedelta(hours=n),
                 "d": timedelta(days=n), "w": timedelta(weeks=n), "mo": timedelta(days=30 * n)}[unit]
         value = base - step

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
+from .. import dates
+
 HEAD_CHARS = 20_000
 TAIL_CHARS = 5_000
 MAX_HEADING_CANDIDATES = 200
@@ -135,6 +137,8 @@ def collect(root) -> Page:
             value = attrib.get("datetime") or attrib.get("content") or element_text(el, 100)
             if value:
                 page.times.append(value)
+        elif "title" in attrib and el.text and dates.is_relative_date(el.text):
+            page.times.append(attrib["title"])  # <span title="2/21/2024 5:00 AM">2 years ago</span>
         names = f"{attrib.get('class') or ''} {attrib.get('id') or ''}"
         lowered = names.lower()
         if len(page.bylines) < MAX_BYLINES and (itemprop == "author" or "author" in lowered or "byline" in lowered

@@ -50,6 +50,8 @@ def test_fields(case):
         if name == "attachments":
             got = [a.to_dict() for a in got]
         assert got == expected, f"{name}: {got!r} != {expected!r}"
+    for name, expected in case.get("expected_sources", {}).items():  # which rule gave the value
+        assert md.sources.get(name) == expected, f"source of {name}: {md.sources.get(name)!r} != {expected!r}"
 
 
 def test_tree_is_not_modified():
@@ -187,6 +189,7 @@ def test_structured_reads_json_ld_defensively():
     ("发布时间：2天前", "2024-03-10T00:00:00+08:00"),
     ("Published: 2 hours ago", "2024-03-12T08:00:00+00:00"),
     ("Published: yesterday", "2024-03-11T00:00:00+00:00"),
+    ("Published: 2 years ago", None),  # too coarse to name a day
 ])
 def test_relative_dates_against_the_fetch_time(text, expected):
     html = f"<html><head><title>学校召开工作会议</title></head><body><h1>学校召开工作会议</h1><div>{text}</div></body></html>"
