@@ -203,9 +203,11 @@ def _link_lists(stats, total: int) -> list:
 
 def _sidebars(stats, total: int) -> list:
     found = []
-    for el in stats:
+    for el, (size, _, _) in stats.items():
+        if not 0 < size <= 40:  # first: an element without text of its own has size 0
+            continue
         own = (el.text or "").strip()
-        if not own or len(own) > HEADING_MAX_CHARS or stats[el][0] > 40:
+        if not own or len(own) > HEADING_MAX_CHARS:
             continue
         # The element's text starts with its own: a heading can only start with one of
         # the headings' first characters (text_content() costs more than the rest).
@@ -277,8 +279,9 @@ def _comment_threads(candidates) -> list:
 
 def _breadcrumbs(stats) -> list:
     found = []
-    for el in stats:
-        if not (el.text and BREADCRUMB_PATTERN.match(el.text)):
+    for el, (size, _, _) in stats.items():
+        # A breadcrumb is found only if its own text is no longer than it may be.
+        if not 0 < size <= BREADCRUMB_MAX_CHARS or not (el.text and BREADCRUMB_PATTERN.match(el.text)):
             continue
         node = el
         while True:
