@@ -57,6 +57,13 @@ def parse_html(text: str) -> lxml.html.HtmlElement:
     return root
 
 
+def new_element(tag: str) -> lxml.html.HtmlElement:
+    """A new element (a document of its own) whose elements are classed as parse_html's
+    are, in C: what is built from them (extract's container page) costs trafilatura no
+    Python lookup per element, as lxml.html.Element's would."""
+    return _PARSER.makeelement(tag)
+
+
 def _has_control_chars(text: str) -> bool:
     """Whether CONTROL_CHARS has anything to remove: nearly never, so it is asked in C
     (the text's bytes without the C0 controls are as long as with them), at half the
