@@ -204,7 +204,7 @@ def _link_lists(stats, total: int) -> list:
 def _sidebars(stats, total: int) -> list:
     found = []
     for el, (size, _, _) in stats.items():
-        if not 0 < size <= 40:  # first: an element without text of its own has size 0
+        if not 0 < size <= 40:  # its whole text, read first: a heading is short, and has some
             continue
         own = (el.text or "").strip()
         if not own or len(own) > HEADING_MAX_CHARS:
@@ -280,7 +280,8 @@ def _comment_threads(candidates) -> list:
 def _breadcrumbs(stats) -> list:
     found = []
     for el, (size, _, _) in stats.items():
-        # A breadcrumb is found only if its own text is no longer than it may be.
+        # What is removed is the element or an ancestor, never shorter than it: an element
+        # longer than BREADCRUMB_MAX_CHARS starts no breadcrumb.
         if not 0 < size <= BREADCRUMB_MAX_CHARS or not (el.text and BREADCRUMB_PATTERN.match(el.text)):
             continue
         node = el
