@@ -28,6 +28,17 @@ BLOCK_TAGS = frozenset("""address article aside blockquote body br center dd det
 fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr html li main menu nav ol p pre
 section summary table tbody td tfoot th thead tr ul caption""".split())
 
+# The text of a tree, a line break before and after each block element; comments and
+# processing instructions have none.
+_BLOCKS_ON_LINES = etree.XSLT(etree.XML(f"""\
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+  <xsl:output method="text" encoding="UTF-8"/>
+  <xsl:template match="{'|'.join(sorted(BLOCK_TAGS))}">
+    <xsl:text>&#10;</xsl:text><xsl:apply-templates/><xsl:text>&#10;</xsl:text>
+  </xsl:template>
+  <xsl:template match="comment()|processing-instruction()"/>
+</xsl:stylesheet>"""))
+
 _PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False,
                                default_doctype=False)
 # lxml.html picks each element's class in Python, once per element that Python
@@ -75,35 +86,16 @@ def _has_control_chars(text: str) -> bool:
 def visible_text(element) -> str:
     """Text of `element` as a reader sees it: block elements on their own lines.
 
-    Marks block boundaries with newlines in the tree, lets libxml2 serialise the
-    text in C, and puts the tree back as it was (the extractor is sensitive to
-    whitespace nodes): a Python walk over a portal page's thousands of elements
-    costs more than the rest of the metadata step. Call it after
-    prune.drop_invisible: script and style text is no longer in the tree then.
+    libxml2 writes the text with a line break before and after each block element
+    (a two-template XSLT, in C): a Python walk over a portal page's
+    thousands of elements costs more than the rest of the metadata step, and the
+    tree is not touched (the extractor is sensitive to whitespace nodes). Call it
+    after prune.drop_invisible: script and style text is no longer in the tree then.
     """
     if element.tag == "html":
         body = element.find("body")
         element = body if body is not None else element
-    saved = []
-    for el in element.iter(*BLOCK_TAGS):
-        text, tail = el.text, el.tail
-        try:  # a tree not made by parse_html may hold control characters lxml will not set
-            el.text = "\n" + (text or "")
-        except ValueError:
-            continue
-        try:
-            el.tail = "\n" + (tail or "")
-        except ValueError:
-            saved.append((el, text, False, None))
-        else:
-            saved.append((el, text, True, tail))
-    try:
-        raw = etree.tostring(element, method="text", encoding=str, with_tail=False)
-    finally:
-        for el, text, tail_changed, tail in saved:
-            el.text = text
-            if tail_changed:
-                el.tail = tail
+    raw = str(_BLOCKS_ON_LINES(element))
     lines = []
     for line in raw.split("\n"):  # most are empty: a block's newline beside its neighbour's
         if line:
