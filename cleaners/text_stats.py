@@ -38,11 +38,9 @@ HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 # " \n\t\r", no-break and ideographic; these are the whitespace characters
 # prune counts as text (em and en spaces, control characters from character
 # references). A text without them counts the same both ways: one split.
+PRUNE_COUNTED_SPACES = re.compile("[\x0b\x0c\x1c-\x1f\x85\u1680\u2000-\u200a\u2028\u2029\u202f\u205f]")
 # Most texts between tags are only these (the markup's indentation): nothing to count.
 LAYOUT_SPACES = " \n\t\r"
-PRUNE_COUNTED_SPACES = re.compile("[\x0b\x0c\x1c-\x1f\x85\u1680\u2000-\u200a\u2028\u2029\u202f\u205f]")
-
-
 # Elements with a style or a hidden attribute (reached through the attributes: a third
 # cheaper in libxml2 than a test of every element's).
 _WITH_STYLE_OR_HIDDEN = etree.XPath("descendant-or-self::*/@style/.. | descendant-or-self::*/@hidden/..")
