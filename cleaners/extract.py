@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from copy import deepcopy
 
-import lxml.html
 import trafilatura
+import trafilatura.external
 from lxml import etree
 
 from .errors import NoContentError
-from .htmltree import text_length, visible_text
+from .htmltree import new_element, text_length, visible_text
 from .profiles import CONTENT_CLASSES, CONTENT_IDS
 
 # A container is the article only if it holds at least this much text...
@@ -64,10 +64,11 @@ def _largest(nodes):
 
 def extract_text(root, url: str, content_xpaths=()) -> tuple[str, str]:
     """Return (text, method). Raises NoContentError when nothing is left."""
+    _hash_stoplist_once()
     container = find_container(root, content_xpaths)
     if container is not None:
         own = visible_text(container)
-        doc = lxml.html.Element("html")
+        doc = new_element("html")
         body = etree.SubElement(doc, "body")
         body.append(_detached_copy(container))
         text = trafilatura.extract(doc, url=url, **TRAFILATURA_OPTIONS) or ""
@@ -84,6 +85,7 @@ def extract_text(root, url: str, content_xpaths=()) -> tuple[str, str]:
 
 def extract_bare(root, url: str) -> str | None:
     """trafilatura on the page as it came (no pruning, no container); None when it finds nothing."""
+    _hash_stoplist_once()
     text = trafilatura.extract(root, url=url, **TRAFILATURA_OPTIONS)
     return text if text and text.strip() else None
 
@@ -96,3 +98,27 @@ def _detached_copy(el):
 
 def _size(text: str) -> int:
     return len("".join(text.split()))
+
+
+class _HashedOnce(tuple):
+    """A tuple that computes its hash once (the same hash, so it is the same dict key)."""
+
+    def __new__(cls, items):
+        self = super().__new__(cls, items)
+        self._hash = tuple.__hash__(self)
+        return self
+
+    def __hash__(self) -> int:
+        return self._hash
+
+
+def _hash_stoplist_once() -> None:
+    """When its extraction is short (a notice, a container of a few lines), trafilatura
+    tries justext with the stop words of every language: a tuple of ~150,000 that
+    justext's stoplist cache (an lru_cache) hashes again on every call, ~1 ms, more
+    than the rest of that rescue. The same words in a tuple that keeps its hash are
+    the same stoplist and the same cache entry: only the hashing is saved. (Process
+    wide: a bare trafilatura.extract in the same process is spared it too.)"""
+    stoplist = trafilatura.external.JT_STOPLIST
+    if not isinstance(stoplist, _HashedOnce):
+        trafilatura.external.JT_STOPLIST = _HashedOnce(stoplist or trafilatura.external.jt_stoplist_init())

@@ -16,6 +16,8 @@ from .errors import ParseError
 
 # C0 controls other than \t \n \r, and the noncharacters lxml rejects.
 CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# The C0 controls among them as bytes: UTF-8 has those bytes only for those characters.
+CONTROL_BYTES = bytes(c for c in range(32) if chr(c) not in "\t\n\r")
 XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 # "<style/>": browsers ignore the slash and hide the CSS up to </style>; libxml2
 # closes the element and shows the CSS as text.
@@ -25,6 +27,17 @@ SELF_CLOSED_STYLE = re.compile(r"<style\b([^>]*?)/\s*>(?=.*?</style)", re.I | re
 BLOCK_TAGS = frozenset("""address article aside blockquote body br center dd details dialog dir div dl dt
 fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr html li main menu nav ol p pre
 section summary table tbody td tfoot th thead tr ul caption""".split())
+
+# The text of a tree, a line break before and after each block element; comments and
+# processing instructions have none.
+_BLOCKS_ON_LINES = etree.XSLT(etree.XML(f"""\
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+  <xsl:output method="text" encoding="UTF-8"/>
+  <xsl:template match="{'|'.join(sorted(BLOCK_TAGS))}">
+    <xsl:text>&#10;</xsl:text><xsl:apply-templates/><xsl:text>&#10;</xsl:text>
+  </xsl:template>
+  <xsl:template match="comment()|processing-instruction()"/>
+</xsl:stylesheet>"""))
 
 _PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False,
                                default_doctype=False)
@@ -39,7 +52,9 @@ _PARSER.set_element_class_lookup(etree.ElementDefaultClassLookup(
 
 def parse_html(text: str) -> lxml.html.HtmlElement:
     """Return the document's root element; ParseError when nothing parses."""
-    text = XML_DECLARATION.sub("", CONTROL_CHARS.sub("", text), count=1)
+    if _has_control_chars(text):
+        text = CONTROL_CHARS.sub("", text)
+    text = XML_DECLARATION.sub("", text, count=1)
     if "/>" in text and SELF_CLOSED_STYLE.search(text):
         text = SELF_CLOSED_STYLE.sub(r"<style\1>", text)
     if not text.strip():
@@ -53,40 +68,41 @@ def parse_html(text: str) -> lxml.html.HtmlElement:
     return root
 
 
+def new_element(tag: str) -> lxml.html.HtmlElement:
+    """A new element (a document of its own) whose elements are classed as parse_html's
+    are, in C: what is built from them (extract's container page) costs trafilatura no
+    Python lookup per element, as lxml.html.Element's would."""
+    return _PARSER.makeelement(tag)
+
+
+def _has_control_chars(text: str) -> bool:
+    """Whether CONTROL_CHARS has anything to remove: nearly never, so it is asked in C
+    (the text's bytes without the C0 controls are as long as with them), at half the
+    cost of the regular expression's search of every character."""
+    encoded = text.encode("utf-8", "surrogatepass")
+    return len(encoded.translate(None, CONTROL_BYTES)) != len(encoded) or "\ufffe" in text or "\uffff" in text
+
+
 def visible_text(element) -> str:
     """Text of `element` as a reader sees it: block elements on their own lines.
 
-    Marks block boundaries with newlines in the tree, lets libxml2 serialise the
-    text in C, and puts the tree back as it was (the extractor is sensitive to
-    whitespace nodes): a Python walk over a portal page's thousands of elements
-    costs more than the rest of the metadata step. Call it after
-    prune.drop_invisible: script and style text is no longer in the tree then.
+    libxml2 writes the text with a line break before and after each block element
+    (a two-template XSLT, in C): a Python walk over a portal page's
+    thousands of elements costs more than the rest of the metadata step, and the
+    tree is not touched (the extractor is sensitive to whitespace nodes). Call it
+    after prune.drop_invisible: script and style text is no longer in the tree then.
     """
     if element.tag == "html":
         body = element.find("body")
         element = body if body is not None else element
-    saved = []
-    for el in element.iter(*BLOCK_TAGS):
-        text, tail = el.text, el.tail
-        try:  # a tree not made by parse_html may hold control characters lxml will not set
-            el.text = "\n" + (text or "")
-        except ValueError:
-            continue
-        try:
-            el.tail = "\n" + (tail or "")
-        except ValueError:
-            saved.append((el, text, False, None))
-        else:
-            saved.append((el, text, True, tail))
-    try:
-        raw = etree.tostring(element, method="text", encoding=str, with_tail=False)
-    finally:
-        for el, text, tail_changed, tail in saved:
-            el.text = text
-            if tail_changed:
-                el.tail = tail
-    lines = (" ".join(line.split()) for line in raw.split("\n"))
-    return "\n".join(line for line in lines if line)
+    raw = str(_BLOCKS_ON_LINES(element))
+    lines = []
+    for line in raw.split("\n"):  # most are empty: a block's newline beside its neighbour's
+        if line:
+            words = line.split()
+            if words:
+                lines.append(" ".join(words))
+    return "\n".join(lines)
 
 
 def text_length(element) -> int:

@@ -26,6 +26,7 @@ from .profiles import PROFILES, SITE_TYPES, detect_site_type
 from .prune import drop_invisible, prune_tree, unwrap_layout_tables
 from .record import Record
 from .sniff import binary_kind, looks_like_html
+from .text_stats import text_stats
 from .whitespace import normalise_whitespace
 
 NON_HTML_TYPES = re.compile(r"^(?:image|audio|video|font)/|^application/(?:pdf|zip|octet-stream|msword|"
@@ -98,11 +99,14 @@ def _clean(body, url, headers, site_type, content_xpath, timings, cleaning: dict
     meta = extract_metadata(root, page_text, url, lang, json_ld=json_ld, date_format=date_format,
                             fetched_at=fetched_at)
     clock("metadata")
+    # One walk of the tree for what prune judges by and page kind's main block.
+    stats = text_stats(root, main_block=page_kind is None)
+    clock("prune")
     # On the whole page, before pruning.
-    page_kind = page_kind or classify_page(root, html, url, meta.sources.get("published_at"))
+    page_kind = page_kind or classify_page(root, html, url, meta.sources.get("published_at"), stats.main_block_chars)
     clock("page_kind")
 
-    prune_counts, hidden_text, page_prose = prune_tree(root, profile)
+    prune_counts, hidden_text, page_prose = prune_tree(root, profile, stats.elements)
     cleaning.update(prune_counts)
     unwrap_layout_tables(root)
     xpaths = ((content_xpath,) if content_xpath else ()) + profile.content_xpaths

@@ -21,6 +21,7 @@ from lxml import etree
 from .dates import find_dates_in_text
 from .list_entries import NON_HTTP, datastore_entries
 from .metadata.published import has_labelled_date
+from .text_stats import MAX_BLOCK_LINK_DENSITY, text_stats
 from .url_shapes import is_asset, looks_like_article_url
 
 KINDS = ("article", "list", "other")
@@ -31,6 +32,10 @@ _DIGIT = re.compile(r"\d")
 # Containers whose text is never content.
 _SKIP_TAGS = ("script", "style", "noscript", "nav", "footer", "header")
 _SKIP = f"ancestor-or-self::*[{' or '.join(f'self::{tag}' for tag in _SKIP_TAGS)}]"
+# Elements named a title (a headline without a heading tag), not the page's <title>;
+# reached through their attributes (half the cost in libxml2 of a test of every element).
+_NAMED_TITLE = etree.XPath("//@class[contains(., 'title')]/parent::*[not(self::title)]"
+                           " | //@id[contains(., 'title')]/parent::*[not(self::title)]")
 
 # Thresholds, named so they can be tuned and tested.
 MIN_ARTICLE_CHARS = 150  # paragraph text an article has at least
@@ -38,16 +43,12 @@ MAX_ARTICLE_LINK_DENSITY = 0.5  # share of the page's text inside links
 MIN_LIST_ARTICLE_LINKS = 3  # article-shaped links that make a page a list
 
 
-MIN_BLOCK_CHARS = 80  # the article body: one block of text, few links in it
+# The article body: one block of text, few links in it (the block and its
+# MAX_BLOCK_LINK_DENSITY: cleaners/text_stats.py).
+MIN_BLOCK_CHARS = 80
 # A short notice (通知/公告: two sentences and an attachment): a body block this
 # long is enough when the page has a title heading and a labelled date line.
 MIN_NOTICE_CHARS = 30
-MAX_BLOCK_LINK_DENSITY = 0.3
-_BLOCK_TAGS = ("div", "td", "article", "section", "main", "p")
-_NEVER_TEXT = {*_SKIP_TAGS, "select", "option"}
-# Containers that are never the article body (footers, friend links, hidden spam).
-_NOT_BODY = re.compile(r"foot|copyright|bottom|yqlj|friend|links|sidebar|hidden", re.I)
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
 
 @dataclass(frozen=True)
@@ -71,69 +72,37 @@ def _chars(s: str) -> int:
     return len("".join(s.split()))
 
 
-@dataclass(frozen=True)
-class _Measures:
-    body_text: str  # the body's text outside _SKIP_TAGS containers, text nodes joined by spaces
-    link_chars: int  # of that text, the characters inside links
-    main_block_chars: int
-
-
-def _measure(root) -> _Measures:
-    """The page's text, its link text and its main block, in one walk of the tree.
-
-    The main block is the non-link text of the largest block whose links are
-    few: an article's body. Each element's text and link text are summed from
-    its children's when the walk leaves it: linear in the size of the page
-    however deep its markup is nested.
-    """
+def _body_text(root) -> tuple[str, int]:
+    """The body's text outside _SKIP_TAGS containers (text nodes joined by spaces),
+    and how many of its characters are inside links, in one walk of the tree."""
     pieces: list[str] = []
     link_chars = 0
-    # Open elements: (in body, skipped, in a link, never shown) of each.
-    stack: list[tuple[bool, bool, bool, bool]] = [(False, False, False, False)]
-    sums: dict = {}  # element -> (non-link chars, link chars); never-shown elements have none
-    best = 0
+    # Open elements: (in body, skipped, in a link) of each.
+    stack: list[tuple[bool, bool, bool]] = [(False, False, False)]
     for event, node in etree.iterwalk(root, events=("start", "end")):
-        in_body, skipped, in_link, hidden = stack[-1]
+        in_body, skipped, in_link = stack[-1]
         tag = node.tag
         if event == "start":
             if isinstance(tag, str):
                 in_body = in_body or tag == "body"
                 skipped = skipped or tag in _SKIP_TAGS
                 in_link = in_link or tag == "a"
-                hidden = (hidden or tag in _NEVER_TEXT or node.get("hidden") is not None
-                          or bool(_HIDDEN_STYLE.search(node.get("style") or "")))
                 if in_body and not skipped:
                     texts = [node.text, *_comment_tails(node[0] if len(node) else None)]
                     pieces.extend(t for t in texts if t)
                     if in_link:
                         link_chars += sum(_chars(t) for t in texts if t)
-            stack.append((in_body, skipped, in_link, hidden))
+            stack.append((in_body, skipped, in_link))
             continue
         stack.pop()
-        if isinstance(tag, str) and not hidden:
-            own = _chars(node.text or "")
-            text = links = 0
-            for child in node:
-                child_text, child_links = sums.get(child, (0, 0))
-                text += child_text
-                links += child_links
-                own += _chars(child.tail or "")
-            if tag == "a":
-                text, links = 0, links + text + own
-            else:
-                text += own
-            sums[node] = (text, links)
-            if (tag in _BLOCK_TAGS and text > best and links <= MAX_BLOCK_LINK_DENSITY * (text + links)
-                    and not _NOT_BODY.search(f"{node.get('class') or ''} {node.get('id') or ''}")):
-                best = text
         # The tail is the parent's text.
-        in_body, skipped, in_link, _ = stack[-1]
+        in_body, skipped, in_link = stack[-1]
         if in_body and not skipped:
             texts = [node.tail, *_comment_tails(node.getnext())]
             pieces.extend(t for t in texts if t)
             if in_link:
                 link_chars += sum(_chars(t) for t in texts if t)
-    return _Measures(" ".join(pieces), link_chars, best)
+    return " ".join(pieces), link_chars
 
 
 def _comment_tails(node):
@@ -146,22 +115,26 @@ def _comment_tails(node):
 
 def main_block_chars(root) -> int:
     """Non-link text of the largest block whose links are few: an article's body."""
-    return _measure(root).main_block_chars
+    return text_stats(root, body=False).main_block_chars
 
 
 class LazyFeatures:
     """The values of PageFeatures, each computed when first asked for: classify reads
     them in an order that lets most pages stop before the dearer ones (the dates, the
-    paragraphs, the links). `count_article_links()`: the page's article-shaped links."""
+    paragraphs, the links). `count_article_links()`: the page's article-shaped links;
+    `main_block_chars`: when the caller has it (clean_page: from the walk prune reads too)."""
 
-    def __init__(self, root, url: str, count_article_links, extra_article_patterns=(), dated: bool = False):
+    def __init__(self, root, url: str, count_article_links, extra_article_patterns=(), dated: bool = False,
+                 main_block_chars: int | None = None):
         self.root, self.url, self.extra = root, url, extra_article_patterns
         self._count_article_links = count_article_links
         self.dated = dated  # the page's structured data or markup gives its publication date
+        if main_block_chars is not None:
+            self.main_block_chars = main_block_chars
 
     @cached_property
-    def _measures(self) -> _Measures:
-        return _measure(self.root)
+    def _body_text(self) -> tuple[str, int]:  # (text, link chars): few pages need them
+        return _body_text(self.root)
 
     @cached_property
     def url_article_shape(self) -> bool:
@@ -178,15 +151,15 @@ class LazyFeatures:
 
     @cached_property
     def text_chars(self) -> int:
-        return _chars(self._measures.body_text)
+        return _chars(self._body_text[0])
 
     @property
     def link_chars(self) -> int:
-        return self._measures.link_chars
+        return self._body_text[1]
 
-    @property
+    @cached_property
     def main_block_chars(self) -> int:
-        return self._measures.main_block_chars
+        return main_block_chars(self.root)
 
     @cached_property
     def article_links(self) -> int:
@@ -195,20 +168,24 @@ class LazyFeatures:
     @cached_property
     def has_labelled_date(self) -> bool:
         # Dates are read by the cleaner's own date grammar (cleaners.dates).
-        return has_labelled_date(self._measures.body_text)
+        return has_labelled_date(self._body_text[0])
 
     @cached_property
     def has_date_line(self) -> bool:
         # A labelled date (发布时间：2024-03-12), or one or two dates on the whole
         # page; a list page has a date per item.
         return (self.dated or self.has_labelled_date
-                or 1 <= len(find_dates_in_text(self._measures.body_text, limit=3)) <= 2)
+                or 1 <= len(find_dates_in_text(self._body_text[0], limit=3)) <= 2)
 
     @cached_property
     def has_title_heading(self) -> bool:
-        headings = self.root.xpath(
-            "//h1 | //h2 | //h3 | //*[contains(@class,'title') or contains(@id,'title')][not(self::title)]")
-        return any(_chars("".join(h.xpath(".//text()"))) >= 4 for h in headings)
+        def has_text(heading) -> bool:
+            return _chars("".join(heading.xpath(".//text()"))) >= 4
+
+        # The headings first: elements named a title are looked for (a search of
+        # every element's attributes, dearer) only on a page without one.
+        return (any(map(has_text, self.root.iter("h1", "h2", "h3")))
+                or any(map(has_text, _NAMED_TITLE(self.root))))
 
     @property
     def link_density(self) -> float:
@@ -299,8 +276,8 @@ def article_link_count(root, url: str) -> int:
         if not href or href.startswith("#") or not _DIGIT.search(href) or NON_HTTP.match(href):
             continue
         absolute = urljoin(base, href)
-        if (absolute.startswith(("http://", "https://", "file://")) and not is_asset(absolute)
-                and looks_like_article_url(absolute)):
+        if (absolute.startswith(("http://", "https://", "file://")) and looks_like_article_url(absolute)
+                and not is_asset(absolute)):
             n += 1
     return n
 
@@ -312,12 +289,14 @@ def article_link_count(root, url: str) -> int:
 PUBLISHED_BY = frozenset(("json-ld", "meta", "time", "label", "text", "date_format"))
 
 
-def page_kind(root, html: str, url: str, date_source: str | None = None) -> str:
+def page_kind(root, html: str, url: str, date_source: str | None = None, main_block_chars: int | None = None) -> str:
     """'article', 'list' or 'other' for a page cleaned on its own (`html`: its decoded
     text, where a Hanweb column keeps its entries as data). `date_source`: where the
     metadata step found the publication date (a crawl has not read it: its spider
-    decides without it); one from PUBLISHED_BY is a date line."""
+    decides without it); one from PUBLISHED_BY is a date line. `main_block_chars`:
+    `text_stats(root).main_block_chars`, when the caller has walked the tree already."""
     def count_article_links() -> int:
         return article_link_count(root, url) + len(datastore_entries(html, url))
 
-    return classify(LazyFeatures(root, url, count_article_links, dated=date_source in PUBLISHED_BY))
+    return classify(LazyFeatures(root, url, count_article_links, dated=date_source in PUBLISHED_BY,
+                                 main_block_chars=main_block_chars))

@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 from .htmltree import text_length
 from .profiles import BREADCRUMB_PATTERN, SIDEBAR_HEADING_PATTERN, SIDEBAR_HEADINGS, Profile
+from .text_stats import text_stats
 
 ALWAYS_DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "embed",
                     "svg", "canvas", "button", "select", "textarea", "input")
@@ -130,13 +131,15 @@ class Pruned(NamedTuple):
     page_prose: int  # characters of visible text outside links on the page, before judged removals
 
 
-def prune_tree(root, profile: Profile) -> Pruned:
-    """Prune `root` in place."""
+def prune_tree(root, profile: Profile, stats: dict | None = None) -> Pruned:
+    """Prune `root` in place. `stats`: the body's text statistics, when the caller
+    has them (`text_stats(root).elements`, of this tree as it is now)."""
     body = root.find("body")
     if body is None:
         body = root
     counts: dict[str, int] = {}
-    stats = _text_stats(body)
+    if stats is None:
+        stats = _text_stats(body)
     total, linked, _ = stats.get(body, (0, 0, 0))
     prose = max(total - linked, 1)
 
@@ -178,24 +181,8 @@ def prune_tree(root, profile: Profile) -> Pruned:
 
 
 def _text_stats(body) -> dict:
-    """element -> (text length, link text length, number of links), in one bottom-up pass."""
-    stats: dict = {}
-    stat_of, nonspace_len, none = stats.get, _nonspace_len, (0, 0, 0)  # locals: this loop runs per element
-    for el in reversed(list(body.iter())):  # reversed pre-order: children before parents
-        tag = el.tag
-        if not isinstance(tag, str):
-            continue
-        text, linked, links = nonspace_len(el.text), 0, 0
-        for child in el:
-            ct, cl, cn = stat_of(child, none)
-            tail = child.tail
-            text += ct + nonspace_len(tail) if tail else ct
-            links += cn
-            linked += cl
-        if tag == "a":
-            linked, links = text, links + 1
-        stats[el] = (text, linked, links)
-    return stats
+    """element -> (text length, link text length, number of links) (cleaners/text_stats.py)."""
+    return text_stats(body, main_block=False).elements
 
 
 def _prose(stats, el) -> int:
@@ -216,9 +203,11 @@ def _link_lists(stats, total: int) -> list:
 
 def _sidebars(stats, total: int) -> list:
     found = []
-    for el in stats:
+    for el, (size, _, _) in stats.items():
+        if not 0 < size <= 40:  # its whole text, read first: a heading is short, and has some
+            continue
         own = (el.text or "").strip()
-        if not own or len(own) > HEADING_MAX_CHARS or stats[el][0] > 40:
+        if not own or len(own) > HEADING_MAX_CHARS:
             continue
         # The element's text starts with its own: a heading can only start with one of
         # the headings' first characters (text_content() costs more than the rest).
@@ -290,8 +279,10 @@ def _comment_threads(candidates) -> list:
 
 def _breadcrumbs(stats) -> list:
     found = []
-    for el in stats:
-        if not (el.text and BREADCRUMB_PATTERN.match(el.text)):
+    for el, (size, _, _) in stats.items():
+        # What is removed is the element or an ancestor, never shorter than it: an element
+        # longer than BREADCRUMB_MAX_CHARS starts no breadcrumb.
+        if not 0 < size <= BREADCRUMB_MAX_CHARS or not (el.text and BREADCRUMB_PATTERN.match(el.text)):
             continue
         node = el
         while True:
@@ -302,12 +293,6 @@ def _breadcrumbs(stats) -> list:
         if stats.get(node, (0,))[0] <= BREADCRUMB_MAX_CHARS:
             found.append(node)
     return found
-
-
-def _nonspace_len(s) -> int:
-    if not s:
-        return 0
-    return len(s) - s.count(" ") - s.count("\n") - s.count("\t") - s.count("\r") - s.count("\xa0") - s.count("\u3000")
 
 
 def _inside(el, ids: set) -> bool:
