@@ -118,7 +118,13 @@ def _hash_stoplist_once() -> None:
     justext's stoplist cache (an lru_cache) hashes again on every call, ~1 ms, more
     than the rest of that rescue. The same words in a tuple that keeps its hash are
     the same stoplist and the same cache entry: only the hashing is saved. (Process
-    wide: a bare trafilatura.extract in the same process is spared it too.)"""
-    stoplist = trafilatura.external.JT_STOPLIST
+    wide: a bare trafilatura.extract in the same process is spared it too.)
+    `JT_STOPLIST` and `jt_stoplist_init` are trafilatura's internals (2.3):
+    tests/test_library_internals.py checks them; without them this saves nothing
+    and changes nothing."""
+    external = trafilatura.external
+    if not (hasattr(external, "JT_STOPLIST") and callable(getattr(external, "jt_stoplist_init", None))):
+        return
+    stoplist = external.JT_STOPLIST
     if not isinstance(stoplist, _HashedOnce):
-        trafilatura.external.JT_STOPLIST = _HashedOnce(stoplist or trafilatura.external.jt_stoplist_init())
+        external.JT_STOPLIST = _HashedOnce(stoplist or external.jt_stoplist_init())

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-CLEANER_VERSION = "1.2.0"  # 1.1: record ids from the one canonical URL (cleaners/urls.py); 1.2: the extraction floor, one article per record, metadata_source, page_kind
+CLEANER_VERSION = "1.3.0"  # 1.1: record ids from the one canonical URL (cleaners/urls.py); 1.2: the extraction floor, one article per record, metadata_source, page_kind; 1.3: the date under the headline before structured data, 12-hour clocks, the first of repeated Content-Type headers
 
 
 @dataclass

@@ -149,3 +149,22 @@ def test_the_adapters_name_the_versions_they_were_written_for():
 
     for adapter in (scrapy_redis, scrapy_playwright):
         assert metadata.version(adapter.DISTRIBUTION) == adapter.WRITTEN_FOR, adapter.__name__
+
+
+# --- trafilatura's justext stoplist (cleaners/extract.py, _hash_stoplist_once) ------------
+
+
+def test_trafilatura_reads_its_justext_stoplist_from_the_global_we_hash_once():
+    import trafilatura
+    import trafilatura.external as external
+
+    from cleaners.extract import _hash_stoplist_once
+
+    where = f"trafilatura {trafilatura.__version__} (cleaners/extract.py was written for 2.3)"
+    assert hasattr(external, "JT_STOPLIST") and callable(getattr(external, "jt_stoplist_init", None)), \
+        f"{where}: JT_STOPLIST / jt_stoplist_init are gone: update _hash_stoplist_once"
+    assert "JT_STOPLIST or jt_stoplist_init()" in inspect.getsource(external), \
+        f"{where}: justext no longer takes JT_STOPLIST: _hash_stoplist_once saves nothing"
+    _hash_stoplist_once()
+    words = external.JT_STOPLIST
+    assert hash(words) == hash(tuple(words)) and len(words) > 10000
