@@ -74,14 +74,42 @@ def validator(name: str, schema_dir: SchemaDirs = SCHEMA_DIR):
     return cls(schema, registry=schema_registry(schema_dir), format_checker=cls.FORMAT_CHECKER)
 
 
+@cache
+def _flat_validator(name: str, schema_dir: SchemaDirs = SCHEMA_DIR):
+    """A validator of the same schema with its `$ref`s and `allOf` merged into one closed
+    object (`record_fields`' view): the same verdict as `validator`, about three times
+    faster, since `unevaluatedProperties` makes jsonschema evaluate every part again for
+    each record. Used to pass valid records; a record it refuses is judged and described
+    by the schema as written. None when a `$ref` stays unresolved (then only `validator`)."""
+    path = schema_path(name, schema_dir)
+    if path is None:
+        return None
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    resolver = schema_registry(schema_dir).resolver(base_uri=schema.get("$id", path.name))
+    flat = _flat(schema, resolver)
+    if '"$ref"' in json.dumps(flat):
+        return None
+    cls = validators.validator_for(schema)
+    return cls(flat, format_checker=cls.FORMAT_CHECKER)
+
+
+def _valid_fast(record: dict, name: str, schema_dir: SchemaDirs) -> bool:
+    flat = _flat_validator(name, schema_dir)
+    return flat is not None and flat.is_valid(record)
+
+
 def validation_errors(record: dict, name: str, schema_dir: SchemaDirs = SCHEMA_DIR) -> list[str]:
     """Human-readable problems, empty when the record is valid."""
+    if _valid_fast(record, name, schema_dir):
+        return []
     return [_describe(e) for e in sorted(validator(name, schema_dir).iter_errors(record),
                                          key=lambda e: list(e.absolute_path))]
 
 
 def first_error(record: dict, name: str, schema_dir: SchemaDirs = SCHEMA_DIR) -> str | None:
     """The most relevant problem, or None when the record is valid."""
+    if _valid_fast(record, name, schema_dir):
+        return None
     error = best_match(validator(name, schema_dir).iter_errors(record))
     return None if error is None else _describe(error)[:500]
 

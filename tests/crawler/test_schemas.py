@@ -188,3 +188,44 @@ def test_a_schema_directory_of_ones_own_replaces_the_shipped_ones(tmp_path):
     assert (validate.record_schema, validate.attachment_schema, validate.error_schema) == ("record", "record", None)
     assert isinstance(validate.process_item(ArticleRecord({"id": "x", "site": "s", "anything": 1})), ArticleRecord)
     assert isinstance(validate.process_item(ArticleRecord({"id": "x"})), ErrorRecord)
+
+
+def _mutations(record: dict):
+    """The record broken one way at a time: a field gone, of another type, an unknown field,
+    at the top and one level down (objects, and the objects of lists)."""
+    wrong = {str: 12345, int: "12", float: "1.5", bool: "yes", list: "x", dict: ["x"], type(None): {"x": 1}}
+    yield {**record, "unknown_field": 1}
+    for name, value in record.items():
+        yield {k: v for k, v in record.items() if k != name}
+        yield {**record, name: wrong[type(value)]}
+        inner = value if isinstance(value, dict) else (value[0] if isinstance(value, list) and value
+                                                       and isinstance(value[0], dict) else None)
+        if inner is None:
+            continue
+        for key, sub in [(None, None), *inner.items()]:
+            changed = {**inner, "unknown_field": 1} if key is None else {**inner, key: wrong[type(sub)]}
+            yield {**record, name: changed if isinstance(value, dict) else [changed, *value[1:]]}
+
+
+@pytest.mark.parametrize("schema,records", [
+    ("record", lambda: [cleaner_record()]),
+    ("crawl-record", lambda: [r for s in ("notices", "sdjky", "hanweb_jyt", "mirror_spam") for r in crawl_feed(s)
+                              if r.get("kind") != "attachment"]),
+    ("crawl-attachment", lambda: [r for r in crawl_feed("notices") if r.get("kind") == "attachment"]),
+])
+def test_the_fast_check_gives_the_verdict_of_the_schema_as_written(schema, records):
+    """Valid records pass the merged (fast) schema; a record it refuses is judged by the schema as
+    written: the two must agree on every real record and every broken copy of one."""
+    from cleaners import validation
+    from crawler.schema import SCHEMA_DIRS
+
+    dirs = validation.SCHEMA_DIR if schema == "record" else SCHEMA_DIRS
+    fast, full = validation._flat_validator(schema, dirs), validation.validator(schema, dirs)
+    assert fast is not None
+    checked = refused = 0
+    for record in records():
+        for case in [record, *_mutations(record)]:
+            assert fast.is_valid(case) == full.is_valid(case), (schema, sorted(set(case) ^ set(record)), case)
+            checked += 1
+            refused += not full.is_valid(case)
+    assert checked > 50 and refused > checked // 3
