@@ -143,11 +143,12 @@ def _visible_text(root) -> str:
 # Every shell rule needs less than MOSTLY_SCRIPT_MAX_TEXT of visible text: a page
 # with one run of text that long, or with enough runs of a sentence's length to
 # add up to it, is never a shell.
-_SHOWN_TEXT = "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
+# The length test comes first: the ancestor test, dearer, then runs on long runs only.
+_SHOWN = "[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
 PROSE_RUNS = 20
 PROSE_XPATH = (
-    f"boolean({_SHOWN_TEXT}[string-length(normalize-space()) >= {MOSTLY_SCRIPT_MAX_TEXT}])"
-    f" or count({_SHOWN_TEXT}[string-length(normalize-space()) >= {MOSTLY_SCRIPT_MAX_TEXT // PROSE_RUNS}])"
+    f"boolean(//body//text()[string-length(normalize-space()) >= {MOSTLY_SCRIPT_MAX_TEXT}]{_SHOWN})"
+    f" or count(//body//text()[string-length(normalize-space()) >= {MOSTLY_SCRIPT_MAX_TEXT // PROSE_RUNS}]{_SHOWN})"
     f" >= {PROSE_RUNS}")
 
 
