@@ -48,7 +48,7 @@ def is_stripped_param(key: str) -> bool:
     return k in SESSION_PARAMS or k in TRACKING_PARAMS or k.startswith(STRIPPED_PREFIXES)
 
 
-@lru_cache(maxsize=16384)  # a site's menus and footers link the same URLs from every page
+@lru_cache(maxsize=4096)  # a site's menus and footers link the same URLs from every page
 def canonical_url(url: str, sort_query: bool = True) -> str:
     """The one canonical form of `url` (see the module's docstring). A URL that
     cannot be parsed is returned stripped of surrounding blanks.
