@@ -5,6 +5,8 @@ uses it too, for the record's `page_kind`); this adapts a Scrapy response to it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from scrapy.http import TextResponse
 
 from cleaners.list_entries import datastore_entries
@@ -38,13 +40,15 @@ def features(response: TextResponse, links: list[Anchor], extra_article_patterns
                          data_links=len(datastore_entries(response.text, response.url)))
 
 
-def article_link_led_to_list(response: TextResponse, links: list[Anchor], extra_article_patterns=()) -> bool:
+def article_link_led_to_list(response: TextResponse, links: Callable[[], list[Anchor]],
+                             extra_article_patterns=()) -> bool:
     """clearly_not_article for a page reached by an article link, cheapest test
     first: a page with a block of body text is never "clearly not an article",
-    so the full features (a few times dearer) are computed only for the rest."""
+    so the full features (a few times dearer, and the page's links, which `links`
+    reads) are computed only for the rest."""
     root = response.selector.root
     if hasattr(root, "xpath") and root.xpath(BODY_TEXT_NODE_XPATH):
         return False  # one run of prose outside links and scripts: a body block, found by libxml2
     if main_block_chars(response) >= CLEARLY_NOT_ARTICLE_MAX_BLOCK:
         return False
-    return clearly_not_article(features(response, links, extra_article_patterns))
+    return clearly_not_article(features(response, links(), extra_article_patterns))

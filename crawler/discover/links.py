@@ -6,6 +6,7 @@ are testable without Scrapy.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urljoin, urlparse
 
@@ -47,9 +48,11 @@ class Anchor:
     text: str
 
 
-def anchors(response: TextResponse, scope_xpaths: tuple[str, ...] = ()) -> list[Anchor]:
+def anchors(response: TextResponse, scope_xpaths: tuple[str, ...] = (),
+            href_filter: Callable[[str], bool] | None = None) -> list[Anchor]:
     """Every <a href> of the page (or of the elements the scope XPaths select),
-    absolute, without fragments, in document order."""
+    absolute, without fragments, in document order; with `href_filter`, only the
+    anchors whose raw href it accepts (tested before the dearer resolving)."""
     out: list[Anchor] = []
     seen: set[tuple[str, str]] = set()
     base = response.url
@@ -66,6 +69,8 @@ def anchors(response: TextResponse, scope_xpaths: tuple[str, ...] = ()) -> list[
     for a in nodes:
         href = (a.get("href") or "").strip()
         if not href or href.startswith("#") or NON_HTTP.match(href):
+            continue
+        if href_filter is not None and not href_filter(href):
             continue
         url = canonical_url(urljoin(base, href), sort_query=False)  # classified as it will be asked for
         if not url.startswith(("http://", "https://")):
@@ -140,6 +145,17 @@ def _has_article_id(pairs) -> bool:
 def is_continuation_url(url: str) -> bool:
     """True for page 2..n of a split article (never fetched on its own)."""
     return article_base(url)[1] > 1
+
+
+def may_be_continuation_href(page_url: str) -> Callable[[str], bool]:
+    """A test of raw hrefs that passes every link continuation_pages() could keep for
+    `page_url` (and more): a page of the same article either names the first page's
+    file in its own (t20210108_1234_1.html) or carries a query (ArticlePage=2), so an
+    article page's other anchors need not be resolved to look for its pages."""
+    base, _ = article_base(page_url)
+    name = urlparse(base).path.rsplit("/", 1)[-1]
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    return lambda href: "?" in href or (bool(stem) and stem in href)
 
 
 def continuation_pages(page_url: str, links: list[Anchor]) -> list[tuple[int, str]]:

@@ -46,6 +46,7 @@ from crawler.discover.links import (
     Anchor,
     anchors,
     continuation_pages,
+    may_be_continuation_href,
     is_asset,
     is_continuation_url,
     is_pager_text,
@@ -418,8 +419,8 @@ class BaseSpider(ListSourcesMixin, scrapy.Spider):
         page = page_from_response(response)
         state = response.meta.get("article")
         html = as_html(response)
-        links = [a for a in anchors(html) if self.in_domain(a.url)]
-        if state is None and article_link_led_to_list(html, links, site.article_url_patterns):
+        if state is None and article_link_led_to_list(
+                html, lambda: [a for a in anchors(html) if self.in_domain(a.url)], site.article_url_patterns):
             # An article link that led to a list or a menu: never emitted as an article.
             self.count("pages/not_article")
             yield self.error_from_response("discover", "article link led to a list page, not an article",
@@ -432,6 +433,10 @@ class BaseSpider(ListSourcesMixin, scrapy.Spider):
         else:
             state = {**state, "parts": [*state["parts"], page],
                      "done": [*state["done"], response.url, page.url], "pending": dict(state["pending"])}
+        # only the anchors that may be this article's other pages: an article page links
+        # a whole site's menus, and resolving each costs more than the rest of the page
+        links = [a for a in anchors(html, href_filter=may_be_continuation_href(response.url))
+                 if self.in_domain(a.url)]
         for n, url in continuation_pages(response.url, links):
             if url not in state["done"] and url not in state["pending"].values():
                 state["pending"][n] = url

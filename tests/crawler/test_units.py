@@ -124,6 +124,35 @@ def test_continuation_pages_are_found_and_ordered():
     assert is_continuation_url(links[0].url) and not is_continuation_url(page)
 
 
+def test_the_continuation_prefilter_keeps_every_page_of_every_saved_article():
+    """The raw-href test that spares resolving an article page's other anchors keeps every
+    link continuation_pages() finds among all anchors, on every saved page (TRS _1 pages,
+    VSB and ASP ArticlePage= forms below) and made ones; and it does leave links out."""
+    from crawler.discover.links import may_be_continuation_href
+
+    store = SavedStore.load(FIXTURES / "sites")
+    pages = []
+    for site in store.sites:
+        for saved in site.responses:
+            if saved.status == 200 and b"<a" in saved.body[:2_000_000]:
+                pages.append(HtmlResponse(saved.url, body=saved.body, headers=saved.headers))
+    made = {
+        "http://a.cn/Article/ShowArticle.asp?ArticleID=5": b'<a href="ShowArticle.asp?ArticleID=5&ArticlePage=2">2</a>'
+        b'<a href="?ArticleID=5&amp;ArticlePage=3">3</a><a href="/Article/ShowArticle.asp?ArticleID=6">x</a>',
+        "http://a.cn/info/1012/2345_2.htm": b'<a href="2345.htm">1</a><a href="2345_3.htm">3</a><a href="/x/9.htm">y</a>',
+        "http://a.cn/gzdt/t20210108_1235.html": b'<base href="http://a.cn/gzdt/"><a href="t20210108_1235_1.html">2</a>',
+    }
+    pages += [HtmlResponse(url, body=body, encoding="utf-8") for url, body in made.items()]
+    found = left_out = 0
+    for page in pages:
+        every = anchors(page)
+        kept = anchors(page, href_filter=may_be_continuation_href(page.url))
+        assert continuation_pages(page.url, kept) == continuation_pages(page.url, every), page.url
+        found += len(continuation_pages(page.url, every))
+        left_out += len(every) - len(kept)
+    assert found >= 5 and left_out > 100
+
+
 def test_trs_javascript_pager():
     body = b'<html><body><script>var countPage = 3//\ncreatePageHTML(3, 0, "index", "html");</script></body></html>'
     r = HtmlResponse("http://a.cn/gzdt/index.html", body=body)
