@@ -65,10 +65,7 @@ def validator(name: str, schema_dir: SchemaDirs = SCHEMA_DIR):
     the crawler's schemas with its directories (crawler.schema.validator).
 
     Raises FileNotFoundError when no directory has such a schema."""
-    path = schema_path(name, schema_dir)
-    if path is None:
-        raise FileNotFoundError(f"no {name}.schema.json in {', '.join(map(str, _as_dirs(schema_dir)))}")
-    schema = json.loads(path.read_text(encoding="utf-8"))
+    schema = _schema(name, schema_dir)
     cls = validators.validator_for(schema)
     cls.check_schema(schema)
     return cls(schema, registry=schema_registry(schema_dir), format_checker=cls.FORMAT_CHECKER)
@@ -81,15 +78,10 @@ def _flat_validator(name: str, schema_dir: SchemaDirs = SCHEMA_DIR):
     faster, since `unevaluatedProperties` makes jsonschema evaluate every part again for
     each record. Used to pass valid records; a record it refuses is judged and described
     by the schema as written. None when a `$ref` stays unresolved (then only `validator`)."""
-    path = schema_path(name, schema_dir)
-    if path is None:
-        return None
-    schema = json.loads(path.read_text(encoding="utf-8"))
-    resolver = schema_registry(schema_dir).resolver(base_uri=schema.get("$id", path.name))
-    flat = _flat(schema, resolver)
+    flat = _flat_schema(name, schema_dir)
     if '"$ref"' in json.dumps(flat):
         return None
-    cls = validators.validator_for(schema)
+    cls = validators.validator_for(_schema(name, schema_dir))
     return cls(flat, format_checker=cls.FORMAT_CHECKER)
 
 
@@ -124,12 +116,24 @@ def record_fields(name: str, schema_dir: SchemaDirs = SCHEMA_DIR) -> dict[str, d
     (the `$ref`s and `allOf` of an extending schema followed, nested objects merged too): one flat
     view of a composed schema, e.g. for the columns of a table. `unevaluatedProperties: false`
     reads as `additionalProperties: false` (a closed object)."""
+    return _flat_schema(name, schema_dir)["properties"]
+
+
+@cache
+def _schema(name: str, schema_dir: SchemaDirs = SCHEMA_DIR) -> dict[str, Any]:
+    """Schema `name` as written; FileNotFoundError when no directory has it."""
     path = schema_path(name, schema_dir)
     if path is None:
         raise FileNotFoundError(f"no {name}.schema.json in {', '.join(map(str, _as_dirs(schema_dir)))}")
-    schema = json.loads(path.read_text(encoding="utf-8"))
-    resolver = schema_registry(schema_dir).resolver(base_uri=schema.get("$id", path.name))
-    return _flat(schema, resolver)["properties"]
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@cache
+def _flat_schema(name: str, schema_dir: SchemaDirs = SCHEMA_DIR) -> dict[str, Any]:
+    """Schema `name` with its `$ref`s and `allOf` merged in (`_flat`)."""
+    schema = _schema(name, schema_dir)
+    base = schema.get("$id", schema_path(name, schema_dir).name)
+    return _flat(schema, schema_registry(schema_dir).resolver(base_uri=base))
 
 
 def _flat(schema: dict[str, Any], resolver) -> dict[str, Any]:
