@@ -134,7 +134,7 @@ def test_the_continuation_prefilter_keeps_every_page_of_every_saved_article():
     pages = []
     for site in store.sites:
         for saved in site.responses:
-            if saved.status == 200 and b"<a" in saved.body[:2_000_000]:
+            if saved.status == 200 and b"<a" in saved.body:
                 pages.append(HtmlResponse(saved.url, body=saved.body, headers=saved.headers))
     made = {
         "http://a.cn/Article/ShowArticle.asp?ArticleID=5": b'<a href="ShowArticle.asp?ArticleID=5&ArticlePage=2">2</a>'
