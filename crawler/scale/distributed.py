@@ -37,7 +37,9 @@ What the `DistributedCrawl` add-on (in ADDONS) switches on when REDIS_URL is set
   `<spider>:crawl` marker gone) stops it too (`redis_data_lost`): the crawl is
   incomplete and says so (`scrapy crawl` exits 3, crawler/commands/crawl.py).
   After every outage a worker puts back what it wrote that Redis no longer has
-  (an older snapshot) and requeues leases it had already let go. Replies lost
+  (an older snapshot), requeues leases it had already let go, and puts the
+  requests it held across the outage back into the queue once done (what they
+  queued before may be gone with the snapshot; fetched again, they queue it again). Replies lost
   with a connection cannot lose work: a request is marked seen and queued in
   one script, an emit claim names its worker.
 
@@ -105,12 +107,16 @@ FINISHED_KEY = "%(spider)s:finished:%(worker)s"  # (worker = the crawl id) kept 
 # Pop the best request and lease it in one step: a worker killed between the
 # two would otherwise lose it. The lease field is "<score>:<n>" so the request
 # goes back with its priority.
+# The worker is (again) in the workers set in the same step: a lease hash always
+# belongs to a listed worker, so crawl_done() and reclaim_dead() see it, even
+# when another worker took this one for dead while it was only slow.
 POP_AND_LEASE = """
 local r = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 if #r == 0 then return false end
 redis.call('ZREM', KEYS[1], r[1])
 local field = r[2] .. ':' .. ARGV[1]
 redis.call('HSET', KEYS[2], field, r[1])
+redis.call('SADD', KEYS[3], ARGV[2])
 return {r[1], field}
 """
 
@@ -157,6 +163,16 @@ for i = 1, #ARGV do
   end
 end
 return n
+"""
+
+# Requests this worker leased back into the queue as it holds them (ARGV: lease
+# field, score, request, ...), and their leases gone.
+RETURN_TO_QUEUE = """
+for i = 1, #ARGV, 3 do
+  redis.call('ZADD', KEYS[1], ARGV[i + 1], ARGV[i + 2])
+  redis.call('HDEL', KEYS[2], ARGV[i])
+end
+return #ARGV / 3
 """
 
 # An article id for this worker (ARGV[2]), unless another worker has it.
@@ -256,6 +272,11 @@ class LeasingScheduler(RedisScheduler or object):
         self.crawler = None
         self.worker = new_worker_id()
         self.leased: dict[Any, str] = {}  # request -> lease field
+        self.leased_as: dict[Any, bytes] = {}  # request -> the request as the queue held it
+        # requests held across a Redis outage: Redis may have come back from a
+        # snapshot without what they queued, so they go back into the queue, not away
+        self.held_over_outage: set[Any] = set()
+        self._outages = 0
         self.pending: list[Any] = []  # requests found while Redis could not take them
         self.ttl = 30.0
         self.idle_close = 5.0
@@ -309,6 +330,8 @@ class LeasingScheduler(RedisScheduler or object):
         self._pop = self.server.register_script(POP_AND_LEASE)
         self._reclaim = self.server.register_script(RECLAIM)
         self._requeue = self.server.register_script(REQUEUE_OWN)
+        self._return = self.server.register_script(RETURN_TO_QUEUE)
+        self._outages = outages(self.server)
         self._enqueue = self.server.register_script(ENQUEUE)
         self._join = self.server.register_script(JOIN_CRAWL)
         self.crawl_id = _s(self._join(keys=[self.key(CRAWL_KEY)], args=[f"{time.time():.0f}-{self.worker}"]))
@@ -346,7 +369,10 @@ class LeasingScheduler(RedisScheduler or object):
                          "in this run (e.g. %s)", len(self.pending), self.pending[0].url)
 
     def beat(self) -> None:
-        self.server.set(self.key(ALIVE_KEY), str(time.time()), px=int(self.ttl * 1000))
+        with self.server.pipeline() as pipe:  # listed again if a worker took this one for dead
+            pipe.set(self.key(ALIVE_KEY), str(time.time()), px=int(self.ttl * 1000))
+            pipe.sadd(self.key(WORKERS_KEY), self.worker)
+            pipe.execute()
         self._last_beat = time.monotonic()
 
     def give_up(self, reason: str, message: str) -> None:
@@ -398,7 +424,8 @@ class LeasingScheduler(RedisScheduler or object):
             return None
         self._seq += 1
         try:
-            got = self._pop(keys=[self.queue.key, self.key(LEASES_KEY)], args=[f"{self.worker}-{self._seq}"])
+            got = self._pop(keys=[self.queue.key, self.key(LEASES_KEY), self.key(WORKERS_KEY)],
+                            args=[f"{self.worker}-{self._seq}", self.worker])
         except REDIS_DOWN as exc:
             self.give_up("redis_unavailable", f"Redis unreachable for too long ({exc})")
             return None
@@ -408,6 +435,7 @@ class LeasingScheduler(RedisScheduler or object):
         request = scrapy_redis_compat.decode_request(self.queue, data)
         self.adopt_site(request)
         self.leased[request] = _s(field)
+        self.leased_as[request] = data
         self.stat("scheduler/dequeued/redis")
         return request
 
@@ -486,16 +514,47 @@ class LeasingScheduler(RedisScheduler or object):
                      f"set are gone, the crawl is incomplete; run it again")
         return True
 
+    def outage_ended(self) -> bool:
+        """True once per Redis outage this process came back from. Every request
+        held at that moment is marked: what it queued before the outage may be
+        gone (Redis back from an older snapshot), and its lease with it or not."""
+        n = outages(self.server)
+        if n == self._outages:
+            return False
+        self._outages = n
+        self.held_over_outage.update(self.leased)
+        return True
+
     def release_finished(self) -> None:
-        """Drop the leases of requests the engine is done with."""
+        """Drop the leases of requests the engine is done with. A request held
+        across an outage goes back into the queue instead: fetched again, it
+        queues again whatever Redis lost (the seen set went back with the rest,
+        and the emitted set keeps its article from being written twice)."""
         slot = getattr(self.crawler.engine, "_slot", None)
         inprogress = slot.inprogress if slot is not None else set()
         done = [r for r in self.leased if r not in inprogress]
         if not done:
             return
-        self.server.hdel(self.key(LEASES_KEY), *[self.leased[r] for r in done])
+        self.outage_ended()
+        again = [r for r in done if r in self.held_over_outage]
+        released = [r for r in done if r not in self.held_over_outage]
+        if released:
+            self.server.hdel(self.key(LEASES_KEY), *[self.leased[r] for r in released])
+            if self.outage_ended():  # the release waited out an outage: Redis may be older now
+                again += released
+        if again:
+            args = []
+            for r in again:
+                # as it was queued: the engine has since added headers and meta to the object
+                args += [self.leased[r], -r.priority, self.leased_as[r]]
+            self._return(keys=[self.queue.key, self.key(LEASES_KEY)], args=args)
+            self.stat("distributed/requeued_after_outage", len(again))
+            logger.warning("worker %s: %d requests it held across a Redis outage went back into the queue "
+                           "(what they queued may be lost with an older snapshot)", self.worker, len(again))
         for r in done:  # forgotten only once Redis has let them go
             del self.leased[r]
+            del self.leased_as[r]
+            self.held_over_outage.discard(r)
 
     def requeue_stale_leases(self) -> int:
         """Leases Redis holds for this worker that it does not know of: a reply

@@ -15,11 +15,18 @@ into error records, a clear message and the end of the worker.
 
 Commands are blocking (redis-py), so while Redis is away the worker waits
 (its downloads wait with it); nothing is dropped meanwhile.
+
+A restart between two commands fails none of them: redis-py reconnects
+quietly when it takes the dead connection from its pool. So every new
+connection also reads the server's run id (INFO server), and a changed one
+counts as an outage too: callers check after each outage what a Redis back
+from an older snapshot, or empty, no longer holds.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import socket
 import time
 from typing import Any, Callable
@@ -48,6 +55,22 @@ class BoundedRetry(Retry):
         # Outages survived so far: a Redis that comes back may come back older (an
         # RDB snapshot) or empty, so callers check their own writes after each one.
         self.outages = 0
+        self.run_id: str | None = None  # the server's, as the last new connection found it
+
+    def on_connect(self, connection: Any) -> None:
+        """redis-py's connect hook: the usual handshake, then the server's run id.
+        Another run id than before is another server process: counted as an
+        outage survived, though no command failed."""
+        connection.on_connect()
+        connection.send_command("INFO", "server")
+        info = connection.read_response()
+        match = re.search(rb"run_id:(\w+)", info if isinstance(info, bytes) else str(info).encode())
+        run_id = match.group(1).decode() if match else None
+        if run_id and self.run_id and run_id != self.run_id:
+            logger.warning("Redis at %s:%s is another server process than before (restarted): checking what "
+                           "it still holds", getattr(connection, "host", "?"), getattr(connection, "port", "?"))
+            self.outages += 1
+        self.run_id = run_id or self.run_id
 
     def __deepcopy__(self, memo: dict) -> "BoundedRetry":
         return self  # redis-py copies the Retry per connection: keep one outage clock
@@ -100,6 +123,7 @@ def connection_params(url: str, outage: float) -> dict[str, Any]:
     """redis-py keyword arguments for a client that rides out an outage."""
     return {
         "retry": outage_clock(url, outage),
+        "redis_connect_func": outage_clock(url, outage).on_connect,
         "socket_connect_timeout": 2,  # a host that does not answer at all: try again soon
         "socket_timeout": 30,
         "health_check_interval": 15,

@@ -145,7 +145,7 @@ class FaultRun:
 
 def wait_for_records(worker: Worker, n: int, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
-    while len(worker.records()) < n:
+    while worker.records_so_far() < n:
         if worker.proc.poll() is not None:
             raise AssertionError(f"the crawl ended before the fault:\n{worker.log.read_text()[-2000:]}")
         if time.monotonic() > deadline:

@@ -33,7 +33,7 @@ def test_a_killed_worker_loses_nothing(tmp_path, redis_url, site, site_base):
     victim = Worker("victim", tmp_path, redis_url, start)
     survivor = Worker("survivor", tmp_path, redis_url, start)
     deadline = time.monotonic() + 90
-    while len(victim.records()) < 40:  # part-way: the victim has emitted some articles
+    while victim.records_so_far() < 40:  # part-way: the victim has emitted some articles
         assert victim.proc.poll() is None, "the crawl ended before the kill"
         assert time.monotonic() < deadline, "the victim emitted nothing in 90 s"
         time.sleep(0.1)

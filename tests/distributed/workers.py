@@ -29,10 +29,16 @@ SETTINGS = {
 }
 
 
-def read_jsonl(path: Path) -> list[dict]:
+def read_jsonl(path: Path, while_written: bool = False) -> list[dict]:
+    """The records of a feed. `while_written`: the worker may be writing a line
+    right now (a large write(2) is seen in parts by a reader): a last line
+    without its newline is not read yet."""
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    text = path.read_text(encoding="utf-8")
+    if while_written:
+        text = text[:text.rfind("\n") + 1]
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
 class Worker:
@@ -53,6 +59,10 @@ class Worker:
 
     def records(self) -> list[dict]:
         return read_jsonl(self.feed)
+
+    def records_so_far(self) -> int:
+        """How many records a running worker has written."""
+        return len(read_jsonl(self.feed, while_written=True))
 
     def errors(self) -> list[dict]:
         return read_jsonl(self.feed.with_name(self.feed.stem + ".errors.jsonl"))
