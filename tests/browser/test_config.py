@@ -138,3 +138,51 @@ def test_short_static_pages_are_not_shells():
     assert shell_reason(b"") is None
     assert shell_reason("<html><body><ul><li><a href='/a.htm'>一</a></li></ul>"
                         "<script>var x=1;</script></body></html>".encode()) is None
+
+
+def _bench_pages() -> list[Path]:
+    """Real pages nobody here wrote (../shared/bench): Chinese, English news and modern English."""
+    from benchmarks.scoring import bench_dir
+
+    root = bench_dir()
+    return sorted(p for lang in ("zh", "en", "en_modern") for p in (root / lang / "html").glob("*.htm*"))
+
+
+def _visible_by_stripping(root) -> int:
+    """The visible text as the shell test counted it when it parsed the page
+    itself: invisible elements stripped (here from a copy), spaces removed."""
+    import copy
+    import re
+
+    from lxml import etree
+
+    root = copy.deepcopy(root)
+    etree.strip_elements(root, "script", "style", "noscript", "template", with_tail=False)
+    return len(re.sub(r"\s+", "", root.text_content()))
+
+
+def test_the_shell_test_on_the_spiders_tree_gives_the_verdict_of_its_own_parse():
+    """The render middleware hands the shell test the tree Scrapy parsed for the
+    spider (not parsed twice, never changed): same verdict as a parse of its own,
+    and the same count of visible text, on every saved page, the shells above and
+    the real pages of the bench."""
+    from scrapy.http import HtmlResponse
+
+    from crawler.fetch.browser.render import _visible_chars, parsed
+
+    pages = [p.read_bytes() for p in FIXTURE_PAGES + _bench_pages()] + list(SHELLS.values())
+    assert len(pages) > 500
+    shells = 0
+    for body in pages:
+        response = HtmlResponse("http://127.0.0.1/page.html", body=body)
+        tree = parsed(response)
+        if tree is None:
+            continue
+        verdict = shell_reason(body)
+        assert shell_reason(response.text, tree=tree) == verdict, body[:300]
+        shells += verdict is not None
+        root = tree.find("body")
+        root = tree if root is None else root
+        assert _visible_chars(root) == _visible_by_stripping(root), body[:300]
+        assert parsed(response) is tree  # the spider's tree, unchanged and still cached
+    assert shells >= len(SHELLS)

@@ -70,11 +70,13 @@ def is_true(value: Any) -> bool:
     return str(value).strip().lower() in TRUE_WORDS if value is not None else False
 
 
-def shell_reason(body: str | bytes, status: int = 200) -> str | None:
+def shell_reason(body: str | bytes, status: int = 200, tree=None) -> str | None:
     """Why a page looks like it needs a browser to show its content, or None.
 
     Pure: the response's status and (decompressed) body only; bytes are read as
     UTF-8, else GB18030 (only markup and the amount of text matter here).
+    `tree`: the page already parsed (lxml.html), e.g. the spider's: read, never
+    changed, and not parsed a second time.
     """
     if isinstance(body, bytes):
         try:
@@ -91,31 +93,32 @@ def shell_reason(body: str | bytes, status: int = 200) -> str | None:
         return challenge
     if status != 200 or not body.strip():
         return None
-    if _rough_text_chars(body) > ROUGH_TEXT_ENOUGH:
+    if tree is None and _rough_text_chars(body) > ROUGH_TEXT_ENOUGH:
         return None  # plenty of text outside scripts: no shell, and no need to parse it
     if has_datastore(body):
         return None  # its list is data the spiders read themselves (a Hanweb datastore): no browser needed
-    try:
-        tree = lxml_html.document_fromstring(body)
-    except (ValueError, lxml_html.etree.ParserError):
-        return None
+    if tree is None:
+        try:
+            tree = lxml_html.document_fromstring(body)
+        except (ValueError, lxml_html.etree.ParserError):
+            return None
     root = tree.find("body")
     if root is None:
         root = tree
+    visible = _visible_chars(root)
+    if visible >= MOSTLY_SCRIPT_MAX_TEXT:
+        return None  # every rule below needs less text than this
     # Inline code anywhere, plus a fixed weight per external script in the body
     # (an app bundle behind an empty <div id="app"> is the typical shell).
     script_chars = sum(len(s.text_content()) for s in tree.iter("script"))
     script_chars += EXTERNAL_SCRIPT_WEIGHT * sum(1 for s in root.iter("script") if s.get("src"))
-    asks_for_js = any(NOSCRIPT_ENABLE_JS.search(n.text_content()) for n in root.iter("noscript"))
-    visible = _visible_text(root)
-    if asks_for_js and len(visible) < MOSTLY_SCRIPT_MAX_TEXT:
+    if any(NOSCRIPT_ENABLE_JS.search(n.text_content()) for n in root.iter("noscript")):
         return "noscript asks for JavaScript"
-    if len(visible) < SHELL_MAX_TEXT and script_chars >= SHELL_SCRIPT_RATIO * max(len(visible), 20):
-        return f"script shell ({len(visible)} chars of text, {script_chars} of script)"
-    if len(visible) < MOSTLY_SCRIPT_MAX_TEXT:
-        total = len(visible) + script_chars
-        if total and script_chars / total > MOSTLY_SCRIPT_SHARE and script_chars > 2000:
-            return f"mostly script ({len(visible)} chars of text, {script_chars} of script)"
+    if visible < SHELL_MAX_TEXT and script_chars >= SHELL_SCRIPT_RATIO * max(visible, 20):
+        return f"script shell ({visible} chars of text, {script_chars} of script)"
+    total = visible + script_chars
+    if total and script_chars / total > MOSTLY_SCRIPT_SHARE and script_chars > 2000:
+        return f"mostly script ({visible} chars of text, {script_chars} of script)"
     return None
 
 
@@ -133,11 +136,21 @@ def _rough_text_chars(body: str) -> int:
     return len(_SPACE.sub("", _TAG.sub("", _HIDDEN_MARKUP.sub("", body))))
 
 
-def _visible_text(root) -> str:
-    """The page's visible text, spaces removed. Strips the invisible elements
-    from this middleware's own parse of the page (nothing else uses that tree)."""
-    lxml_html.etree.strip_elements(root, *_INVISIBLE_TAGS, with_tail=False)
-    return re.sub(r"\s+", "", root.text_content())
+_WHITESPACE = re.compile(r"\s+")
+
+
+def _visible_chars(root) -> int:
+    """Characters of the element's visible text, spaces not counted: all its text
+    but that of scripts, styles, noscript and templates (their tails are shown).
+    Reads the tree without changing it (it may be the spider's)."""
+    def chars(text: str) -> int:
+        return len(_WHITESPACE.sub("", text))
+
+    hidden = 0
+    for element in root.iter(*_INVISIBLE_TAGS):
+        if next(element.iterancestors(*_INVISIBLE_TAGS), None) is None:  # inner ones are inside it
+            hidden += chars(element.text_content())
+    return chars(lxml_html.etree.tostring(root, method="text", encoding=str, with_tail=False)) - hidden
 
 
 # Every shell rule needs less than MOSTLY_SCRIPT_MAX_TEXT of visible text: a page
@@ -155,11 +168,17 @@ PROSE_XPATH = (
 def has_prose(response: TextResponse) -> bool:
     """True when the page plainly shows text of its own: the common case, settled in
     libxml2 on the tree the spider parses anyway (Scrapy caches it on the response)."""
+    root = parsed(response)
+    return root is not None and bool(root.xpath(PROSE_XPATH))
+
+
+def parsed(response: TextResponse):
+    """The tree the spider parses anyway (Scrapy caches it on the response), or None."""
     try:
         root = response.selector.root
-        return bool(hasattr(root, "xpath") and root.xpath(PROSE_XPATH))
     except (ValueError, TypeError, AttributeError):
-        return False
+        return None
+    return root if hasattr(root, "xpath") else None
 
 
 def is_rendered(response: Response) -> bool:
@@ -229,7 +248,7 @@ class RenderMiddleware:
             return response  # not a page (an image, a PDF): nothing a browser would add
         if response.status == 200 and has_prose(response):
             return response
-        reason = shell_reason(response.text, response.status)
+        reason = shell_reason(response.text, response.status, tree=parsed(response))
         if reason is None:
             return response
         logger.info("%s looks like a page built by script (%s): rendering it", response.url, reason)
