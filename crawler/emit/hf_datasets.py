@@ -14,8 +14,8 @@ builder reads each batch with pyarrow's JSON reader, no schema given):
   "2021-02-13T00:00:00+08:00" comes back as 2021-02-12 16:00:00, its offset
   gone, even with `features=` or a dataset card's features (both are applied by
   a cast after the read), and even when the string is written with escapes;
-- an object whose keys vary (`cleaning`) is read as one struct, so a record
-  gets the other records' keys, as nulls.
+- with `features=`, an object whose keys vary (`cleaning`) is read as one
+  struct and turned into JSON text with the other records' keys, as nulls.
 Writing the records differently cannot avoid the last two without changing
 their values, so the feeds are read here: each line a row of the one Arrow
 schema the Parquet feed uses (crawler/emit/columns.py), handed to `datasets`,
@@ -62,6 +62,10 @@ def features():
     return datasets.Features.from_arrow_schema(arrow_schema())
 
 
+class FeedError(ValueError):
+    """A line of a feed that is not a record: the load stops, naming the file and line."""
+
+
 def _is_feed(path: Path) -> bool:
     return path.name.endswith(FEED_SUFFIXES) and not path.name.endswith(ERRORS_SUFFIX)
 
@@ -80,7 +84,7 @@ def feed_files(paths: PathArg | Iterable[PathArg]) -> list[Path]:
             matches = [Path(p) for p in glob.glob(arg, recursive=True) if os.path.isfile(p) and _is_feed(Path(p))]
         elif os.path.isfile(arg):
             if arg.endswith(ERRORS_SUFFIX):
-                raise ValueError(f"{arg} holds error records, not articles (crawl-error.schema.json): "
+                raise FeedError(f"{arg} holds error records, not articles (crawl-error.schema.json): "
                                  "read it with json, line by line")
             matches = [Path(arg)]
         else:
@@ -105,9 +109,9 @@ def read_records(path: Path) -> Iterator[dict[str, Any]]:
             try:
                 record = json.loads(line)
             except ValueError as exc:
-                raise ValueError(f"{path} line {number} is not JSON: {exc}") from None
+                raise FeedError(f"{path} line {number} is not JSON: {exc}") from None
             if not isinstance(record, dict) or "id" not in record:
-                raise ValueError(f"{path} line {number} is not an article record (no id): "
+                raise FeedError(f"{path} line {number} is not an article record (no id): "
                                  "an error record? those go to <feed>.errors.jsonl")
             yield record
 
@@ -138,6 +142,11 @@ def load_feeds(paths: PathArg | Iterable[PathArg], *, streaming: bool = False,
     gen_kwargs = {"files": [str(p) for p in files]}
     if streaming:
         return datasets.IterableDataset.from_generator(_rows, features=features(), gen_kwargs=gen_kwargs)
-    return datasets.Dataset.from_generator(_rows, features=features(), gen_kwargs=gen_kwargs,
-                                           cache_dir=cache_dir, num_proc=num_proc,
-                                           fingerprint=fingerprint(files))
+    try:
+        return datasets.Dataset.from_generator(_rows, features=features(), gen_kwargs=gen_kwargs,
+                                               cache_dir=cache_dir, num_proc=num_proc,
+                                               fingerprint=fingerprint(files))
+    except datasets.exceptions.DatasetGenerationError as exc:
+        if isinstance(exc.__cause__, FeedError):  # what is wrong with the feed, not datasets' wrapper
+            raise exc.__cause__ from None
+        raise
