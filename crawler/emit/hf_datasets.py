@@ -117,9 +117,19 @@ def read_records(path: Path) -> Iterator[dict[str, Any]]:
 
 
 def _rows(files: list[str]) -> Iterator[dict[str, Any]]:
+    columns = set(arrow_schema().names)
     for name in files:
+        left_out: dict[str, int] = {}  # field -> records that had it
         for record in read_records(Path(name)):
+            for field in record.keys() - columns:
+                left_out[field] = left_out.get(field, 0) + 1
             yield table_row(record)
+        if left_out:
+            # Attachment records' own fields (kind, attachment_of, ...): the
+            # Parquet feed has no column for them either. Said, not dropped silently.
+            logger.warning("%s: fields with no column in the feed's schema, left out of the rows "
+                           "(as in the Parquet feed): %s", name,
+                           ", ".join(f"{k} ({n} records)" for k, n in sorted(left_out.items())))
 
 
 def fingerprint(files: list[Path]) -> str:

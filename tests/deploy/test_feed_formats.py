@@ -241,3 +241,20 @@ def test_load_feeds_refuses_what_is_not_an_article_feed(tmp_path):
         list(load_feeds(bad, streaming=True))
     with pytest.raises(FileNotFoundError):
         load_feeds(tmp_path / "nothing-here")
+
+
+def test_load_feeds_says_which_fields_have_no_column(tmp_path, monkeypatch, caplog):
+    """Attachment records share the feed; their own fields (kind, attachment_of, ...)
+    have no column in the feed's schema (nor in the Parquet feed): the load says so."""
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "cache"))
+    from crawler.emit.hf_datasets import load_feeds
+
+    records = read_jsonl(FIXTURES / "golden" / "notices.jsonl")
+    attachments = [r for r in records if r.get("kind") == "attachment"]
+    assert attachments and len(attachments) < len(records)
+    write_lines(tmp_path / "notices.jsonl", records)
+    ds = load_feeds(tmp_path / "notices.jsonl")
+    assert ds.num_rows == len(records)
+    assert f"kind ({len(attachments)} records)" in caplog.text
+    assert f"attachment_of ({len(attachments)} records)" in caplog.text
