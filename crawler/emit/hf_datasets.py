@@ -132,6 +132,17 @@ def _rows(files: list[str]) -> Iterator[dict[str, Any]]:
                            ", ".join(f"{k} ({n} records)" for k, n in sorted(left_out.items())))
 
 
+def _has_a_record(path: Path) -> bool:
+    """Whether `path` has a complete, non-blank line (read up to the first)."""
+    with open(path, "rb") as fh:
+        for line in fh:
+            if not line.endswith(b"\n"):
+                return False
+            if line.strip():
+                return True
+    return False
+
+
 def fingerprint(files: list[Path]) -> str:
     """A cache key that changes when a file changes (size, mtime) or the columns do."""
     key = [READER_VERSION, str(arrow_schema())]
@@ -149,6 +160,9 @@ def load_feeds(paths: PathArg | Iterable[PathArg], *, streaming: bool = False,
     import datasets
 
     files = feed_files(paths)
+    if not streaming and not any(map(_has_a_record, files)):
+        # A run with nothing new writes an empty feed; `datasets` cannot build a split of no rows.
+        return datasets.Dataset(arrow_schema().empty_table())
     gen_kwargs = {"files": [str(p) for p in files]}
     if streaming:
         return datasets.IterableDataset.from_generator(_rows, features=features(), gen_kwargs=gen_kwargs)

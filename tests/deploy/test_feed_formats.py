@@ -258,3 +258,16 @@ def test_load_feeds_says_which_fields_have_no_column(tmp_path, monkeypatch, capl
     assert ds.num_rows == len(records)
     assert f"kind ({len(attachments)} records)" in caplog.text
     assert f"attachment_of ({len(attachments)} records)" in caplog.text
+
+
+def test_load_feeds_of_runs_with_nothing_new_is_an_empty_dataset_with_the_columns(tmp_path, monkeypatch):
+    """A scheduled run with nothing new writes an empty feed (or only a line being written)."""
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "cache"))
+    from crawler.emit.hf_datasets import features, load_feeds
+
+    (tmp_path / "a.jsonl").write_bytes(b"")
+    (tmp_path / "b.jsonl").write_bytes(b'\n{"id": "0123456789abcdef01234567", "te')
+    ds = load_feeds(tmp_path)
+    assert ds.num_rows == 0 and ds.features == features()
+    assert list(load_feeds(tmp_path, streaming=True)) == []
