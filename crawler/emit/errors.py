@@ -16,7 +16,7 @@ from typing import Any
 
 from scrapy.exceptions import DropItem
 
-from crawler.emit.feeds import beside_feed, local_feeds
+from crawler.emit.feeds import ERRORS_SUFFIX, beside_feed, local_feeds
 from crawler.items import ErrorRecord
 
 logger = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ class ErrorRecordPipeline:
 
     def open_spider(self) -> None:
         spider = self.crawler.spider
-        self.path = beside_feed(self.crawler.settings, spider, ".errors.jsonl", "ERRORS_URI")
+        self.path = beside_feed(self.crawler.settings, spider, ERRORS_SUFFIX, "ERRORS_URI")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # Appended like the feed it stands beside (-o, the default feeds), rewritten only
         # with it (-O): a second run must not erase the first run's error records.

@@ -30,11 +30,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from scrapy import signals
-
 logger = logging.getLogger(__name__)
 
 FALLBACK_FEED = "output/%(name)s/%(run)s.jsonl"
+# The error records' file beside a feed: `<feed>.errors.jsonl`, never an article feed.
+ERRORS_SUFFIX = ".errors.jsonl"
 
 
 class FeedRefused(RuntimeError):
@@ -239,6 +239,8 @@ class FeedGuard:
             self.release()
             logger.critical("run refused: %s", exc)
             raise
+        from scrapy import signals  # here: reading feeds (hf_datasets) needs no Scrapy
+
         crawler.signals.connect(self.release, signal=signals.engine_stopped)
 
     @classmethod
