@@ -1,9 +1,10 @@
 """The feed's columns: one Arrow schema derived from the crawl record's JSON Schema.
 
-One source for every table-shaped view of the records: the Parquet feed
-(crawler/emit/exporters.py) and the HuggingFace `datasets` view of JSONL feeds
-(crawler/emit/hf_datasets.py). The columns come from
-crawler/schema/crawl-record.schema.json: the same columns, in the same order,
+One source for every table-shaped view of the records: the Parquet and CSV
+feeds (crawler/emit/exporters.py) and the HuggingFace `datasets` view of JSONL
+feeds (crawler/emit/hf_datasets.py). The columns come from
+crawler/schema/crawl-record.schema.json, then crawl-attachment's own fields (an
+attachment record shares the feed): the same columns, in the same order,
 with the same types, in every run, whatever fields the first record happens to
 have. `published_at` and `fetched_at` stay ISO 8601 strings with their offset
 (`+08:00`): an Arrow timestamp column has one zone for all rows. Objects whose
@@ -18,12 +19,19 @@ import json
 from functools import cache
 from typing import Any
 
-from crawler.schema import record_fields as crawl_record_fields
+from crawler.schema import SCHEMA_DIRS
+from cleaners.validation import record_fields as schema_fields
 
 
+@cache
 def record_properties() -> dict[str, dict[str, Any]]:
-    """The record's fields and their JSON Schemas, in the schema's order."""
-    return crawl_record_fields()
+    """Every field of the records a feed holds, with its JSON Schema: the article
+    record's in its schema's order, then the fields only attachment records have
+    (`kind`, `attachment_of`, `format`...), so no format drops them."""
+    fields = dict(schema_fields("crawl-record", SCHEMA_DIRS))
+    for name, spec in schema_fields("crawl-attachment", SCHEMA_DIRS).items():
+        fields.setdefault(name, spec)
+    return fields
 
 
 def record_fields() -> list[str]:
@@ -39,8 +47,9 @@ def _arrow_type(spec: dict[str, Any]):
     import pyarrow as pa
 
     types = spec.get("type")
-    if types is None and "enum" in spec:
-        types = sorted({type(v).__name__ for v in spec["enum"] if v is not None})
+    values = spec.get("enum", [spec["const"]] if "const" in spec else None)
+    if types is None and values is not None:
+        types = sorted({type(v).__name__ for v in values if v is not None})
         types = ["string" if t == "str" else t for t in types]
     types = [types] if isinstance(types, str) else [t for t in (types or []) if t != "null"]
     if types == ["string"]:

@@ -125,7 +125,7 @@ def _rows(files: list[str]) -> Iterator[dict[str, Any]]:
                 left_out[field] = left_out.get(field, 0) + 1
             yield table_row(record)
         if left_out:
-            # Attachment records' own fields (kind, attachment_of, ...): the
+            # Fields no schema of this version knows (a feed of a newer one): the
             # Parquet feed has no column for them either. Said, not dropped silently.
             logger.warning("%s: fields with no column in the feed's schema, left out of the rows "
                            "(as in the Parquet feed): %s", name,

@@ -144,6 +144,10 @@ PARQUET_COLUMNS = [
     ("rendered", "bool"), ("rendered_sha256", "string"), ("version", "int64"),
     ("previous_content_sha256", "string"), ("dup_of", "string"), ("mirror_of", "string"), ("warc", "string"),
     ("path", "string"),
+    # an attachment record's own fields (it shares the feed): after the article's
+    ("kind", "string"), ("filename", "string"), ("format", "string"), ("content_type", "string"),
+    ("bytes", "int64"), ("pages", "int64"), ("extractor", "string"), ("attachment_of", "string"),
+    ("attached_to", "list<item: string>"),
 ]
 
 

@@ -243,9 +243,10 @@ def test_load_feeds_refuses_what_is_not_an_article_feed(tmp_path):
         load_feeds(tmp_path / "nothing-here")
 
 
-def test_load_feeds_says_which_fields_have_no_column(tmp_path, monkeypatch, caplog):
-    """Attachment records share the feed; their own fields (kind, attachment_of, ...)
-    have no column in the feed's schema (nor in the Parquet feed): the load says so."""
+def test_attachment_records_keep_their_own_fields_and_an_unknown_field_is_said(tmp_path, monkeypatch, caplog):
+    """Attachment records share the feed: their own fields (kind, attachment_of,
+    format, ...) are columns too, after the article's. A field no schema knows
+    (a feed written by a newer version) has no column: the load says so."""
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "cache"))
     from crawler.emit.hf_datasets import load_feeds
@@ -253,11 +254,13 @@ def test_load_feeds_says_which_fields_have_no_column(tmp_path, monkeypatch, capl
     records = read_jsonl(FIXTURES / "golden" / "notices.jsonl")
     attachments = [r for r in records if r.get("kind") == "attachment"]
     assert attachments and len(attachments) < len(records)
-    write_lines(tmp_path / "notices.jsonl", records)
-    ds = load_feeds(tmp_path / "notices.jsonl")
-    assert ds.num_rows == len(records)
-    assert f"kind ({len(attachments)} records)" in caplog.text
-    assert f"attachment_of ({len(attachments)} records)" in caplog.text
+    write_lines(tmp_path / "notices.jsonl", [*records[:-1], {**records[-1], "from_the_future": 1}])
+    rows = {row["id"]: row for row in load_feeds(tmp_path / "notices.jsonl")}
+    assert len(rows) == len(records)
+    own = ("kind", "attachment_of", "format", "filename", "bytes", "pages", "extractor", "content_type")
+    for record in attachments:
+        assert {k: rows[record["id"]][k] for k in own} == {k: record.get(k) for k in own}
+    assert "from_the_future (1 records)" in caplog.text
 
 
 def test_load_feeds_of_runs_with_nothing_new_is_an_empty_dataset_with_the_columns(tmp_path, monkeypatch):
