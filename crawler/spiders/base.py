@@ -29,8 +29,9 @@ import re
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlsplit
 
 import scrapy
 from scrapy import signals
@@ -96,6 +97,13 @@ def split_arg(value: Any) -> list[str]:
     if isinstance(value, (list, tuple)):
         return [str(v).strip() for v in value if str(v).strip()]
     return [v.strip() for v in str(value).split(",") if v.strip()]
+
+
+@lru_cache(maxsize=8192)  # a site's menus link the same URLs from every page
+def url_in_domains(url: str, domains: tuple[str, ...]) -> bool:
+    """Whether the URL's host is one of `domains` or under one."""
+    host = (urlsplit(url).hostname or "").lower()
+    return any(host == d or host.endswith("." + d) for d in domains)
 
 
 class BaseSpider(ListSourcesMixin, scrapy.Spider):
@@ -396,8 +404,7 @@ class BaseSpider(ListSourcesMixin, scrapy.Spider):
         return a.netloc == b.netloc and a.path.rsplit("/", 1)[0] == b.path.rsplit("/", 1)[0]
 
     def in_domain(self, url: str) -> bool:
-        host = (urlparse(url).hostname or "").lower()
-        return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
+        return url_in_domains(url, tuple(self.allowed_domains))
 
     # --- article pages ----------------------------------------------------------
 
