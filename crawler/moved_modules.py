@@ -72,13 +72,19 @@ def moves_for(name: str) -> list[tuple[str, str]]:
 
 
 class MovedModuleFinder(importlib.abc.MetaPathFinder):
-    """Asked right after the finder of files on sys.path, so only about names no file
-    answers to (and before an editable install's finder could serve another checkout's)."""
+    """Asked right before the finder of files on sys.path (and so before an editable
+    install's finder could serve another checkout's), about old names only: a file
+    that answers to one is left to that finder; a bare directory (an old package
+    left holding only `__pycache__` after a pull) would import as an empty
+    namespace package, and gets the error instead."""
 
     def find_spec(self, fullname, path=None, target=None):
         moves = moves_for(fullname)
         if not moves:
             return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is not None and spec.origin not in (None, "namespace"):
+            return None  # a real module there: not ours to refuse
         where = ", ".join(f"{old} is now {new}" for old, new in moves)
         raise ModuleNotFoundError(
             f"No module named {fullname!r}: crawler/ is grouped by stage ({where}); "
@@ -89,5 +95,5 @@ class MovedModuleFinder(importlib.abc.MetaPathFinder):
 def install() -> None:
     if any(isinstance(finder, MovedModuleFinder) for finder in sys.meta_path):
         return
-    after = [i for i, finder in enumerate(sys.meta_path) if finder is importlib.machinery.PathFinder]
-    sys.meta_path.insert(after[0] + 1 if after else len(sys.meta_path), MovedModuleFinder())
+    at = [i for i, finder in enumerate(sys.meta_path) if finder is importlib.machinery.PathFinder]
+    sys.meta_path.insert(at[0] if at else len(sys.meta_path), MovedModuleFinder())

@@ -1,11 +1,14 @@
 """Is a response a usable HTML page? The checks every spider makes before it
-reads links or hands a page to the cleaner. Pure functions of status, headers
-and body.
+reads links or hands a page to the cleaner; and where a redirect leads, as
+Scrapy will follow it. Pure functions of status, headers and body.
 """
 
 from __future__ import annotations
 
-from scrapy.http import HtmlResponse, Response, TextResponse
+from urllib.parse import urljoin, urlparse
+
+from scrapy.http import HtmlResponse, Request, Response, TextResponse
+from w3lib.url import safe_url_string
 
 from cleaners.headers import header, media_type
 from cleaners.sniff import binary_kind as sniff_binary
@@ -67,3 +70,16 @@ def as_html(response: Response) -> TextResponse:
         body=response.body,
         request=response.request,
     )
+
+
+def redirect_target(request: Request, response: Response) -> str | None:
+    """The URL Scrapy's RedirectMiddleware follows for this 3xx, computed as it does
+    (Location's bytes read as UTF-8, the rest percent-escaped; `//host/...` takes the
+    request's scheme), so the loop and off-site checks judge the URL fetched next."""
+    raw = response.headers.get("Location")
+    if not raw:
+        return None
+    location = safe_url_string(raw)
+    if raw.startswith(b"//"):
+        location = urlparse(request.url).scheme + "://" + location.lstrip("/")
+    return urljoin(request.url, location)

@@ -48,3 +48,19 @@ def test_the_docs_table_is_the_code_table():
     section = text.split("## Moved modules", 1)[1]
     rows = dict(re.findall(r"^\| `(crawler\.[\w.]+)` \| `(crawler\.[\w.]+)` \|$", section, re.M))
     assert rows == MOVED_MODULES
+
+
+def test_an_old_package_left_as_a_bare_directory_still_says_where_its_modules_went(tmp_path):
+    """After a pull, an old package directory may survive holding only `__pycache__`;
+    found on the path, it would import as an empty namespace package. A real
+    module under an old name is left to the path's finder."""
+    from crawler.moved_modules import MovedModuleFinder
+
+    (tmp_path / "pipelines" / "__pycache__").mkdir(parents=True)
+    (tmp_path / "pipelines" / "__pycache__" / "dedup.cpython-311.pyc").write_bytes(b"")
+    with pytest.raises(ModuleNotFoundError) as failed:
+        MovedModuleFinder().find_spec("crawler.pipelines", [str(tmp_path)])
+    assert "crawler.pipelines.dedup is now crawler.emit.dedup" in str(failed.value)
+    (tmp_path / "pipelines" / "__init__.py").write_text("")
+    assert MovedModuleFinder().find_spec("crawler.pipelines", [str(tmp_path)]) is None
+    assert MovedModuleFinder().find_spec("crawler.settings", [str(tmp_path)]) is None

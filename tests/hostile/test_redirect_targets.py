@@ -11,7 +11,8 @@ from scrapy.spiders import Spider
 from scrapy.utils.test import get_crawler
 
 from crawler.fetch.middlewares.offsite_redirect import OffsiteRedirectMiddleware
-from crawler.fetch.middlewares.redirect_loop import RedirectLoop, RedirectLoopMiddleware, redirect_target
+from crawler.fetch.middlewares.redirect_loop import RedirectLoop, RedirectLoopMiddleware
+from crawler.fetch.responses import redirect_target
 
 PAGE = "http://jyt.example.gov.cn/%E9%80%9A%E7%9F%A5/a.html"  # /通知/a.html, as Scrapy requests it
 

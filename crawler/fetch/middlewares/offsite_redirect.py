@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 
-from crawler.fetch.middlewares.redirect_loop import redirect_target
+from crawler.fetch.responses import redirect_target
 
 logger = logging.getLogger(__name__)
 

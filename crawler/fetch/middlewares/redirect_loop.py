@@ -13,28 +13,16 @@ Raises RedirectLoop (an IgnoreRequest, stage `redirect`), counted as
 from __future__ import annotations
 
 import logging
-from urllib.parse import urldefrag, urljoin, urlparse
+from urllib.parse import urldefrag
 
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response
-from w3lib.url import safe_url_string
+
+from crawler.fetch.responses import redirect_target
 
 logger = logging.getLogger(__name__)
 
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
-
-
-def redirect_target(request: Request, response: Response) -> str | None:
-    """The URL Scrapy's RedirectMiddleware follows for this 3xx, computed as it does
-    (Location's bytes read as UTF-8, the rest percent-escaped; `//host/...` takes the
-    request's scheme), so the loop and off-site checks judge the URL fetched next."""
-    raw = response.headers.get("Location")
-    if not raw:
-        return None
-    location = safe_url_string(raw)
-    if raw.startswith(b"//"):
-        location = urlparse(request.url).scheme + "://" + location.lstrip("/")
-    return urljoin(request.url, location)
 
 
 class RedirectLoop(IgnoreRequest):
