@@ -49,6 +49,10 @@ def plain_headers(headers: HeadersLike) -> dict[str, str]:
 
 def header(headers: HeadersLike, name: str) -> str | None:
     """The value of header `name` (any case), or None."""
+    if callable(getattr(headers, "getlist", None)) and callable(getattr(headers, "normkey", None)):
+        # Scrapy's Headers keep one case-folded entry per name: asked directly,
+        # not copied whole for each header a caller reads (several per page)
+        return header_text(headers.getlist(name))
     return plain_headers(headers).get(name.lower())
 
 

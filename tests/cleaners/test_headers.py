@@ -30,6 +30,15 @@ def test_scrapy_headers_become_lower_cased_str_with_the_first_value():
     assert media_type(headers) == "text/html"
 
 
+def test_a_scrapy_header_read_directly_is_read_as_from_the_plain_copy():
+    headers = scrapy_headers([("Content-Type", "text/html; charset=GBK"), ("content-type", "text/plain"),
+                              ("ETag", '"abc"'), ("Content-Disposition", b"attachment; filename=" + GBK_NAME),
+                              ("X-Empty", "")])
+    plain = plain_headers(headers)
+    for name in ("content-type", "CONTENT-TYPE", "etag", "Content-Disposition", "x-empty", "Location", "x"):
+        assert header(headers, name) == plain.get(name.lower()), name
+
+
 def test_dicts_of_str_bytes_and_lists():
     assert plain_headers({"Content-Type": "text/html", b"X-Id": [b"1", b"2"], "Empty": ""}) == \
         {"content-type": "text/html", "x-id": "1", "empty": ""}
