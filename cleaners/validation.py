@@ -8,10 +8,11 @@ directory's that has it, and every directory's schemas are in the registry
 under their file name and their `$id` (no network). The shipped schemas are read
 as package data (importlib.resources), so they are found inside a zipped egg too.
 
-Every record is checked on its way out, so the check is made by jsonschema-rs
-(compiled; a valid record costs microseconds) over the same schemas and
-registry; a record it refuses is judged again, and described, by jsonschema,
-whose messages the error records carry.
+Every record is checked on its way out, so the check is made by fastjsonschema
+(the schema compiled to Python code; a valid record costs microseconds), over
+the schema with its `$ref`s and `allOf` merged into one closed object (the view
+`record_fields` gives); a record it refuses is judged again, and described, by
+jsonschema over the schema as written, whose messages the error records carry.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-import jsonschema_rs
+import fastjsonschema
 from jsonschema import validators
 from jsonschema.exceptions import best_match
 from referencing import Registry, Resource
@@ -81,22 +82,27 @@ def validator(name: str, schema_dir: SchemaDirs = SCHEMA_DIR):
     return cls(schema, registry=schema_registry(schema_dir), format_checker=cls.FORMAT_CHECKER)
 
 
-# Where the schemas sit for jsonschema-rs: their `$id`s and `$ref`s are relative
-# file names, resolved against this (never fetched: the validator is offline).
-_RS_BASE = "file:///edunews-schema/"
-
-
 @cache
 def _fast_validator(name: str, schema_dir: SchemaDirs = SCHEMA_DIR):
-    """jsonschema-rs' validator of schema `name`, with the same registry (offline)."""
-    files = _schema_files(schema_dir)
-    registry = jsonschema_rs.Registry([(_RS_BASE + file, contents) for file, contents in files])
-    return jsonschema_rs.validator_for(_schema(name, schema_dir), registry=registry,
-                                       base_uri=_RS_BASE + schema_path(name, schema_dir).name, offline=True)
+    """Schema `name`, merged (`_flat_schema`: no `$ref`, `unevaluatedProperties` read as
+    `additionalProperties`, so draft 7 says the same), compiled by fastjsonschema: a
+    function that raises on an invalid record. None when a `$ref` stays unresolved
+    (then only `validator`)."""
+    flat = _flat_schema(name, schema_dir)
+    if '"$ref"' in json.dumps(flat):
+        return None
+    return fastjsonschema.compile({**flat, "$schema": "http://json-schema.org/draft-07/schema#"})
 
 
 def _valid_fast(record: dict, name: str, schema_dir: SchemaDirs) -> bool:
-    return _fast_validator(name, schema_dir).is_valid(record)
+    check = _fast_validator(name, schema_dir)
+    if check is None:
+        return False
+    try:
+        check(record)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
 
 
 def validation_errors(record: dict, name: str, schema_dir: SchemaDirs = SCHEMA_DIR) -> list[str]:
