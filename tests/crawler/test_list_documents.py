@@ -1,0 +1,129 @@
+"""Documents a list page links as its entries (a notice published as a bare PDF/DOC/XLS): each
+ends as one record, with the entry's title and date and the list page, or as one error record.
+
+`scrapy crawl provincial_portal -a site=column_docs -s REPLAY_DIR=fixtures`, as a user runs it,
+on the saved column fixtures/sites/column_docs (fixtures/make_list_documents.py): an article
+page, a PDF, a DOC, an XLS and a PDF of 2023 in the column's list; a photo in the list; a
+privacy-statement PDF and a form DOC in its header and footers, which are no entries.
+"""
+
+from __future__ import annotations
+
+import json
+
+from crawler.schema import validation_errors
+from tests.crawler.conftest import FIXTURES, run_crawl
+from tests.crawler.fixture_server import FixtureServer
+from tests.crawler.golden import check_golden
+
+HOST = "http://jyt.xcs.gov.cn"
+LIST_1, LIST_2 = f"{HOST}/tzgg/index.html", f"{HOST}/tzgg/index_1.html"
+ARTICLE = f"{HOST}/tzgg/202503/t20250312_6101.html"
+# URL -> (the list entry's title, its date, the list page, the format)
+DOCUMENTS = {
+    f"{HOST}/tzgg/202503/P020250310385612345678.pdf":
+        ("关于做好2025年义务教育招生入学工作的通知", "2025-03-10T00:00:00+08:00", LIST_1, "pdf"),
+    f"{HOST}/tzgg/202502/P020250221396412345678.doc":
+        ("关于公布2024年度基础教育教学成果奖评审结果的通知", "2025-02-21T00:00:00+08:00", LIST_1, "doc"),
+    f"{HOST}/tzgg/202501/P020250120401112345678.xls":
+        ("2025年第一批中小学教师资格认定人员名单", "2025-01-20T00:00:00+08:00", LIST_2, "xls"),
+    f"{HOST}/tzgg/202312/P020231215402212345678.pdf":
+        ("关于做好2023年度教育事业统计工作的通知", "2023-12-15T00:00:00+08:00", LIST_2, "pdf"),
+}
+OLD = f"{HOST}/tzgg/202312/P020231215402212345678.pdf"
+NOT_ENTRIES = (f"{HOST}/tzgg/202502/W020250218123456789012.jpg",  # a photo in the list
+               f"{HOST}/xxgk/P020240101000000000001.pdf",  # the header's 网站隐私声明
+               f"{HOST}/bsfw/xgbd/shenqingbiao.doc")  # the footer's form
+REPLAY = {"REPLAY_DIR": str(FIXTURES)}
+OFFLINE = "http://127.0.0.1:9"  # a closed port: any real fetch would fail
+
+
+def documents_of(records: list[dict]) -> dict[str, dict]:
+    return {r["url"]: r for r in records if r.get("kind") == "attachment"}
+
+
+def test_documents_linked_from_the_list_are_records_with_the_entries_title_and_date(crawl):
+    result = crawl("provincial_portal", args={"site": "column_docs"}, settings=REPLAY, proxy=OFFLINE)
+    assert result.returncode == 0, result.log[-3000:]
+    assert result.errors == [], json.dumps(result.errors, ensure_ascii=False, indent=1)
+    docs = documents_of(result.records)
+    assert sorted(r["url"] for r in result.records) == sorted([ARTICLE, *DOCUMENTS])
+    for url, (title, date, list_url, fmt) in DOCUMENTS.items():
+        r = docs[url]
+        assert (r["title"], r["published_at"], r["list_url"], r["format"]) == (title, date, list_url, fmt)
+        assert "attachment_of" not in r
+        assert (r["site"], r["site_name"], r["site_type"], r["spider"]) == \
+            ("column_docs", "祥川省教育厅", "provincial_portal", "provincial_portal")
+        assert validation_errors(r, "crawl-attachment") == []
+        assert len(r["text"]) > 40
+    # the documents' own text, read from the bytes, not the list's words
+    assert "认定机构" in docs[f"{HOST}/tzgg/202501/P020250120401112345678.xls"]["text"]
+    assert "教育工作会议" in docs[f"{HOST}/tzgg/202502/P020250221396412345678.doc"]["text"]
+    for url in NOT_ENTRIES:  # neither fetched (a 404 or a non-document would be an error record) nor kept
+        assert url not in {r["url"] for r in result.records}
+    summary = result.summary
+    assert summary["articles_emitted"] == 1 and summary["documents_emitted"] == 4
+    assert summary["attachments_emitted"] == 0 and summary["sites_without_articles"] == []
+    acc = summary["accounting"]
+    assert (acc["pages"], acc["articles"], acc["documents"], acc["list_pages"], acc["error_records"],
+            acc["balanced"]) == (7, 1, 4, 2, 0, True), acc
+    problems = check_golden("column_docs", result.records)
+    assert not problems, "\n".join(problems) + "\n(UPDATE_GOLDEN=1 to rewrite, then review the diff)"
+
+
+def test_a_document_outside_the_date_window_is_not_fetched(crawl):
+    result = crawl("provincial_portal", args={"site": "column_docs", "since": "2025-01-01"},
+                   settings=REPLAY, proxy=OFFLINE)
+    assert result.returncode == 0, result.log[-3000:]
+    assert result.errors == []
+    assert sorted(r["url"] for r in result.records) == sorted([ARTICLE, *(u for u in DOCUMENTS if u != OLD)])
+    acc = result.summary["accounting"]
+    assert (acc["pages"], acc["documents"], acc["balanced"]) == (6, 3, True), acc
+    assert "'documents/outside_dates': 1" in result.log
+
+
+def test_documents_over_the_size_cap_are_error_records(crawl):
+    """Replayed (the pipeline measures the body) and through a real HTTP server (the downloader
+    stops reading): the PDF (9,755 bytes) and the DOC (10,240) are over 6,000, the XLS is not."""
+    big = [f"{HOST}/tzgg/202503/P020250310385612345678.pdf", f"{HOST}/tzgg/202502/P020250221396412345678.doc"]
+    cap = {"ATTACHMENTS_MAX_FILE_BYTES": "6000"}
+    with FixtureServer.from_dir(FIXTURES) as server:
+        runs = [crawl("provincial_portal", args={"site": "column_docs"}, settings={**REPLAY, **cap}, proxy=OFFLINE),
+                crawl("provincial_portal", args={"site": "column_docs"}, settings=cap, proxy=server.proxy)]
+    for result in runs:
+        assert result.returncode == 0, result.log[-3000:]
+        errors = {e["url"]: e for e in result.errors}
+        assert sorted(errors) == sorted(big)
+        for e in errors.values():
+            assert (e["error"], e["kind"], e["list_url"], e["site"]) == ("too_large", "attachment", LIST_1, "column_docs")
+            assert validation_errors(e, "crawl-error") == []
+        assert sorted(documents_of(result.records)) == sorted(u for u in DOCUMENTS if u not in big)
+        acc = result.summary["accounting"]
+        assert (acc["pages"], acc["documents"], acc["error_records"], acc["balanced"]) == (7, 2, 2, True), acc
+
+
+def test_list_documents_off_fetches_none(crawl):
+    result = crawl("provincial_portal", args={"site": "column_docs"},
+                   settings={**REPLAY, "LIST_DOCUMENTS_ENABLED": "0"}, proxy=OFFLINE)
+    assert result.returncode == 0, result.log[-3000:]
+    assert [r["url"] for r in result.records] == [ARTICLE]
+    # the second list page links no article and, with documents off, nothing to fetch: said so
+    assert [(e["error"], e["url"]) for e in result.errors] == [("discover", LIST_2)]
+    assert result.summary["accounting"]["balanced"]
+
+
+def test_a_scheduled_run_emits_an_unchanged_document_once(tmp_path):
+    """With the state store, the second run finds the documents unchanged: no record again, each a counted drop."""
+    state = {**REPLAY, "STATE_ENABLED": "1", "STATE_URI": f"sqlite:///{tmp_path / 'state.db'}"}
+    runs = []
+    for name in ("run1", "run2"):
+        (tmp_path / name).mkdir()
+        runs.append(run_crawl("provincial_portal", tmp_path / name, args={"site": "column_docs"},
+                              settings=state, proxy=OFFLINE))
+        assert runs[-1].returncode == 0, runs[-1].log[-3000:]
+    first, second = runs
+    assert len(documents_of(first.records)) == 4
+    assert all(r["version"] == 1 for r in documents_of(first.records).values())
+    assert second.records == [] and second.errors == []
+    acc = second.summary["accounting"]
+    assert acc["balanced"] and acc["dropped"] == {"unchanged": 5}, acc
