@@ -344,35 +344,26 @@ class BaseSpider(ListSourcesMixin, scrapy.Spider):
         # A list whose entries are data (a Hanweb datastore) rather than anchors.
         entries = self.datastore_entries(page)
         documents: list[Anchor] = []
-        scope: list[Anchor] | None = None
         if entries:
             self.count("lists/datastore")
             articles = self.entry_urls(entries)
+            dates = {e.url: e.date for e in entries if e.date}
         else:
             scope = self.main_list_scope(page, site)
             articles = self.article_links(page, links if scope is None else scope, site)
             if not articles:  # links only script follows (onclick, javascript:)
                 articles = self.article_links(page, self.script_anchors(page), site)
-            if self.list_documents_enabled:
-                documents = [a for a in (anchors(page) if scope is None else scope)
-                             if self.in_domain(a.url) and a.url not in articles and is_attachment_link(a.url, a.text)]
+            documents, dates = self.list_document_links(page, scope, articles)
+            if self.window and not dates:
+                dates = self.list_dates(page)
         lists = self.pagination_links(page, links, site)
-        dates = {e.url: e.date for e in entries if e.date}
-        if (self.window or documents) and not entries and hasattr(page.selector.root, "xpath"):
-            dates = {canonical_url(u, sort_query=False): d
-                     for u, d in anchor_dates(page.selector.root, page.url).items()}
-        documents = self.list_documents(documents, dates, listed=scope is not None) if documents else []
         past = self.window.list_is_past([(url, dates.get(url)) for url in [*articles, *(a.url for a in documents)]])
         for url in articles:
             if self.window.outside(url, dates.get(url)):
                 self.count("articles/outside_dates")
                 continue
             yield self.article_request(url, site, referer=response.url, list_date=dates.get(url))
-        for doc in documents:
-            if self.window.outside(doc.url, dates.get(doc.url)):
-                self.count("documents/outside_dates")
-                continue
-            yield self.document_request(doc.url, site, response.url, doc.text or None, dates.get(doc.url))
+        yield from self.document_requests(documents, dates, site, response.url)
         limit = self.list_page_limit(site)
         if (limit and depth + 1 >= limit) or past:
             if past:
@@ -384,7 +375,6 @@ class BaseSpider(ListSourcesMixin, scrapy.Spider):
         more += self.linked_feeds(page, site)
         yield from more
         self.count("links/articles", len(articles))
-        self.count("links/documents", len(documents))
         self.count("links/lists", len(lists))
         if not articles and not documents:
             yield from self.no_article_links(page, site, followed=len(lists) + len(more))
@@ -404,6 +394,34 @@ class BaseSpider(ListSourcesMixin, scrapy.Spider):
             if any(matches_any(a.url, patterns) for a in scoped):
                 return scoped
         return None
+
+    def list_dates(self, page: TextResponse) -> dict[str, str]:
+        """URL (as the anchors give it) -> the date its list item shows."""
+        if not hasattr(page.selector.root, "xpath"):
+            return {}
+        return {canonical_url(u, sort_query=False): d for u, d in anchor_dates(page.selector.root, page.url).items()}
+
+    def list_document_links(self, page: TextResponse, scope: list[Anchor] | None,
+                            articles: list[str]) -> tuple[list[Anchor], dict[str, str]]:
+        """(the documents among the entries of the list `scope` holds, or of the whole page when
+        None; the dates the page's list items show, when there were candidates to date)."""
+        if not self.list_documents_enabled:
+            return [], {}
+        candidates = [a for a in (anchors(page) if scope is None else scope)
+                      if self.in_domain(a.url) and a.url not in articles and is_attachment_link(a.url, a.text)]
+        if not candidates:
+            return [], {}
+        dates = self.list_dates(page)
+        return self.list_documents(candidates, dates, listed=scope is not None), dates
+
+    def document_requests(self, documents: list[Anchor], dates: dict[str, str], site: Site,
+                          list_url: str) -> Iterator[Request]:
+        for doc in documents:
+            if self.window.outside(doc.url, dates.get(doc.url)):
+                self.count("documents/outside_dates")
+                continue
+            yield self.document_request(doc.url, site, list_url, doc.text or None, dates.get(doc.url))
+        self.count("links/documents", len(documents))
 
     def list_documents(self, candidates: list[Anchor], dates: dict[str, str], listed: bool) -> list[Anchor]:
         """The documents among a list page's entries, one per URL (the first anchor with a text).

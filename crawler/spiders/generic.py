@@ -103,6 +103,12 @@ class GenericSpider(BaseSpider):
                 continue
             yield self.page_request(a.url, site, depth + 1, referer=response.url)
             followed += 1
+        # Documents the page lists as dated entries (a notice published as a PDF): no page
+        # kind is decided for them, so only those a list item dates, never a menu's.
+        documents, dates = self.list_document_links(html, None, [])
+        for request in self.document_requests(documents, dates, site, response.url):
+            followed += 1
+            yield request
         for request in [*self.script_list_requests(html, site, depth, have=len(entries)),
                         *self.linked_feeds(html, site)]:
             followed += 1

@@ -15,6 +15,7 @@ from crawler.schema import validation_errors
 from tests.crawler.conftest import FIXTURES, run_crawl
 from tests.crawler.fixture_server import FixtureServer
 from tests.crawler.golden import check_golden
+from tests.crawler.sites import HTML, article_html, list_html
 
 HOST = "http://jyt.xcs.gov.cn"
 LIST_1, LIST_2 = f"{HOST}/tzgg/index.html", f"{HOST}/tzgg/index_1.html"
@@ -127,3 +128,43 @@ def test_a_scheduled_run_emits_an_unchanged_document_once(tmp_path):
     assert second.records == [] and second.errors == []
     acc = second.summary["accounting"]
     assert acc["balanced"] and acc["dropped"] == {"unchanged": 5}, acc
+
+
+def test_the_generic_spider_takes_the_dated_documents_of_a_page_too(crawl):
+    """No CMS rules: only document links a list item dates are entries (the header's and the
+    footers' documents have no date beside them, and are never asked for)."""
+    result = crawl("generic", args={"start_urls": LIST_1}, settings=REPLAY, proxy=OFFLINE)
+    assert result.returncode == 0, result.log[-3000:]
+    assert result.errors == [], json.dumps(result.errors, ensure_ascii=False, indent=1)
+    docs = documents_of(result.records)
+    assert sorted(docs) == sorted(DOCUMENTS)
+    for url, (title, date, list_url, _) in DOCUMENTS.items():
+        assert (docs[url]["title"], docs[url]["published_at"], docs[url]["list_url"]) == (title, date, list_url)
+    acc = result.summary["accounting"]
+    assert (acc["documents"], acc["balanced"]) == (4, True), acc
+
+
+def test_a_document_both_listed_and_attached_is_one_record(crawl, tmp_path):
+    """The list links a PDF as an entry and the article beside it attaches the same PDF: one URL, one
+    record (whichever read it first), the other way to it a counted drop or the article's entry."""
+    base = "http://www.shared-doc.test"
+    pdf = f"{base}/tzgg/202503/P020250310385612345678.pdf"
+    article = f"{base}/tzgg/202503/t20250311_7001.html"
+    body = (FIXTURES / "sites" / "column_docs" / "files" / "P020250310385612345678.pdf").read_bytes()
+    with FixtureServer() as server:
+        server.add(f"{base}/tzgg/index.html", list_html("通知公告", [
+            ("/tzgg/202503/t20250311_7001.html", "关于转发招生入学工作通知的通知"),
+            ("/tzgg/202503/P020250310385612345678.pdf", "关于做好2025年义务教育招生入学工作的通知")]), headers=HTML)
+        server.add(article, article_html("关于转发招生入学工作通知的通知", "2025-03-11", extra=(
+            '<p>附件：<a href="/tzgg/202503/P020250310385612345678.pdf">招生入学工作通知.pdf</a></p>')), headers=HTML)
+        server.add(pdf, body, headers={"Content-Type": "application/pdf"})
+        result = crawl("provincial_portal", args={"start_urls": f"{base}/tzgg/index.html"},
+                       settings={"ATTACHMENTS_ENABLED": "1"}, proxy=server.proxy)
+    assert result.returncode == 0, result.log[-3000:]
+    assert result.errors == [], json.dumps(result.errors, ensure_ascii=False, indent=1)
+    assert sorted(r["url"] for r in result.records) == sorted([article, pdf])
+    doc = documents_of(result.records)[pdf]
+    entry = next(r for r in result.records if r["url"] == article)["attachments"][0]
+    assert entry["url"] == pdf and entry["id"] == doc["id"] and entry["status"] == "ok"
+    acc = result.summary["accounting"]
+    assert acc["balanced"], acc
