@@ -168,3 +168,26 @@ def test_a_document_both_listed_and_attached_is_one_record(crawl, tmp_path):
     assert entry["url"] == pdf and entry["id"] == doc["id"] and entry["status"] == "ok"
     acc = result.summary["accounting"]
     assert acc["balanced"], acc
+
+
+def test_the_documents_are_kept_in_the_warc_and_read_again_from_it(crawl, tmp_path):
+    """`python -m crawler.reclean` reads a list's documents again (`WARC-X-Page-Kind: document`), with their list page."""
+    import subprocess
+    import sys
+
+    result = crawl("provincial_portal", args={"site": "column_docs"}, settings={**REPLAY, "WARC_ENABLED": "1"},
+                   proxy=OFFLINE)
+    assert result.returncode == 0, result.log[-3000:]
+    docs = documents_of(result.records)
+    assert all(r["warc"] and r["warc"]["length"] > 0 for r in docs.values())
+    warc = next(iter(docs.values()))["warc"]["file"]
+    out = tmp_path / "again.jsonl"
+    root = FIXTURES.parent
+    done = subprocess.run([sys.executable, "-m", "crawler.reclean", warc, "-o", str(out)], cwd=root,
+                          env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"}, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    again = {r["url"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+    assert sorted(again) == sorted([ARTICLE, *DOCUMENTS])
+    for url, r in docs.items():  # the same text from the archived bytes, with the same list page
+        assert (again[url]["content_sha256"], again[url]["list_url"]) == (r["content_sha256"], r["list_url"])
