@@ -191,3 +191,21 @@ def test_the_documents_are_kept_in_the_warc_and_read_again_from_it(crawl, tmp_pa
     assert sorted(again) == sorted([ARTICLE, *DOCUMENTS])
     for url, r in docs.items():  # the same text from the archived bytes, with the same list page
         assert (again[url]["content_sha256"], again[url]["list_url"]) == (r["content_sha256"], r["list_url"])
+
+
+def test_the_sites_max_articles_counts_its_documents(crawl, tmp_path):
+    """`max_articles = 2`: the article and the first document of the list; the rest is never asked for."""
+    registry = tmp_path / "sites.toml"
+    registry.write_text(f"""[sites.column_docs]
+site_type = "provincial_portal"
+start_urls = ["{LIST_1}"]
+allowed_domains = ["jyt.xcs.gov.cn"]
+max_articles = 2
+""", encoding="utf-8")
+    result = crawl("provincial_portal", args={"site": "column_docs"},
+                   settings={**REPLAY, "SITES_REGISTRY": str(registry)}, proxy=OFFLINE)
+    assert result.returncode == 0, result.log[-3000:]
+    assert result.errors == []
+    assert sorted(r["url"] for r in result.records) == sorted([ARTICLE, f"{HOST}/tzgg/202503/P020250310385612345678.pdf"])
+    acc = result.summary["accounting"]
+    assert (acc["pages"], acc["documents"], acc["balanced"]) == (3, 1, True), acc
