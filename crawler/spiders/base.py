@@ -314,7 +314,7 @@ class BaseSpider(ListSourcesMixin, scrapy.Spider):
             priority=1,
             meta={"site": site.name, "kind": "document", "list_url": referer, "list_title": title,
                   "list_date": list_date, "download_maxsize": self.document_max_bytes, "playwright": False,
-                  "dont_merge_cookies": True, "handle_httpstatus_list": ERROR_STATUSES},
+                  "handle_httpstatus_list": ERROR_STATUSES},
         )
 
     def site_of(self, request_or_response: Request | Response) -> Site:
@@ -378,11 +378,6 @@ class BaseSpider(ListSourcesMixin, scrapy.Spider):
         self.count("links/lists", len(lists))
         if not articles and not documents:
             yield from self.no_article_links(page, site, followed=len(lists) + len(more))
-
-    def main_list_links(self, response: TextResponse, links: list[Anchor], site: Site) -> list[Anchor]:
-        """The anchors of the column's own list, when the family or the site says where it is."""
-        scope = self.main_list_scope(response, site)
-        return links if scope is None else scope
 
     def main_list_scope(self, response: TextResponse, site: Site) -> list[Anchor] | None:
         """The anchors of the column's own list (the site's `list_xpath`, then the CMS family's
