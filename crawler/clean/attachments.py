@@ -281,7 +281,7 @@ class AttachmentPipeline:
     async def read_list_document(self, item: DocumentItem) -> tuple[Any, dict[str, Any]]:
         """(the record, an error record or None when its bytes were read already, and the
         fields an article's entry for the same URL gets)."""
-        from cleaners.dates import parse_date, to_iso
+        from cleaners.dates import date_from_url, parse_date, to_iso
         from cleaners.documents import document_format
         from cleaners.fingerprint import raw_sha256
 
@@ -312,8 +312,10 @@ class AttachmentPipeline:
             stage, reason = read["__error__"]
             return failed(stage, reason, fmt)
         record = self.record_of(read, part, owner, list_url=item.list_url)
-        published = parse_date(item.list_date.strip()) if item.list_date else None
-        if published is not None:  # the date the list gives its entry: a bare document has no other
+        # The date the list gives its entry, else the one in the URL (/2025/03/10/): a bare
+        # document has no other (the same two the date window judged it by before fetching).
+        published = (parse_date(item.list_date.strip()) if item.list_date else None) or date_from_url(url)
+        if published is not None:
             record["published_at"] = to_iso(published)
         self.by_sha256[basics["sha256"]] = {"id": record["id"], "status": "ok", "format": record["format"]}
         return record, {**basics, "id": record["id"], "status": "ok", "format": record["format"]}

@@ -34,7 +34,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import urljoin, urlparse
 
 import scrapy
 from scrapy import signals
@@ -407,7 +407,24 @@ class BaseSpider(ListSourcesMixin, scrapy.Spider):
         if not candidates:
             return [], {}
         dates = self.list_dates(page)
-        return self.list_documents(candidates, dates, listed=scope is not None), dates
+        documents = self.list_documents(candidates, dates, listed=scope is not None)
+        return [self.full_title(page, a) for a in documents], dates
+
+    @staticmethod
+    def full_title(page: TextResponse, a: Anchor) -> Anchor:
+        """The entry with its whole title: lists cut long ones short (`关于做好2025年…`) and keep
+        the whole in the anchor's `title` attribute."""
+        text = a.text.rstrip()
+        if not text.endswith(("…", "..")) or not hasattr(page.selector.root, "xpath"):
+            return a
+        stem = text.rstrip(".… ")
+        base = urljoin(page.url, (page.xpath("//base/@href").get() or "").strip())
+        for el in page.selector.root.xpath("//a[@href][@title]"):
+            title = " ".join((el.get("title") or "").split())
+            if (len(title) > len(stem) and title.startswith(stem)
+                    and canonical_url(urljoin(base, el.get("href").strip()), sort_query=False) == a.url):
+                return Anchor(a.url, title)
+        return a
 
     def document_requests(self, documents: list[Anchor], dates: dict[str, str], site: Site,
                           list_url: str) -> Iterator[Request]:

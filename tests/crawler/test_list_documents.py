@@ -209,3 +209,40 @@ max_articles = 2
     assert sorted(r["url"] for r in result.records) == sorted([ARTICLE, f"{HOST}/tzgg/202503/P020250310385612345678.pdf"])
     acc = result.summary["accounting"]
     assert (acc["pages"], acc["documents"], acc["balanced"]) == (3, 1, True), acc
+
+
+def test_each_document_that_cannot_be_read_is_one_error_record_with_its_reason(crawl):
+    """A list whose document entries fail the ways documents do: a scan with no text layer, an HTML
+    page at a .pdf address, a 404; and one with no date beside it, dated by its URL instead."""
+    base = "http://www.doc-faults.test"
+    scan = (FIXTURES / "sites" / "notices" / "files" / "scan.pdf").read_bytes()
+    plan = (FIXTURES / "sites" / "column_docs" / "files" / "P020250310385612345678.pdf").read_bytes()
+    entries = [("/tzgg/202503/t20250311_7001.html", "关于开展春季开学检查的通知", "2025-03-11"),
+               ("/tzgg/202503/P020250305000000000001.pdf", "2025年春季学期校历（扫描件）", "2025-03-05"),
+               ("/tzgg/202503/P020250304000000000002.pdf", "关于印发实施方案的通知", "2025-03-04"),
+               ("/tzgg/202503/P020250303000000000003.doc", "关于报送统计数据的通知", "2025-03-03"),
+               ("/tzgg/2025/03/02/plan.pdf", "关于做好2025年义务教育招生入学工作的通知", "")]
+    items = "".join(f'<li><a href="{href}">{text}</a>{f"<span>{date}</span>" if date else ""}</li>'
+                    for href, text, date in entries)
+    with FixtureServer() as server:
+        server.add(f"{base}/tzgg/index.html", f"""<!DOCTYPE html><html><head><meta charset="utf-8">
+<title>通知公告</title></head><body><ul class="list">{items}</ul></body></html>""", headers=HTML)
+        server.add(base + entries[0][0], article_html(entries[0][1], entries[0][2]), headers=HTML)
+        server.add(base + entries[1][0], scan, headers={"Content-Type": "application/pdf"})
+        server.add(base + entries[2][0], article_html("页面已迁移", "2025-03-04"), headers=HTML)
+        # entries[3]: not on the server (404)
+        server.add(base + entries[4][0], plan, headers={"Content-Type": "application/pdf"})
+        result = crawl("provincial_portal", args={"start_urls": f"{base}/tzgg/index.html"}, proxy=server.proxy)
+    assert result.returncode == 0, result.log[-3000:]
+    errors = {e["url"][len(base):]: e for e in result.errors}
+    assert {path: e["error"] for path, e in errors.items()} == {
+        entries[1][0]: "needs_ocr", entries[2][0]: "not_a_document", entries[3][0]: "http"}
+    for e in errors.values():
+        assert (e["kind"], e["list_url"]) == ("attachment", f"{base}/tzgg/index.html")
+        assert validation_errors(e, "crawl-error") == []
+    doc = documents_of(result.records)[base + entries[4][0]]
+    assert (doc["title"], doc["published_at"]) == (entries[4][1], "2025-03-02T00:00:00+08:00")
+    assert validation_errors(doc, "crawl-attachment") == []
+    acc = result.summary["accounting"]
+    assert (acc["pages"], acc["articles"], acc["documents"], acc["error_records"], acc["balanced"]) == \
+        (6, 1, 1, 3, True), acc
