@@ -339,7 +339,8 @@ class BaseSpider(ListSourcesMixin, scrapy.Spider):
             yield self.error_from_response(bad[0], bad[1], response, site)
             return
         page = as_html(response)
-        links = [a for a in anchors(page) if self.in_domain(a.url) and not is_asset(a.url)]
+        every = [a for a in anchors(page) if self.in_domain(a.url)]
+        links = [a for a in every if not is_asset(a.url)]
         depth = response.meta.get("list_depth", 0)
         # A list whose entries are data (a Hanweb datastore) rather than anchors.
         entries = self.datastore_entries(page)
@@ -353,7 +354,8 @@ class BaseSpider(ListSourcesMixin, scrapy.Spider):
             articles = self.article_links(page, links if scope is None else scope, site)
             if not articles:  # links only script follows (onclick, javascript:)
                 articles = self.article_links(page, self.script_anchors(page), site)
-            documents, dates = self.list_document_links(page, scope, articles)
+            documents, dates = self.list_document_links(page, every if scope is None else scope,
+                                                        listed=scope is not None, articles=articles)
             if self.window and not dates:
                 dates = self.list_dates(page)
         lists = self.pagination_links(page, links, site)
@@ -396,18 +398,17 @@ class BaseSpider(ListSourcesMixin, scrapy.Spider):
             return {}
         return {canonical_url(u, sort_query=False): d for u, d in anchor_dates(page.selector.root, page.url).items()}
 
-    def list_document_links(self, page: TextResponse, scope: list[Anchor] | None,
+    def list_document_links(self, page: TextResponse, found: list[Anchor], listed: bool,
                             articles: list[str]) -> tuple[list[Anchor], dict[str, str]]:
-        """(the documents among the entries of the list `scope` holds, or of the whole page when
-        None; the dates the page's list items show, when there were candidates to date)."""
+        """(the documents among the in-domain anchors `found`: the column's own list when `listed`,
+        else the whole page's; the dates the page's list items show, when there were candidates)."""
         if not self.list_documents_enabled:
             return [], {}
-        candidates = [a for a in (anchors(page) if scope is None else scope)
-                      if self.in_domain(a.url) and a.url not in articles and is_attachment_link(a.url, a.text)]
+        candidates = [a for a in found if a.url not in articles and is_attachment_link(a.url, a.text)]
         if not candidates:
             return [], {}
         dates = self.list_dates(page)
-        documents = self.list_documents(candidates, dates, listed=scope is not None)
+        documents = self.list_documents(candidates, dates, listed=listed)
         return [self.full_title(page, a) for a in documents], dates
 
     @staticmethod

@@ -61,7 +61,8 @@ class GenericSpider(BaseSpider):
             yield self.error_from_response(bad[0], bad[1], response, site)
             return
         html = as_html(response)
-        links = [a for a in anchors(html) if self.in_domain(a.url) and not is_asset(a.url)]
+        every = [a for a in anchors(html) if self.in_domain(a.url)]
+        links = [a for a in every if not is_asset(a.url)]
         f = features(html, links, site.article_url_patterns)
         kind = classify(f)
         if any(p.search(response.url) for p in site.article_url_patterns):
@@ -105,7 +106,7 @@ class GenericSpider(BaseSpider):
             followed += 1
         # Documents the page lists as dated entries (a notice published as a PDF): no page
         # kind is decided for them, so only those a list item dates, never a menu's.
-        documents, dates = self.list_document_links(html, None, [])
+        documents, dates = self.list_document_links(html, every, listed=False, articles=[])
         for request in self.document_requests(documents, dates, site, response.url):
             followed += 1
             yield request
