@@ -246,3 +246,36 @@ def test_each_document_that_cannot_be_read_is_one_error_record_with_its_reason(c
     acc = result.summary["accounting"]
     assert (acc["pages"], acc["articles"], acc["documents"], acc["error_records"], acc["balanced"]) == \
         (6, 1, 1, 3, True), acc
+
+
+def test_a_scheduled_run_asks_for_a_known_document_conditionally(tmp_path):
+    """Real HTTP validators: the second run sends If-None-Match for the document too, and its 304 is a counted drop."""
+    from tests.incremental.site import LocalSite, Page, article_text, crawl_command, read_jsonl, run, summary_of
+
+    pdf_path = "/news/202403/P020240312000000000001.pdf"
+    site = LocalSite()
+    site.set_article(1001, "第1001号通知", article_text(1001))
+    site.publish()
+    site.pages[pdf_path] = Page((FIXTURES / "sites" / "column_docs" / "files" / "P020250310385612345678.pdf")
+                                .read_bytes(), 1_700_000_000)
+    listing = site.pages[LocalSite.LIST_PATH].body.replace(
+        b"</ul>", f'<li><a href="{pdf_path}">关于做好义务教育招生入学工作的通知</a><span>2024-03-12</span></li></ul>'
+        .encode("utf-8"))
+    site.pages[LocalSite.LIST_PATH] = Page(listing, 1_700_000_000)
+    with site:
+        summaries, feeds = [], []
+        for name in ("run1", "run2"):
+            feed = tmp_path / f"{name}.jsonl"
+            proc = run(crawl_command("provincial_portal", feed, tmp_path / "state.db",
+                                     args={"start_urls": site.url(LocalSite.LIST_PATH)}))
+            assert proc.returncode == 0, proc.stderr[-3000:]
+            feeds.append(read_jsonl(feed))
+            summaries.append(summary_of(feed))
+        pdf_url = site.url(pdf_path)
+    first, second = feeds
+    assert [r["url"] for r in documents_of(first).values()] == [pdf_url]
+    assert second == []
+    acc = summaries[1]["accounting"]
+    assert acc["balanced"] and acc["dropped"] == {"not_modified_304": 2}, acc
+    asked = [(path, header, status) for path, header, status in site.requests if path == pdf_path]
+    assert asked[0][2] == 200 and asked[1][1] and asked[1][2] == 304, asked
