@@ -279,3 +279,13 @@ def test_a_scheduled_run_asks_for_a_known_document_conditionally(tmp_path):
     assert acc["balanced"] and acc["dropped"] == {"not_modified_304": 2}, acc
     asked = [(path, header, status) for path, header, status in site.requests if path == pdf_path]
     assert asked[0][2] == 200 and asked[1][1] and asked[1][2] == 304, asked
+
+
+def test_a_raw_fetch_run_counts_the_documents_as_not_cleaned(crawl):
+    """CLEAN_ENABLED=0 (raw-fetch runs): documents are fetched and counted like pages, and not read."""
+    result = crawl("provincial_portal", args={"site": "column_docs"},
+                   settings={**REPLAY, "CLEAN_ENABLED": "0"}, proxy=OFFLINE)
+    assert result.returncode == 0, result.log[-3000:]
+    assert result.records == [] and result.errors == []
+    acc = result.summary["accounting"]
+    assert (acc["pages"], acc["dropped"], acc["balanced"]) == (7, {"not_cleaned": 5}, True), acc
