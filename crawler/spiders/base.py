@@ -347,7 +347,8 @@ class BaseSpider(ListSourcesMixin, scrapy.Spider):
         documents: list[Anchor] = []
         if entries:
             self.count("lists/datastore")
-            articles = self.entry_urls(entries)
+            pages, documents = self.split_documents(entries)
+            articles = self.entry_urls(pages)
             dates = {e.url: e.date for e in entries if e.date}
         else:
             scope = self.main_list_scope(page, site)

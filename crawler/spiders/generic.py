@@ -88,7 +88,7 @@ class GenericSpider(BaseSpider):
             return
         # Entries kept as data (a Hanweb datastore) and links only script follows.
         entries = self.datastore_entries(html)
-        links += [a for a in self.script_anchors(html) if a not in links]
+        links += [a for a in self.script_anchors(html) if a not in links and not is_asset(a.url)]
         followed = 0
         for request in self.follow_entries(entries, response, site):
             followed += 1
@@ -125,5 +125,7 @@ class GenericSpider(BaseSpider):
         """Entries of a list read from data: classified when fetched, like any link."""
         depth = response.meta.get("depth_generic", response.meta.get("list_depth", 0))
         referer = response.meta.get("list_url") or response.url
-        for url in self.entry_urls(self.in_window(entries)):
+        pages, documents = self.split_documents(entries)
+        for url in self.entry_urls(self.in_window(pages)):
             yield self.page_request(url, site, depth + 1, referer=referer)
+        yield from self.document_requests(documents, {e.url: e.date for e in entries if e.date}, site, referer)

@@ -289,3 +289,30 @@ def test_a_raw_fetch_run_counts_the_documents_as_not_cleaned(crawl):
     assert result.records == [] and result.errors == []
     acc = result.summary["accounting"]
     assert (acc["pages"], acc["dropped"], acc["balanced"]) == (7, {"not_cleaned": 5}, True), acc
+
+
+def test_a_hanweb_datastore_record_that_links_a_document_is_read_as_one(crawl):
+    """Lists kept as data (a Hanweb column's <datastore> records): a record linking a file through
+    the CMS's download endpoint is a document entry, with the record's title and date."""
+    base = "http://jyt.data-docs.test"
+    doc = "/module/download/downfile.jsp?classid=0&filename=2503101120456.pdf"
+    article = "/art/2025/3/11/art_3185_10290101.html"
+    records = "".join(f'<record><![CDATA[<li><a href="{href}" title="{text}">{text}</a><span>{date}</span></li>]]></record>'
+                      for href, text, date in ((article, "关于开展春季开学检查的通知", "2025-03-11"),
+                                               (doc, "关于做好2025年义务教育招生入学工作的通知", "2025-03-10")))
+    column = f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>工作动态</title></head><body>
+<div id="8841"><script type="text/xml"><datastore><recordset>{records}</recordset></datastore></script></div>
+</body></html>"""
+    body = (FIXTURES / "sites" / "column_docs" / "files" / "P020250310385612345678.pdf").read_bytes()
+    with FixtureServer() as server:
+        server.add(f"{base}/col/col3185/index.html", column, headers=HTML)
+        server.add(base + article, article_html("关于开展春季开学检查的通知", "2025-03-11"), headers=HTML)
+        server.add(base + doc, body, headers={"Content-Type": "application/octet-stream",
+                                              "Content-Disposition": 'attachment; filename="2503101120456.pdf"'})
+        result = crawl("provincial_portal", args={"start_urls": f"{base}/col/col3185/index.html"}, proxy=server.proxy)
+    assert result.returncode == 0, result.log[-3000:]
+    assert result.errors == [], json.dumps(result.errors, ensure_ascii=False, indent=1)
+    record = documents_of(result.records)[base + doc]
+    assert (record["title"], record["published_at"], record["format"], record["list_url"]) == \
+        ("关于做好2025年义务教育招生入学工作的通知", "2025-03-10T00:00:00+08:00", "pdf", f"{base}/col/col3185/index.html")
+    assert result.summary["accounting"]["balanced"] and result.summary["documents_emitted"] == 1
