@@ -2,6 +2,9 @@
 
 - `PageItem`: one fetched article (raw bytes, never decoded text) with its
   provenance; `parts` holds the further pages of an article split over several.
+- `DocumentItem`: a document (PDF, DOC, XLS, ...) a list page links as one of its
+  entries, with the entry's title and date: read into an attachment record
+  without a parent article (crawler/clean/attachments.py).
 - `ArticleRecord`: the cleaned record (a dict) that the feed writes.
 - `ErrorRecord`: a page that failed at some stage; written to the errors file,
   never to the article feed.
@@ -50,6 +53,21 @@ class PageItem:
     rendered: bool = False
     referer: str | None = None  # the list page that linked to it
     parts: list[PagePart] = field(default_factory=list)  # pages 2..n of a split article
+
+
+@dataclass
+class DocumentItem:
+    """A document linked straight from a list page's entries, as fetched (never cleaned as HTML)."""
+
+    page: PagePart
+    site: str
+    site_name: str | None
+    site_type: str | None
+    spider: str
+    crawl_id: str
+    list_url: str | None  # the list page whose entry linked it
+    title: str | None = None  # the entry's anchor text
+    list_date: str | None = None  # the date the list writes beside the entry, as written
 
 
 class ArticleRecord(dict):

@@ -5,7 +5,8 @@
 Every HTML response of the file that was an article page (the crawler's
 `WARC-X-Page-Kind: article`; in a WARC from elsewhere, every HTML response) is
 run through `cleaners.clean_page`, every attachment (`WARC-X-Page-Kind:
-attachment`) through `cleaners.documents.extract_document`, with the site type and content XPath recorded
+attachment`, or `document`: a list's entry, with its `list_url`; the entry's title
+and date are not in the WARC) through `cleaners.documents.extract_document`, with the site type and content XPath recorded
 beside it; the later pages of a split article (`WARC-X-Part-Of`) are merged into
 their first page as in the crawl. Each record carries the provenance the WARC
 holds (url, final_url, site, site_type, fetched_at, http) and `warc` pointing
@@ -33,6 +34,7 @@ from crawler.emit.warc import (
     FIELD_ATTACHMENT_OF,
     FIELD_CONTENT_XPATH,
     FIELD_KIND,
+    FIELD_LIST_URL,
     FIELD_PART_OF,
     FIELD_REQUESTED_URL,
     FIELD_SITE,
@@ -58,6 +60,7 @@ class WarcPage:
     length: int
     parts: list["WarcPage"] = field(default_factory=list)
     attachment_of: str | None = None
+    list_url: str | None = None  # a document a list linked as an entry
 
 
 def articles_marked_later(path: Path) -> set[str]:
@@ -98,6 +101,7 @@ def read_pages(path: Path) -> Iterator[WarcPage]:
                 site_type=h.get_header(FIELD_SITE_TYPE), content_xpath=h.get_header(FIELD_CONTENT_XPATH),
                 part_of=h.get_header(FIELD_PART_OF), file=str(path), offset=offset,
                 length=it.get_record_length(), attachment_of=h.get_header(FIELD_ATTACHMENT_OF),
+                list_url=h.get_header(FIELD_LIST_URL),
             )
 
 
@@ -105,6 +109,10 @@ def _utc_z(date: str | None) -> str:
     if not date:
         return ""
     return date[:19] + "Z"  # WARC/1.1 dates may carry microseconds; records use seconds
+
+
+# Responses read as documents: an article's attachments, and the documents lists link as entries.
+DOCUMENT_KINDS = ("attachment", "document")
 
 
 def is_html(page: WarcPage) -> bool:
@@ -121,7 +129,7 @@ def articles(pages: Iterator[WarcPage]) -> list[WarcPage]:
     for page in pages:
         if page.kind:
             crawler_warc = True
-        if page.kind == "attachment" and 200 <= page.status < 300:
+        if page.kind in DOCUMENT_KINDS and 200 <= page.status < 300:
             order.append(page)
             continue
         if not is_html(page):
@@ -135,7 +143,7 @@ def articles(pages: Iterator[WarcPage]) -> list[WarcPage]:
         if part.part_of in firsts:
             firsts[part.part_of].parts.append(part)
     if crawler_warc:
-        order = [p for p in order if p.kind in ("article", "attachment")]
+        order = [p for p in order if p.kind in ("article", *DOCUMENT_KINDS)]
     return order
 
 
@@ -151,13 +159,15 @@ def clean(page: WarcPage) -> dict[str, Any]:
     from cleaners.documents import extract_document
 
     part = _part(page)
-    if page.kind == "attachment":
+    if page.kind in DOCUMENT_KINDS:
         try:
             record = extract_document(page.body, page.url, page.headers).to_dict()
         except CleanError as exc:
             return _error(page, exc.stage, exc.reason)
         if page.attachment_of:
             record["attachment_of"] = page.attachment_of
+        if page.list_url:
+            record["list_url"] = page.list_url
     else:
         # The same cleaning as the crawl's pipeline: the crawl sent it as an article.
         item = PageItem(page=part, site=page.site or "", site_name=None,

@@ -19,6 +19,16 @@ after ATTACHMENTS_READ_TIMEOUT seconds and its process replaced). What comes of 
 An attachment linked from several articles of the run is fetched once: the
 later articles' entries point to the same record.
 
+A document a list page links as one of its entries (a notice published as a
+bare PDF/DOC/XLS, no article page in between) comes here too, as a DocumentItem
+the spider fetched (crawler/spiders/base.py): it is read the same way into an
+attachment record without `attachment_of`, with `list_url` (the list page), the
+entry's title and its date as `published_at`; or it becomes an error record
+with the same stages (`kind: "attachment"`, `list_url`). Read whatever
+ATTACHMENTS_ENABLED says: it is a record of the list, not an article's extra.
+A URL or bytes already read this run (as an article's attachment or another
+entry) is a named drop, `document_already_read`: one document, one record.
+
 Settings (per site: `attachments = true/false` in sites.toml):
 - ATTACHMENTS_ENABLED (True): off = attachments are listed, never fetched;
 - ATTACHMENTS_SITE_TYPES: the site types fetched by default (the official ones);
@@ -40,7 +50,9 @@ from urllib.parse import urlsplit
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
 
-from crawler.items import ArticleRecord, ErrorRecord, PagePart
+from scrapy.exceptions import DropItem
+
+from crawler.items import ArticleRecord, DocumentItem, ErrorRecord, PagePart
 from crawler.emit.provenance import decode_headers, http_block, utc_now_iso
 
 logger = logging.getLogger(__name__)
@@ -72,8 +84,20 @@ def reader_died(job: tuple, exc: BaseException) -> dict[str, Any]:
     return {"__error__": ("document", f"the reading process died: {type(exc).__name__}"[:300])}
 
 
+def over_size_cap(exc: BaseException) -> bool:
+    """A download Scrapy cut off at its `download_maxsize`: the file is over the cap (`too_large`)."""
+    return "maxsize" in str(exc) or "larger than" in str(exc)
+
+
 class AttachmentRecord(ArticleRecord):
     """A document's record (`kind: "attachment"`); an ArticleRecord so the store, dedup and feed treat it alike."""
+
+
+class DocumentAlreadyRead(DropItem):
+    """A list's document whose URL or bytes were already read this run: its one record exists."""
+
+    def __init__(self, url: str, record_id: str | None):
+        super().__init__(f"document already read this run (record {record_id}): {url}", log_level="DEBUG")
 
 
 class AttachmentPipeline:
@@ -99,7 +123,7 @@ class AttachmentPipeline:
         return cls(crawler)
 
     def open_spider(self) -> None:
-        if self.enabled and self.workers > 0:
+        if self.workers > 0:  # lists' documents are read even with ATTACHMENTS_ENABLED off
             from crawler.clean.pool import CleaningPool  # lazy: its processes start on first use
 
             self.pool = CleaningPool(partial(read_document, timeout=self.timeout), self.workers,
@@ -131,6 +155,8 @@ class AttachmentPipeline:
         return item.get("site_type") in self.site_types
 
     async def process_item(self, item: Any) -> Any:
+        if isinstance(item, DocumentItem):
+            return await self.list_document(item)
         if type(item) is not ArticleRecord or not item.get("attachments"):
             return item
         if not self.wanted(item):
@@ -175,7 +201,7 @@ class AttachmentPipeline:
         except IgnoreRequest as exc:
             return await self.fail(article, entry, "refused", f"not fetched: {exc or type(exc).__name__}"[:300])
         except Exception as exc:  # timeouts, resets, a body over the cap: the download failed
-            stage = "too_large" if "maxsize" in str(exc) or "larger than" in str(exc) else "fetch"
+            stage = "too_large" if over_size_cap(exc) else "fetch"
             return await self.fail(article, entry, stage, f"{type(exc).__name__}: {exc}"[:300])
         self.stats.inc_value("pages/attachment")
         part = PagePart(url=url, final_url=response.url, status=response.status,
@@ -210,19 +236,89 @@ class AttachmentPipeline:
         if "__error__" in read:
             stage, reason = read["__error__"]
             return await self.fail(article, entry, stage, reason, part, {**basics, "format": fmt})
+        record = self.record_of(read, part, article, attachment_of=article.get("id"))
+        self.by_sha256[basics["sha256"]] = {"id": record["id"], "status": "ok", "format": record["format"]}
+        await self.crawler.engine.scraper.start_itemproc_async(record, response=None)
+        return {**basics, "id": record["id"], "status": "ok", "format": record["format"]}
+
+    def record_of(self, read: dict[str, Any], part: PagePart, owner: Any, **links: Any) -> AttachmentRecord:
+        """The attachment record of a document read from `part`, with the provenance of `owner`
+        (the article that links it, or the list entry) and what links it (`attachment_of` or `list_url`)."""
         record = AttachmentRecord(read)
         record.update({
             "id": read["id"] if part.final_url == part.url else _id_of(part.url),
             "url": part.url, "final_url": part.final_url, "redirect_urls": part.redirect_urls,
-            "attachment_of": article.get("id"),
-            "site": article.get("site"), "site_name": article.get("site_name"),
-            "site_type": article.get("site_type"), "spider": article.get("spider"),
-            "crawl_id": article.get("crawl_id"), "fetched_at": part.fetched_at, "http": http_block(part),
+            **links,
+            "site": owner.get("site"), "site_name": owner.get("site_name"),
+            "site_type": owner.get("site_type"), "spider": owner.get("spider"),
+            "crawl_id": owner.get("crawl_id"), "fetched_at": part.fetched_at, "http": http_block(part),
         })
         self.stats.inc_value(f"attachments/read/{record['format']}")
+        return record
+
+    async def list_document(self, item: DocumentItem) -> AttachmentRecord | ErrorRecord:
+        """A document a list linked as an entry: its record (to the pipelines after this one), an
+        error record, or DocumentAlreadyRead when this run has its record already."""
+        part = item.page
+        url = part.url
+        if url in self.done:  # an article's attachment, or another list's entry, read it already
+            fields = await asyncio.shield(self.done[url])
+            self.stats.inc_value("documents/already_read")
+            raise DocumentAlreadyRead(url, fields.get("id"))
+        self.done[url] = future = asyncio.get_running_loop().create_future()
+        fields: dict[str, Any] = {"status": "document"}
+        try:
+            out, fields = await self.read_list_document(item)
+        finally:
+            future.set_result(fields)
+        if out is None:  # the same bytes under another URL: one document, one record
+            self.stats.inc_value("documents/already_read")
+            raise DocumentAlreadyRead(url, fields.get("id"))
+        if isinstance(out, AttachmentRecord):
+            self.stats.inc_value("documents/read")
+        return out
+
+    async def read_list_document(self, item: DocumentItem) -> tuple[Any, dict[str, Any]]:
+        """(the record, an error record or None when its bytes were read already, and the
+        fields an article's entry for the same URL gets)."""
+        from cleaners.dates import date_from_url, parse_date, to_iso
+        from cleaners.documents import document_format
+        from cleaners.fingerprint import raw_sha256
+
+        part = item.page
+        url = part.url
+        owner = {"site": item.site, "site_name": item.site_name, "site_type": item.site_type,
+                 "spider": item.spider, "crawl_id": item.crawl_id, "list_url": item.list_url}
+        basics = {"sha256": raw_sha256(part.body), "bytes": len(part.body), "content_type": part.content_type}
+
+        def failed(stage: str, reason: str, fmt: str | None = None) -> tuple[ErrorRecord, dict[str, Any]]:
+            self.stats.inc_value(f"documents/failed/{stage}")
+            logger.warning("document %s of list %s: %s (%s)", url, item.list_url, reason, stage)
+            err = ErrorRecord(error=stage, reason=reason, url=url, kind="attachment", **owner,
+                              final_url=part.final_url, fetched_at=part.fetched_at, http=http_block(part),
+                              raw_sha256=basics["sha256"])
+            return err, {**basics, "status": stage, **({"format": fmt} if fmt else {})}
+
+        if len(part.body) > self.max_file:  # replayed or chunked answers are not cut by the downloader
+            return failed("too_large", f"{len(part.body)} bytes, over the limit of {self.max_file}")
+        same = self.by_sha256.get(basics["sha256"])
+        if same is not None:
+            return None, {**basics, **same}
+        fmt = document_format(part.body, part.final_url, part.headers, item.title)
+        if fmt is None:
+            return failed("not_a_document", f"the answer is no document ({part.content_type or 'no Content-Type'})")
+        read = await self.extract(part, item.title)
+        if "__error__" in read:
+            stage, reason = read["__error__"]
+            return failed(stage, reason, fmt)
+        record = self.record_of(read, part, owner, list_url=item.list_url)
+        # The date the list gives its entry, else the one in the URL (/2025/03/10/): a bare
+        # document has no other (the same two the date window judged it by before fetching).
+        published = (parse_date(item.list_date.strip()) if item.list_date else None) or date_from_url(url)
+        if published is not None:
+            record["published_at"] = to_iso(published)
         self.by_sha256[basics["sha256"]] = {"id": record["id"], "status": "ok", "format": record["format"]}
-        await self.crawler.engine.scraper.start_itemproc_async(record, response=None)
-        return {**basics, "id": record["id"], "status": "ok", "format": record["format"]}
+        return record, {**basics, "id": record["id"], "status": "ok", "format": record["format"]}
 
     async def fail(self, article: ArticleRecord, entry: dict, stage: str, reason: str,
                    part: PagePart | None = None, fields: dict | None = None) -> dict[str, Any]:

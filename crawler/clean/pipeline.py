@@ -21,7 +21,7 @@ from typing import Any
 from scrapy.exceptions import DropItem
 
 from crawler.clean.pool import CleaningPool
-from crawler.items import ArticleRecord, ErrorRecord, PageItem
+from crawler.items import ArticleRecord, DocumentItem, ErrorRecord, PageItem
 from crawler.emit.provenance import provenance
 
 logger = logging.getLogger(__name__)
@@ -131,11 +131,11 @@ class CleanPipeline:
             self.pool.close()
 
     async def process_item(self, item: Any) -> Any:
-        if not isinstance(item, PageItem):
-            return item
-        if not self.enabled:
+        if not self.enabled and isinstance(item, (PageItem, DocumentItem)):  # a list's document is not read either
             self.stats.inc_value("pages/not_cleaned")
             raise NotCleaned(item.page.url)
+        if not isinstance(item, PageItem):
+            return item
         if self.pool is not None:
             cleaned = await self.pool.run(item)
         else:

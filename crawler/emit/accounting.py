@@ -1,10 +1,11 @@
 """Every page ends somewhere: the ledger behind the summary's equation.
 
-    pages = articles + list pages + article parts + error records + named drops
+    pages = articles + documents + list pages + article parts + error records + named drops
 
 - pages: responses handed to the spider (after retries and redirects: one
   per page) plus requests that failed for good (each one an error record);
-- articles: records in the feed; article parts: pages 2..n of a split article,
+- articles: records in the feed; documents: records of documents a list page
+  linked as entries (attachment records without an article); article parts: pages 2..n of a split article,
   merged into its record;
 - list pages: list and navigation pages, whose links were followed;
 - error records: pages (and failed requests) that ended in the errors file (a
@@ -30,7 +31,7 @@ from typing import Any
 
 from scrapy.http import Request, Response
 
-from crawler.items import ErrorRecord, PageItem
+from crawler.items import DocumentItem, ErrorRecord, PageItem
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +95,8 @@ class _Watch:
         elif isinstance(out, PageItem):
             self.items += 1
             self.in_article = self.in_article or self.url in chain_urls(out)
+        elif isinstance(out, DocumentItem):  # a list's document: its end is counted by the item signals
+            self.items += 1
         elif isinstance(out, Request) and out.meta.get("article") is not None:
             self.continued = True
 
@@ -152,7 +155,7 @@ def is_failed_request(error_record: dict) -> bool:
 
 
 def balance(stats: dict[str, Any], articles: int, article_parts: int, errors: int,
-            failed_requests: int, drops: dict[str, int]) -> dict[str, Any]:
+            failed_requests: int, drops: dict[str, int], documents: int = 0) -> dict[str, Any]:
     """The summary's `accounting` block: both sides of the equation and what does not add up."""
     named = {k[len(DROP):]: v for k, v in stats.items() if k.startswith(DROP) and v}
     for reason, n in drops.items():
@@ -161,12 +164,13 @@ def balance(stats: dict[str, Any], articles: int, article_parts: int, errors: in
     lists = stats.get(LIST_PAGES, 0)
     extra = stats.get(EXTRA_ERRORS, 0)
     errors -= extra  # pages that ended as error records (one page may have written two)
-    accounted = articles + lists + article_parts + errors + sum(named.values())
+    accounted = articles + documents + lists + article_parts + errors + sum(named.values())
     return {
         "pages": pages,
         "responses": stats.get(PAGES, 0),
         "failed_requests": failed_requests,
         "articles": articles,
+        "documents": documents,
         "list_pages": lists,
         "article_parts": article_parts,
         "error_records": errors,

@@ -34,6 +34,7 @@ class SiteResult:
     pages: int = 0
     articles: int = 0
     attachments: int = 0  # attachment records, in the same feed as the articles
+    documents: int = 0  # records of documents linked straight from list pages
     errors: int = 0
     errors_by_stage: dict[str, int] = field(default_factory=dict)
     seconds: float | None = None
@@ -56,6 +57,7 @@ def result_of(site: str, spider: str, crawler: Any, failure: str = "") -> SiteRe
         pages=summary.get("pages_fetched", 0),
         articles=summary.get("articles_emitted", 0),
         attachments=summary.get("attachments_emitted", 0),
+        documents=summary.get("documents_emitted", 0),
         errors=summary.get("errors", 0),
         errors_by_stage=dict(summary.get("errors_by_stage") or {}),
         seconds=summary.get("elapsed_seconds"),
@@ -87,6 +89,7 @@ class RunReport:
         else:
             what = (", ".join(filter(None, (plural(result.articles, "article"),
                                             result.attachments and plural(result.attachments, "attachment"),
+                                            result.documents and plural(result.documents, "document"),
                                             plural(result.errors, "error"), plural(result.pages, "page"))))
                     + (f" in {result.seconds:.1f} s" if result.seconds is not None else "")
                     + (f" ({result.verdict})" if result.verdict else "")
@@ -103,17 +106,17 @@ class RunReport:
         width = max(len("site"), *(len(r.site) for r in rows))
         swidth = max(len("spider"), *(len(r.spider) for r in rows))
         header = (f"{'site':<{width}}  {'spider':<{swidth}}  {'pages':>6}  {'articles':>8}  {'attached':>8}  "
-                  f"{'errors':>6}  feed")
+                  f"{'documents':>9}  {'errors':>6}  feed")
         lines = ["", header, "-" * len(header)]
         for r in rows:
             feed = f"crawl failed: {r.failure}" if r.failure else r.feed
             lines.append(f"{r.site:<{width}}  {r.spider:<{swidth}}  {r.pages:>6}  {r.articles:>8}  "
-                         f"{r.attachments:>8}  {r.errors:>6}  {feed}")
+                         f"{r.attachments:>8}  {r.documents:>9}  {r.errors:>6}  {feed}")
         lines.append("-" * len(header))
         failed = [r.site for r in rows if not r.ok]
         lines.append(f"{'total':<{width}}  {str(len(rows)) + ' sites':<{swidth}}  {sum(r.pages for r in rows):>6}  "
                      f"{sum(r.articles for r in rows):>8}  {sum(r.attachments for r in rows):>8}  "
-                     f"{sum(r.errors for r in rows):>6}")
+                     f"{sum(r.documents for r in rows):>9}  {sum(r.errors for r in rows):>6}")
         lines.append("errors by stage: " + (", ".join(f"{s} {n}" for s, n in stages.most_common()) or "none"))
         if failed:
             lines.append("not finished: " + ", ".join(failed))

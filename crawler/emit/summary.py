@@ -36,6 +36,7 @@ DROP_REASONS = {
     "DuplicateDropped": "duplicate_dropped",
     "NotCleaned": "not_cleaned",
     "OutsideDates": "outside_dates",
+    "DocumentAlreadyRead": "document_already_read",
 }
 
 
@@ -60,6 +61,7 @@ class CrawlSummary:
         self.drops_by_reason: Counter[str] = Counter()  # pages, for the accounting
         self.article_parts = 0  # pages 2..n of split articles, whatever became of them
         self.failed_requests = 0
+        self.documents = 0  # records of documents linked from lists (attachment records without an article)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -74,7 +76,11 @@ class CrawlSummary:
         return ext
 
     def item_scraped(self, item: Any) -> None:
-        if isinstance(item, ArticleRecord) and item.get("kind") == "attachment":
+        if isinstance(item, ArticleRecord) and item.get("kind") == "attachment" and "attachment_of" not in item:
+            # a document a list linked as an entry: a page of its own, in the accounting
+            self.documents += 1
+            self.stats.inc_value("records/documents_emitted")
+        elif isinstance(item, ArticleRecord) and item.get("kind") == "attachment":
             self.stats.inc_value("records/attachments_emitted")  # documents: counted apart from articles
         elif isinstance(item, ArticleRecord):
             self.emitted += 1
@@ -129,6 +135,7 @@ class CrawlSummary:
             # Sites whose lists gave no article at all (the discover error records say why).
             "sites_without_articles": list(getattr(spider, "sites_without_articles", list)()),
             "attachments_emitted": stats.get("records/attachments_emitted", 0),
+            "documents_emitted": self.documents,
             "errors": sum(self.errors_by_stage.values()),
             "errors_by_stage": dict(self.errors_by_stage.most_common()),
             "errors_by_reason": dict(self.errors_by_reason.most_common()),
@@ -138,7 +145,7 @@ class CrawlSummary:
             "feed": str(main_feed_path(self.crawler.settings, spider)),
             "errors_file": getattr(spider, "errors_path", None),
             "accounting": balance(stats, self.emitted, self.article_parts, sum(self.errors_by_stage.values()),
-                                  self.failed_requests, dict(self.drops_by_reason)),
+                                  self.failed_requests, dict(self.drops_by_reason), documents=self.documents),
             **incremental_block(stats),
         }
 
@@ -149,7 +156,8 @@ class CrawlSummary:
             f"crawl {s['crawl_id']} ({s['spider']}) finished: {s['finish_reason']}",
             f"  pages fetched: {s['pages_fetched']} {s['pages_by_kind']}",
             f"  articles emitted: {s['articles_emitted']}"
-            + (f", attachments: {s['attachments_emitted']}" if s["attachments_emitted"] else ""),
+            + (f", attachments: {s['attachments_emitted']}" if s["attachments_emitted"] else "")
+            + (f", documents from lists: {s['documents_emitted']}" if s["documents_emitted"] else ""),
             *(f"  NO ARTICLES from site {name}: see the discover error records"
               for name in s["sites_without_articles"]),
             f"  errors: {s['errors']}",
@@ -157,7 +165,9 @@ class CrawlSummary:
         lines += [f"    {n} x {r}" for r, n in s["errors_by_reason"].items()]
         lines.append(f"  cleaning: {s['cleaning'] or 'nothing changed'}")
         acc = s["accounting"]
-        lines.append(f"  pages: {acc['pages']} = {acc['articles']} articles + {acc['list_pages']} list pages"
+        lines.append(f"  pages: {acc['pages']} = {acc['articles']} articles"
+                     + (f" + {acc['documents']} documents" if acc["documents"] else "")
+                     + f" + {acc['list_pages']} list pages"
                      f" + {acc['article_parts']} article parts + {acc['error_records']} error records"
                      f" + {sum(acc['dropped'].values())} dropped {acc['dropped'] or ''}".rstrip())
         if "incremental" in s:

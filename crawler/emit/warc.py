@@ -57,10 +57,11 @@ FIELD_KIND = "WARC-X-Page-Kind"
 FIELD_PART_OF = "WARC-X-Part-Of"
 FIELD_REQUESTED_URL = "WARC-X-Requested-URL"
 FIELD_REPLAYED_FROM = "WARC-X-Replayed-From"
-# Responses whose location is kept for the record that may follow: articles, and the
-# generic spider's pages (an article or not, decided after the write). Bounded: a
-# page that never becomes a record is forgotten once this many came after it.
-POINTED_KINDS = ("article", "page", "attachment")
+# Responses whose location is kept for the record that may follow: articles, documents
+# (attachments and a list's entries), and the generic spider's pages (an article or not,
+# decided after the write). Bounded: a page that never becomes a record is forgotten
+# once this many came after it.
+POINTED_KINDS = ("article", "page", "attachment", "document")
 MAX_PENDING_LOCATIONS = 10_000
 
 
@@ -84,6 +85,7 @@ def warcinfo_fields(settings: Any, spider: Any) -> dict[str, str]:
         info["replay"] = f"responses served from the saved files in {settings.get('REPLAY_DIR')}, not fetched"
     return {k: v for k, v in info.items() if v}
 FIELD_ATTACHMENT_OF = "WARC-X-Attachment-Of"  # an attachment's response: the id of the article linking it
+FIELD_LIST_URL = "WARC-X-List-URL"  # a document a list linked as an entry (kind `document`): that list page
 
 
 def warc_path_for(settings: Any, spider: Any) -> Path:
@@ -200,6 +202,8 @@ class WarcWriterMiddleware:
             fields[FIELD_PART_OF] = state["first"].final_url
         if meta.get("attachment_of"):
             fields[FIELD_ATTACHMENT_OF] = meta["attachment_of"]
+        if meta.get("kind") == "document" and meta.get("list_url"):
+            fields[FIELD_LIST_URL] = meta["list_url"]
         redirects = meta.get("redirect_urls") or []
         fields[FIELD_REQUESTED_URL] = redirects[0] if redirects else response.url
         if "replay" in response.flags:

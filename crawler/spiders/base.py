@@ -16,6 +16,10 @@
   their dataproxy pages, script links, iframes, a registry-described JSON API.
   A list page that gives no article link is an error record naming what it
   seems to use instead; a site that gave none is said so in the summary.
+- Documents a list links as entries of its own (a notice published as
+  `P020250310….pdf`, `.doc`, `.xls`, … with no article page): fetched as
+  DocumentItems with the entry's title and date, read by the attachment
+  pipeline into records of their own (`list_documents`, LIST_DOCUMENTS_ENABLED).
 - Article pages: the page, then pages 2..n of a split article, then one PageItem.
 - Failures (DNS, timeouts, robots.txt, HTTP 4xx/5xx, empty or non-HTML bodies)
   become ErrorRecord items with the stage and a reason: nothing is dropped
@@ -31,7 +35,7 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urlparse, urlsplit
+from urllib.parse import urljoin, urlparse, urlsplit
 
 import scrapy
 from scrapy import signals
@@ -42,7 +46,9 @@ from twisted.python.failure import Failure
 from crawler import PROJECT_NAME, PROJECT_VERSION
 from crawler.emit.feeds import default_feeds
 from crawler.discover.classify import article_link_led_to_list
-from crawler.items import ErrorRecord, PageItem, PagePart
+from cleaners.documents.links import is_attachment_link
+from cleaners.urls import canonical_url
+from crawler.items import DocumentItem, ErrorRecord, PageItem, PagePart
 from crawler.discover.links import (
     Anchor,
     anchors,
@@ -60,7 +66,7 @@ from crawler.discover.list_sources import anchor_dates
 from crawler.fetch.middlewares.site_limits import site_slots
 from crawler.emit.provenance import http_block, new_crawl_id, page_from_response, utc_now_iso
 from crawler.discover.registry import Registry, Site, domains_of
-from crawler.fetch.responses import ERROR_STATUSES, as_html, problem
+from crawler.fetch.responses import ERROR_STATUSES, as_html, problem, truncated
 from crawler.spiders.sources import ListSourcesMixin
 
 logger = logging.getLogger(__name__)
@@ -174,6 +180,9 @@ class BaseSpider(ListSourcesMixin, scrapy.Spider):
         self.discover_indexes = settings.getbool("CRAWLER_DISCOVER_INDEXES", True)
         self.max_sitemaps = settings.getint("CRAWLER_MAX_SITEMAPS", 50)
         self.sitemap_depth = settings.getint("CRAWLER_SITEMAP_DEPTH", 3)
+        # Documents linked as list entries: fetched within the attachments' per-file cap.
+        self.list_documents_enabled = settings.getbool("LIST_DOCUMENTS_ENABLED", True)
+        self.document_max_bytes = settings.getint("ATTACHMENTS_MAX_FILE_BYTES", 20 * 1024 * 1024)
         from crawler.fetch.browser.handler import BrowserConfig
 
         browser = BrowserConfig.from_settings(settings)
@@ -300,6 +309,22 @@ class BaseSpider(ListSourcesMixin, scrapy.Spider):
                   "handle_httpstatus_list": ERROR_STATUSES, **meta},
         )
 
+    def document_request(self, url: str, site: Site, referer: str, title: str | None,
+                         list_date: str | None) -> Request:
+        """A document a list links as one of its entries: fetched like an article (the URL
+        policy, robots, the address guard, the site's limits), never rendered, within the
+        attachments' per-file size cap; read by the attachment pipeline."""
+        self.articles_found[site.name] += 1
+        return Request(
+            url,
+            callback=self.parse_document,
+            errback=self.on_document_error,
+            priority=1,
+            meta={"site": site.name, "kind": "document", "list_url": referer, "list_title": title,
+                  "list_date": list_date, "download_maxsize": self.document_max_bytes, "playwright": False,
+                  "handle_httpstatus_list": ERROR_STATUSES},
+        )
+
     def site_of(self, request_or_response: Request | Response) -> Site:
         meta = request_or_response.meta
         name = meta.get("site")
@@ -322,27 +347,34 @@ class BaseSpider(ListSourcesMixin, scrapy.Spider):
             yield self.error_from_response(bad[0], bad[1], response, site)
             return
         page = as_html(response)
-        links = [a for a in anchors(page) if self.in_domain(a.url) and not is_asset(a.url)]
+        every = [a for a in anchors(page) if self.in_domain(a.url)]
+        links = [a for a in every if not is_asset(a.url)]
         depth = response.meta.get("list_depth", 0)
         # A list whose entries are data (a Hanweb datastore) rather than anchors.
         entries = self.datastore_entries(page)
+        documents: list[Anchor] = []
         if entries:
             self.count("lists/datastore")
-            articles = self.entry_urls(entries)
+            pages, documents = self.split_documents(entries)
+            articles = self.entry_urls(pages)
+            dates = {e.url: e.date for e in entries if e.date}
         else:
-            articles = self.article_links(page, self.main_list_links(page, links, site), site)
+            scope = self.main_list_scope(page, site)
+            articles = self.article_links(page, links if scope is None else scope, site)
             if not articles:  # links only script follows (onclick, javascript:)
                 articles = self.article_links(page, self.script_anchors(page), site)
+            documents, dates = self.list_document_links(page, every if scope is None else scope,
+                                                        listed=scope is not None, articles=articles)
+            if self.window and not dates:
+                dates = self.list_dates(page)
         lists = self.pagination_links(page, links, site)
-        dates = {e.url: e.date for e in entries if e.date}
-        if self.window and not entries and hasattr(page.selector.root, "xpath"):
-            dates = anchor_dates(page.selector.root, page.url)
-        past = self.window.list_is_past([(url, dates.get(url)) for url in articles])
+        past = self.window.list_is_past([(url, dates.get(url)) for url in [*articles, *(a.url for a in documents)]])
         for url in articles:
             if self.window.outside(url, dates.get(url)):
                 self.count("articles/outside_dates")
                 continue
             yield self.article_request(url, site, referer=response.url, list_date=dates.get(url))
+        yield from self.document_requests(documents, dates, site, response.url)
         limit = self.list_page_limit(site)
         if (limit and depth + 1 >= limit) or past:
             if past:
@@ -355,18 +387,77 @@ class BaseSpider(ListSourcesMixin, scrapy.Spider):
         yield from more
         self.count("links/articles", len(articles))
         self.count("links/lists", len(lists))
-        if not articles:
+        if not articles and not documents:
             yield from self.no_article_links(page, site, followed=len(lists) + len(more))
 
-    def main_list_links(self, response: TextResponse, links: list[Anchor], site: Site) -> list[Anchor]:
-        """The anchors of the column's own list, when the family or the site says where it is."""
+    def main_list_scope(self, response: TextResponse, site: Site) -> list[Anchor] | None:
+        """The anchors of the column's own list (the site's `list_xpath`, then the CMS family's
+        containers, the first whose anchors include an article link), or None: not found."""
         patterns = site.article_url_patterns + self.ARTICLE_PATTERNS
         xpaths = ((site.list_xpath,) if site.list_xpath else ()) + self.LIST_CONTAINER_XPATHS
         for xp in xpaths:
             scoped = [a for a in anchors(response, (xp,)) if self.in_domain(a.url)]
             if any(matches_any(a.url, patterns) for a in scoped):
                 return scoped
-        return links
+        return None
+
+    def list_dates(self, page: TextResponse) -> dict[str, str]:
+        """URL (as the anchors give it) -> the date its list item shows."""
+        if not hasattr(page.selector.root, "xpath"):
+            return {}
+        return {canonical_url(u, sort_query=False): d for u, d in anchor_dates(page.selector.root, page.url).items()}
+
+    def list_document_links(self, page: TextResponse, found: list[Anchor], listed: bool,
+                            articles: list[str]) -> tuple[list[Anchor], dict[str, str]]:
+        """(the documents among the in-domain anchors `found`: the column's own list when `listed`,
+        else the whole page's; the dates the page's list items show, when there were candidates)."""
+        if not self.list_documents_enabled:
+            return [], {}
+        candidates = [a for a in found if a.url not in articles and is_attachment_link(a.url, a.text)]
+        if not candidates:
+            return [], {}
+        dates = self.list_dates(page)
+        documents = self.list_documents(candidates, dates, listed=listed)
+        return [self.full_title(page, a) for a in documents], dates
+
+    @staticmethod
+    def full_title(page: TextResponse, a: Anchor) -> Anchor:
+        """The entry with its whole title: lists cut long ones short (`关于做好2025年…`) and keep
+        the whole in the anchor's `title` attribute."""
+        text = a.text.rstrip()
+        if not text.endswith(("…", "..")) or not hasattr(page.selector.root, "xpath"):
+            return a
+        stem = text.rstrip(".… ")
+        base = urljoin(page.url, (page.xpath("//base/@href").get() or "").strip())
+        for el in page.selector.root.xpath("//a[@href][@title]"):
+            title = " ".join((el.get("title") or "").split())
+            if (len(title) > len(stem) and title.startswith(stem)
+                    and canonical_url(urljoin(base, el.get("href").strip()), sort_query=False) == a.url):
+                return Anchor(a.url, title)
+        return a
+
+    def document_requests(self, documents: list[Anchor], dates: dict[str, str], site: Site,
+                          list_url: str) -> Iterator[Request]:
+        for doc in documents:
+            if self.window.outside(doc.url, dates.get(doc.url)):
+                self.count("documents/outside_dates")
+                continue
+            yield self.document_request(doc.url, site, list_url, doc.text or None, dates.get(doc.url))
+        self.count("links/documents", len(documents))
+
+    def list_documents(self, candidates: list[Anchor], dates: dict[str, str], listed: bool) -> list[Anchor]:
+        """The documents among a list page's entries, one per URL (the first anchor with a text).
+        `listed`: the candidates come from the column's own list. Otherwise they are the whole
+        page's, and only those whose list item carries a date are entries: menus, headers and
+        footers link their documents (下载中心, 隐私声明.pdf) without one."""
+        out: dict[str, Anchor] = {}
+        for a in candidates:
+            if not listed and a.url not in dates:
+                self.count("links/documents_outside_list")
+                continue
+            if a.url not in out or (not out[a.url].text and a.text):
+                out[a.url] = a
+        return list(out.values())
 
     def article_links(self, response: TextResponse, links: list[Anchor], site: Site) -> list[str]:
         patterns = site.article_url_patterns + self.ARTICLE_PATTERNS
@@ -457,6 +548,44 @@ class BaseSpider(ListSourcesMixin, scrapy.Spider):
             )
             return
         yield self.page_item(state, site)
+
+    # --- documents linked from lists ------------------------------------------------
+
+    def parse_document(self, response: Response) -> Iterator[Any]:
+        """A document a list linked as an entry: handed, as sent, to the attachment pipeline."""
+        site = self.site_of(response)
+        self.count("pages/fetched")
+        self.count("pages/document")
+        meta = response.meta
+        context = {"kind": "attachment", "list_url": meta.get("list_url")}
+        cut = truncated(response)
+        if cut or response.status >= 300:
+            stage, reason = ("fetch", cut) if cut else ("http", f"HTTP {response.status}")
+            record = self.error_from_response(stage, reason, response, site)
+            record.update(context)
+            yield record
+            return
+        self.count("documents/fetched")
+        yield DocumentItem(
+            page=page_from_response(response), site=site.name, site_name=site.site_name,
+            site_type=site.site_type if site.site_type != "generic" else None, spider=self.name,
+            crawl_id=self.crawl_id, list_url=meta.get("list_url"), title=meta.get("list_title"),
+            list_date=meta.get("list_date"),
+        )
+
+    def on_document_error(self, failure: Failure) -> Iterable[Any]:
+        """A list's document that could not be downloaded: its error record says so, with the
+        attachments' stage for a file over the size cap (`too_large`)."""
+        from crawler.clean.attachments import over_size_cap
+
+        out = list(self.on_error(failure))
+        for record in out:
+            record.update(kind="attachment", list_url=failure.request.meta.get("list_url"))
+            if over_size_cap(failure.value):
+                self.count(f"errors/{record['error']}", -1)
+                self.count("errors/too_large")
+                record["error"] = "too_large"
+        return out
 
     def page_item(self, state: dict, site: Site) -> PageItem | None:
         first: PagePart = state["first"]

@@ -61,7 +61,8 @@ class GenericSpider(BaseSpider):
             yield self.error_from_response(bad[0], bad[1], response, site)
             return
         html = as_html(response)
-        links = [a for a in anchors(html) if self.in_domain(a.url) and not is_asset(a.url)]
+        every = [a for a in anchors(html) if self.in_domain(a.url)]
+        links = [a for a in every if not is_asset(a.url)]
         f = features(html, links, site.article_url_patterns)
         kind = classify(f)
         if any(p.search(response.url) for p in site.article_url_patterns):
@@ -87,7 +88,7 @@ class GenericSpider(BaseSpider):
             return
         # Entries kept as data (a Hanweb datastore) and links only script follows.
         entries = self.datastore_entries(html)
-        links += [a for a in self.script_anchors(html) if a not in links]
+        links += [a for a in self.script_anchors(html) if a not in links and not is_asset(a.url)]
         followed = 0
         for request in self.follow_entries(entries, response, site):
             followed += 1
@@ -103,6 +104,12 @@ class GenericSpider(BaseSpider):
                 continue
             yield self.page_request(a.url, site, depth + 1, referer=response.url)
             followed += 1
+        # Documents the page lists as dated entries (a notice published as a PDF): no page
+        # kind is decided for them, so only those a list item dates, never a menu's.
+        documents, dates = self.list_document_links(html, every, listed=False, articles=[])
+        for request in self.document_requests(documents, dates, site, response.url):
+            followed += 1
+            yield request
         for request in [*self.script_list_requests(html, site, depth, have=len(entries)),
                         *self.linked_feeds(html, site)]:
             followed += 1
@@ -118,5 +125,7 @@ class GenericSpider(BaseSpider):
         """Entries of a list read from data: classified when fetched, like any link."""
         depth = response.meta.get("depth_generic", response.meta.get("list_depth", 0))
         referer = response.meta.get("list_url") or response.url
-        for url in self.entry_urls(self.in_window(entries)):
+        pages, documents = self.split_documents(entries)
+        for url in self.entry_urls(self.in_window(pages)):
             yield self.page_request(url, site, depth + 1, referer=referer)
+        yield from self.document_requests(documents, {e.url: e.date for e in entries if e.date}, site, referer)

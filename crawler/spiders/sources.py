@@ -24,6 +24,7 @@ from urllib.parse import urldefrag, urlencode, urlparse
 
 from scrapy.http import FormRequest, Request, Response, TextResponse
 
+from cleaners.documents.links import is_attachment_link
 from crawler.fetch.challenges import script_challenge
 from crawler.discover.links import Anchor, is_asset, is_continuation_url, looks_like_article_url, matches_any
 from crawler.discover.list_sources import (
@@ -72,8 +73,23 @@ class ListSourcesMixin:
         return self.followable(datastore_entries(page.text, page.url))
 
     def followable(self, entries: list[Entry]) -> list[Entry]:
-        """Entries within the crawl's domains that are pages, not files."""
-        return [e for e in entries if self.in_domain(e.url) and not is_asset(e.url)]
+        """Entries within the crawl's domains that are pages, or documents (read as a list's
+        documents, see `split_documents`); never images, scripts and the like."""
+        return [e for e in entries if self.in_domain(e.url)
+                and (not is_asset(e.url) or is_attachment_link(e.url, e.text))]
+
+    def split_documents(self, entries: list[Entry]) -> tuple[list[Entry], list[Anchor]]:
+        """(the entries that are pages, the documents among them as anchors): a list's entry
+        that links a document (the attachments' rule) is fetched and read as one."""
+        pages: list[Entry] = []
+        documents: list[Anchor] = []
+        for e in entries:
+            if is_attachment_link(e.url, e.text):
+                if self.list_documents_enabled and all(d.url != e.url for d in documents):
+                    documents.append(Anchor(e.url, e.text))
+            else:
+                pages.append(e)
+        return pages, documents
 
     def entry_urls(self, entries: list[Entry]) -> list[str]:
         out: list[str] = []
@@ -126,8 +142,10 @@ class ListSourcesMixin:
         """Requests for the entries of a list read from data (site-type spiders: articles)."""
         dates = {e.url: e.date for e in entries if e.date}
         referer = response.meta.get("list_url") or response.url
-        for url in self.entry_urls(self.in_window(entries)):
+        pages, documents = self.split_documents(entries)
+        for url in self.entry_urls(self.in_window(pages)):
             yield self.article_request(url, site, referer=referer, list_date=dates.get(url))
+        yield from self.document_requests(documents, dates, site, referer)
 
     def in_window(self, entries: list[Entry]) -> list[Entry]:
         """The entries `-a since/until` keeps (all of them without a window)."""

@@ -175,9 +175,10 @@ def test_vsb_columns():
 def saved_pages():
     store = SavedStore.load(FIXTURES)
     from tests.attachments.test_crawl import NOTICES
+    from tests.crawler.test_list_documents import ARTICLE as COLUMN_DOCS_ARTICLE
 
     articles = {u for urls in SITES.values() for u in urls} | {p for parts in SPLIT.values() for p in parts}
-    articles |= set(NOTICES)
+    articles |= set(NOTICES) | {COLUMN_DOCS_ARTICLE}
     for r in store.exact.values():
         if r.status == 200 and "html" in (r.headers.get("Content-Type") or ""):
             yield r, ("article" if r.url in articles else "list")

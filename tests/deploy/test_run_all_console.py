@@ -40,19 +40,20 @@ def test_demo_prints_a_line_per_site_and_a_totals_table(tmp_path):
     assert {re.match(rf"\[\d+/{n}\] (\S+)", line).group(1) for line in progress} == set(sites)
     assert len(progress) == n
     # The table: a row per site, its feed holding that many records; the totals add them up.
-    rows = [re.match(r"(\S+)\s+(\S+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(output/\S+\.jsonl)$", line) for line in lines]
+    rows = [re.match(r"(\S+)\s+(\S+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(output/\S+\.jsonl)$", line)
+            for line in lines]
     rows = [m for m in rows if m]
     assert {m.group(1) for m in rows} == set(sites)
     for m in rows:
-        feed = tmp_path / m.group(7)
-        assert len(feed.read_text(encoding="utf-8").splitlines()) == int(m.group(4)) + int(m.group(5))
+        feed = tmp_path / m.group(8)  # articles + attachments + lists' documents
+        assert len(feed.read_text(encoding="utf-8").splitlines()) == sum(int(m.group(i)) for i in (4, 5, 6))
     total = next(line for line in lines if line.startswith("total"))
-    sums = [sum(int(m.group(i)) for m in rows) for i in (3, 4, 5, 6)]
+    sums = [sum(int(m.group(i)) for m in rows) for i in (3, 4, 5, 6, 7)]
     assert total.split()[1:] == [str(n), "sites", *map(str, sums)]
     assert sums[1] >= 30  # the saved sites' articles
     stages = next(line for line in lines if line.startswith("errors by stage: "))
     by_stage = re.findall(r"(\w+) (\d+)", stages[len("errors by stage: "):])
-    assert sum(int(k) for _, k in by_stage) == sums[3]
+    assert sum(int(k) for _, k in by_stage) == sums[4]
     # Scrapy's settings and stats dumps are in the log file, not on the console.
     assert "Dumping Scrapy stats" not in proc.stdout + proc.stderr
     log_line = next(line for line in lines if line.startswith("Scrapy's log: "))

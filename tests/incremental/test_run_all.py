@@ -13,7 +13,7 @@ def test_groups_and_order_of_the_shipped_registry():
     first, second = phases(every)
     assert all(s.site_type != "mirror" for s in first) and all(s.site_type == "mirror" for s in second)
     assert {s.name for s in select_sites(reg, "mirrors", [])} == {"mirror_en", "mirror_spam"}
-    assert [s.name for s in select_sites(reg, "provincial_portal", [])] == ["sdjky", "hanweb_jyt"]
+    assert [s.name for s in select_sites(reg, "provincial_portal", [])] == ["sdjky", "hanweb_jyt", "column_docs"]
     assert [s.name for s in select_sites(reg, None, ["chce"])] == ["chce"]
 
 
@@ -22,7 +22,7 @@ def test_list_prints_the_plan_and_bad_names_exit_2(capsys):
     out = capsys.readouterr().out.splitlines()
     assert [line.split()[2:4] for line in out] == [
         ["sdjky", "provincial_portal"], ["chce", "quality_education"], ["gxxk_party", "university_party"],
-        ["hanweb_jyt", "provincial_portal"], ["notices", "university_party"]]
+        ["hanweb_jyt", "provincial_portal"], ["notices", "university_party"], ["column_docs", "provincial_portal"]]
     assert main(["--site", "no_such_site"]) == 2
     assert main(["--group", "no_such_group"]) == 2
 
@@ -49,6 +49,7 @@ def test_offline_replay_of_every_saved_site_leaves_jsonl_per_spider(tmp_path):
     assert counts == {("provincial_portal", "sdjky"): 5, ("quality_education", "chce"): 5,
                       ("university_party", "gxxk_party"): 5, ("mirror", "mirror_en"): 4,
                       ("mirror", "mirror_spam"): 4, ("provincial_portal", "hanweb_jyt"): 10,
-                      ("university_party", "notices"): 9}  # articles + attachment records (hanweb 8 + 2, notices 2 + 7)
+                      ("university_party", "notices"): 9, ("provincial_portal", "column_docs"): 5}
+    # articles + attachment records (hanweb 8 + 2, notices 2 + 7) + lists' documents (column_docs 1 + 4)
     # A replay is a demo, not a scheduled job: no state store, so every run emits everything.
     assert all("version" not in r for r in records)

@@ -55,8 +55,8 @@ from crawler.fetch.security import AddressPolicy, caching_resolver, system_resol
 
 logger = logging.getLogger(__name__)
 
-# Request kinds whose refusal loses an article (and so becomes an error record).
-ARTICLE_KINDS = ("article", "article_part")
+# Request kinds whose refusal loses an article, or a list's document (and so becomes an error record).
+ARTICLE_KINDS = ("article", "article_part", "document")
 
 # The policy of each running crawler, for its browser (several crawlers share a
 # process under run_all, each with its own start URLs).

@@ -23,7 +23,7 @@ from crawler.emit.state.runtime import state_for
 
 logger = logging.getLogger(__name__)
 
-CONDITIONAL_KINDS = ("article",)
+CONDITIONAL_KINDS = ("article", "document")
 
 
 def not_modified(response: Response) -> list:

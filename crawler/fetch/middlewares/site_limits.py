@@ -79,7 +79,7 @@ class SiteArticleLimitMiddleware:
             return True
         kind = out.meta.get("kind")
         taken = self.taken.setdefault(site.name, set())
-        if kind == "article":
+        if kind in ("article", "document"):  # a list's documents are its entries too
             if out.url in taken:
                 return True
             if not self._full(site.name, site.max_articles):
