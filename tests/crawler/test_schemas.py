@@ -147,7 +147,7 @@ PARQUET_COLUMNS = [
     # an attachment record's own fields (it shares the feed): after the article's
     ("kind", "string"), ("filename", "string"), ("format", "string"), ("content_type", "string"),
     ("bytes", "int64"), ("pages", "int64"), ("extractor", "string"), ("attachment_of", "string"),
-    ("attached_to", "list<item: string>"),
+    ("list_url", "string"), ("attached_to", "list<item: string>"),
 ]
 
 
