@@ -100,7 +100,8 @@ DOWNLOADER_MIDDLEWARES = {
 SPIDER_MIDDLEWARES = {
     "crawler.discover.middlewares.spider_errors.SpiderErrorMiddleware": 950,
     "crawler.discover.middlewares.url_policy.UrlPolicyMiddleware": 750,
-    "crawler.emit.accounting.PageLedgerMiddleware": 10,  # outermost: sees what every page became
+    "crawler.emit.accounting.PageLedgerMiddleware": 10,  # sees what every page became
+    "crawler.clean.release_parsed.ReleaseParsedMiddleware": 5,  # outermost: the page's parse let go
     "crawler.fetch.middlewares.site_limits.SiteArticleLimitMiddleware": 700,  # after the URL policy
 }
 ITEM_PIPELINES = {

@@ -10,11 +10,14 @@ import inspect
 import os
 import re
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import pytest
 
 from cleaners.process_pool import LibraryChanged, worker_processes
 from crawler.compat import signature_problems
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _pid(_: int) -> int:
@@ -145,10 +148,50 @@ def test_the_adapters_name_the_versions_they_were_written_for():
     upgrade of the pin must come with a look at the adapter (and this line)."""
     from importlib import metadata
 
-    from crawler.compat import scrapy_playwright, scrapy_redis
+    from crawler.compat import scrapy_http, scrapy_playwright, scrapy_redis
 
-    for adapter in (scrapy_redis, scrapy_playwright):
+    for adapter in (scrapy_redis, scrapy_playwright, scrapy_http):
         assert metadata.version(adapter.DISTRIBUTION) == adapter.WRITTEN_FOR, adapter.__name__
+
+
+def test_scrapy_caches_a_responses_text_and_tree_where_we_release_them():
+    from crawler.compat import scrapy_http
+
+    scrapy_http.check()
+
+
+def test_a_page_passed_through_the_spider_middlewares_holds_no_parse():
+    """ReleaseParsedMiddleware, outermost of the spider middlewares: once a callback's
+    output has passed them all, the response keeps its bytes, not its text and tree."""
+    import asyncio
+
+    from scrapy.http import HtmlResponse
+    from scrapy.settings import Settings
+
+    from crawler import settings as project_settings
+    from crawler.clean.release_parsed import ReleaseParsedMiddleware
+
+    page = (ROOT / "fixtures" / "sites" / "sdjky" / "pages").glob("*.htm*").__next__().read_bytes()
+    response = HtmlResponse("http://127.0.0.1/a.html", body=page)
+    title = response.xpath("//title/text()").get()
+    out = list(ReleaseParsedMiddleware().process_spider_output(response, iter([{"title": title}])))
+    assert out == [{"title": title}]
+    assert response._cached_selector is None and response._cached_ubody is None
+    assert response.xpath("//title/text()").get() == title  # asked again, made again
+
+    async def callback():
+        yield {"title": response.xpath("//title/text()").get()}
+
+    async def drain():
+        return [x async for x in ReleaseParsedMiddleware().process_spider_output_async(response, callback())]
+
+    assert asyncio.run(drain()) == [{"title": title}] and response._cached_selector is None
+
+    settings = Settings()
+    settings.setmodule(project_settings)
+    orders = {**settings.getdict("SPIDER_MIDDLEWARES_BASE"), **settings.getdict("SPIDER_MIDDLEWARES")}
+    ours = orders.pop("crawler.clean.release_parsed.ReleaseParsedMiddleware")
+    assert all(ours < order for order in orders.values() if order is not None)
 
 
 # --- trafilatura's justext stoplist (cleaners/extract.py, _hash_stoplist_once) ------------
