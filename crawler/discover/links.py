@@ -34,6 +34,8 @@ LIST_URL_SHAPES: tuple[re.Pattern[str], ...] = (
 # The suffix that marks page N of a split article: t..._1234_1.html, 2345_2.htm.
 _PART_SUFFIX = re.compile(r"^(?P<stem>.+?)_(?P<n>\d{1,3})(?P<ext>\.s?html?)$", re.I)
 _PART_QUERY_KEYS = ("ArticlePage", "page", "pageno", "p")
+# A raw href that may name a page of a split article by its query (ArticlePage=2).
+_PART_QUERY_HREF = re.compile(r"[?&](?:%s)=\d" % "|".join(map(re.escape, _PART_QUERY_KEYS)), re.I)
 
 # TRS "createPageHTML(countPage, currentPage, 'index', 'html')" / "var countPage = 5".
 _TRS_PAGER = re.compile(
@@ -150,12 +152,13 @@ def is_continuation_url(url: str) -> bool:
 def may_be_continuation_href(page_url: str) -> Callable[[str], bool]:
     """A test of raw hrefs that passes every link continuation_pages() could keep for
     `page_url` (and more): a page of the same article either names the first page's
-    file in its own (t20210108_1234_1.html) or carries a query (ArticlePage=2), so an
-    article page's other anchors need not be resolved to look for its pages."""
+    file in its own (t20210108_1234_1.html) or carries a page number in its query
+    (ArticlePage=2), so an article page's other anchors need not be resolved to look
+    for its pages."""
     base, _ = article_base(page_url)
     name = urlparse(base).path.rsplit("/", 1)[-1]
     stem = name.rsplit(".", 1)[0] if "." in name else name
-    return lambda href: "?" in href or (bool(stem) and stem in href)
+    return lambda href: (bool(stem) and stem in href) or ("?" in href and bool(_PART_QUERY_HREF.search(href)))
 
 
 def continuation_pages(page_url: str, links: list[Anchor]) -> list[tuple[int, str]]:
