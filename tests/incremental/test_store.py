@@ -155,6 +155,32 @@ def test_processes_sharing_a_store_never_both_emit(store_uri):
     assert outcomes == ["in_flight", "in_flight", "in_flight", "new"]
 
 
+def _open_new_store_at_once(path: str, start, out) -> None:
+    start.wait()
+    try:
+        open_store(f"sqlite:///{path}").close()
+        out.put("ok")
+    except Exception as exc:  # noqa: BLE001 - what the run would have died of
+        out.put(repr(exc))
+
+
+def test_runs_opening_a_new_sqlite_store_at_once_all_open_it(tmp_path):
+    """Switching a new store to WAL takes a lock SQLite may refuse at once (no busy
+    wait): two scheduled runs starting together on a new state file must both open it."""
+    ctx = multiprocessing.get_context("fork")
+    failures = []
+    for attempt in range(12):
+        start, out = ctx.Barrier(4), ctx.Queue()
+        path = tmp_path / f"state{attempt}.db"
+        procs = [ctx.Process(target=_open_new_store_at_once, args=(str(path), start, out)) for _ in range(4)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(timeout=60)
+        failures += [r for r in (out.get(timeout=10) for _ in procs) if r != "ok"]
+    assert failures == []
+
+
 def dead_pid() -> int:
     proc = subprocess.Popen(["true"])
     proc.wait()

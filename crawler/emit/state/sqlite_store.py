@@ -65,7 +65,9 @@ class SQLiteStateStore(StateStore):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: we issue BEGIN ourselves (IMMEDIATE, for the write lock).
         self.db = sqlite3.connect(str(self.path), isolation_level=None, timeout=60)
-        self.db.execute("PRAGMA journal_mode=WAL")
+        # Two runs opening a new store at once: switching it to WAL takes the lock
+        # SQLite may refuse at once, without waiting (deadlock avoidance).
+        self._locked_retry("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across a killed process
         self.db.execute("PRAGMA busy_timeout=60000")
         with self.transaction():
@@ -73,16 +75,21 @@ class SQLiteStateStore(StateStore):
                 if statement.strip():
                     self.db.execute(statement)
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def _locked_retry(self, statement: str) -> None:
+        """Run `statement`, again while the database is locked past the busy timeout
+        (or refused without one), for up to 50 tries 0.1 s apart."""
         for attempt in range(50):
             try:
-                self.db.execute("BEGIN IMMEDIATE")
-                break
-            except sqlite3.OperationalError as exc:  # locked beyond busy_timeout
+                self.db.execute(statement)
+                return
+            except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) or attempt == 49:
                     raise
                 time.sleep(0.1)
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self._locked_retry("BEGIN IMMEDIATE")
         try:
             yield self.db
         except BaseException:
