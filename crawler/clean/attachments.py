@@ -190,9 +190,11 @@ class AttachmentPipeline:
         url = entry["url"]
         if urlsplit(url).scheme.lower() not in ("http", "https"):  # ftp:, file:, mailto: are never fetched
             return await self.fail(article, entry, "refused", "not an http(s) URL")
+        # never rendered, even on a site that needs the browser for its pages: a document
+        # is downloaded as it is (Chromium would show its viewer, not the bytes)
         request = Request(url, meta={"download_maxsize": cap, "attachment_of": article.get("id"),
                                      "kind": "attachment", "site": article.get("site"),
-                                     "dont_merge_cookies": True},
+                                     "dont_merge_cookies": True, "playwright": False},
                           headers={"Referer": article.get("final_url") or article.get("url")},
                           dont_filter=True, priority=10)
         self.stats.inc_value("attachments/requested")
