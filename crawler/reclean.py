@@ -5,8 +5,8 @@
 Every HTML response of the file that was an article page (the crawler's
 `WARC-X-Page-Kind: article`; in a WARC from elsewhere, every HTML response) is
 run through `cleaners.clean_page`, every attachment (`WARC-X-Page-Kind:
-attachment`, or `document`: a list's entry, with its `list_url`; the entry's title
-and date are not in the WARC) through `cleaners.documents.extract_document`, with the site type and content XPath recorded
+attachment`, or `document`: a list's entry, with its `list_url`, and the entry's
+title and date as the list gave them) through `cleaners.documents.extract_document`, with the site type and content XPath recorded
 beside it; the later pages of a split article (`WARC-X-Part-Of`) are merged into
 their first page as in the crawl. Each record carries the provenance the WARC
 holds (url, final_url, site, site_type, fetched_at, http) and `warc` pointing
@@ -26,6 +26,7 @@ from typing import Any, Iterator
 from warcio.archiveiterator import ArchiveIterator
 
 from cleaners.headers import media_type
+from crawler.clean.attachments import entry_published_at
 from crawler.clean.pipeline import clean_item
 from crawler.emit.provenance import http_block
 from crawler.fetch.responses import HTML_TYPES, MAYBE_HTML_TYPES, looks_like_html
@@ -34,6 +35,8 @@ from crawler.emit.warc import (
     FIELD_ATTACHMENT_OF,
     FIELD_CONTENT_XPATH,
     FIELD_KIND,
+    FIELD_LIST_DATE,
+    FIELD_LIST_TITLE,
     FIELD_LIST_URL,
     FIELD_PART_OF,
     FIELD_REQUESTED_URL,
@@ -61,6 +64,8 @@ class WarcPage:
     parts: list["WarcPage"] = field(default_factory=list)
     attachment_of: str | None = None
     list_url: str | None = None  # a document a list linked as an entry
+    list_title: str | None = None  # ... its title there
+    list_date: str | None = None  # ... and its date there
 
 
 def articles_marked_later(path: Path) -> set[str]:
@@ -101,7 +106,8 @@ def read_pages(path: Path) -> Iterator[WarcPage]:
                 site_type=h.get_header(FIELD_SITE_TYPE), content_xpath=h.get_header(FIELD_CONTENT_XPATH),
                 part_of=h.get_header(FIELD_PART_OF), file=str(path), offset=offset,
                 length=it.get_record_length(), attachment_of=h.get_header(FIELD_ATTACHMENT_OF),
-                list_url=h.get_header(FIELD_LIST_URL),
+                list_url=h.get_header(FIELD_LIST_URL), list_title=h.get_header(FIELD_LIST_TITLE),
+                list_date=h.get_header(FIELD_LIST_DATE),
             )
 
 
@@ -161,13 +167,16 @@ def clean(page: WarcPage) -> dict[str, Any]:
     part = _part(page)
     if page.kind in DOCUMENT_KINDS:
         try:
-            record = extract_document(page.body, page.url, page.headers).to_dict()
+            record = extract_document(page.body, page.url, page.headers, page.list_title).to_dict()
         except CleanError as exc:
             return _error(page, exc.stage, exc.reason)
         if page.attachment_of:
             record["attachment_of"] = page.attachment_of
         if page.list_url:
             record["list_url"] = page.list_url
+            published = entry_published_at(page.list_date, page.requested_url)
+            if published is not None:
+                record["published_at"] = published
     else:
         # The same cleaning as the crawl's pipeline: the crawl sent it as an article.
         item = PageItem(page=part, site=page.site or "", site_name=None,

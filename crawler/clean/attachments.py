@@ -283,7 +283,6 @@ class AttachmentPipeline:
     async def read_list_document(self, item: DocumentItem) -> tuple[Any, dict[str, Any]]:
         """(the record, an error record or None when its bytes were read already, and the
         fields an article's entry for the same URL gets)."""
-        from cleaners.dates import date_from_url, parse_date, to_iso
         from cleaners.documents import document_format
         from cleaners.fingerprint import raw_sha256
 
@@ -314,11 +313,9 @@ class AttachmentPipeline:
             stage, reason = read["__error__"]
             return failed(stage, reason, fmt)
         record = self.record_of(read, part, owner, list_url=item.list_url)
-        # The date the list gives its entry, else the one in the URL (/2025/03/10/): a bare
-        # document has no other (the same two the date window judged it by before fetching).
-        published = (parse_date(item.list_date.strip()) if item.list_date else None) or date_from_url(url)
+        published = entry_published_at(item.list_date, url)
         if published is not None:
-            record["published_at"] = to_iso(published)
+            record["published_at"] = published
         self.by_sha256[basics["sha256"]] = {"id": record["id"], "status": "ok", "format": record["format"]}
         return record, {**basics, "id": record["id"], "status": "ok", "format": record["format"]}
 
@@ -335,6 +332,15 @@ class AttachmentPipeline:
                        raw_sha256=(fields or {}).get("sha256"))
         await self.crawler.engine.scraper.start_itemproc_async(err, response=None)
         return {**(fields or {}), "status": stage}
+
+
+def entry_published_at(list_date: str | None, url: str) -> str | None:
+    """A list document's date: the one its list gives the entry, else the one in its URL
+    (/2025/03/10/); a bare document has no other (the two the date window judged it by)."""
+    from cleaners.dates import date_from_url, parse_date, to_iso
+
+    published = (parse_date(list_date.strip()) if list_date else None) or date_from_url(url)
+    return to_iso(published) if published is not None else None
 
 
 def _id_of(url: str) -> str:

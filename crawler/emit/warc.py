@@ -86,6 +86,8 @@ def warcinfo_fields(settings: Any, spider: Any) -> dict[str, str]:
     return {k: v for k, v in info.items() if v}
 FIELD_ATTACHMENT_OF = "WARC-X-Attachment-Of"  # an attachment's response: the id of the article linking it
 FIELD_LIST_URL = "WARC-X-List-URL"  # a document a list linked as an entry (kind `document`): that list page
+FIELD_LIST_TITLE = "WARC-X-List-Title"  # ... the entry's title as the list shows it
+FIELD_LIST_DATE = "WARC-X-List-Date"  # ... and the date beside it, as written there
 
 
 def warc_path_for(settings: Any, spider: Any) -> Path:
@@ -202,8 +204,11 @@ class WarcWriterMiddleware:
             fields[FIELD_PART_OF] = state["first"].final_url
         if meta.get("attachment_of"):
             fields[FIELD_ATTACHMENT_OF] = meta["attachment_of"]
-        if meta.get("kind") == "document" and meta.get("list_url"):
-            fields[FIELD_LIST_URL] = meta["list_url"]
+        if meta.get("kind") == "document":
+            for name, key in ((FIELD_LIST_URL, "list_url"), (FIELD_LIST_TITLE, "list_title"),
+                              (FIELD_LIST_DATE, "list_date")):
+                if meta.get(key):
+                    fields[name] = " ".join(str(meta[key]).split())  # one line: a WARC header
         redirects = meta.get("redirect_urls") or []
         fields[FIELD_REQUESTED_URL] = redirects[0] if redirects else response.url
         if "replay" in response.flags:

@@ -171,7 +171,8 @@ def test_a_document_both_listed_and_attached_is_one_record(crawl, tmp_path):
 
 
 def test_the_documents_are_kept_in_the_warc_and_read_again_from_it(crawl, tmp_path):
-    """`python -m crawler.reclean` reads a list's documents again (`WARC-X-Page-Kind: document`), with their list page."""
+    """`python -m crawler.reclean` reads a list's documents again (`WARC-X-Page-Kind: document`), with their
+    list page and the entry's title and date."""
     import subprocess
     import sys
 
@@ -189,8 +190,9 @@ def test_the_documents_are_kept_in_the_warc_and_read_again_from_it(crawl, tmp_pa
     assert done.returncode == 0, done.stderr
     again = {r["url"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
     assert sorted(again) == sorted([ARTICLE, *DOCUMENTS])
-    for url, r in docs.items():  # the same text from the archived bytes, with the same list page
-        assert (again[url]["content_sha256"], again[url]["list_url"]) == (r["content_sha256"], r["list_url"])
+    for url, r in docs.items():  # the same text from the archived bytes, with the same list entry
+        keys = ("content_sha256", "list_url", "title", "published_at")
+        assert {k: again[url].get(k) for k in keys} == {k: r.get(k) for k in keys}
 
 
 def test_the_sites_max_articles_counts_its_documents(crawl, tmp_path):
