@@ -160,6 +160,7 @@ def main() -> int:
         acc = g.crawl.summary.get("accounting") or {}
         unbalanced += not acc.get("balanced")
         print(f"pages accounted ({g.name}): {acc.get('pages')} = {acc.get('articles')} articles + "
+              f"{acc.get('documents', 0)} documents + "
               f"{acc.get('list_pages')} list pages + {acc.get('article_parts')} parts + "
               f"{acc.get('error_records')} error records + {sum((acc.get('dropped') or {}).values())} dropped; "
               f"unaccounted {acc.get('unaccounted')}")
