@@ -41,7 +41,9 @@ What the `DistributedCrawl` add-on (in ADDONS) switches on when REDIS_URL is set
   requests it held across the outage back into the queue once done (what they
   queued before may be gone with the snapshot; fetched again, they queue it again). Replies lost
   with a connection cannot lose work: a request is marked seen and queued in
-  one script, an emit claim names its worker.
+  one script, a lease's field is numbered by Redis (a pop sent again leases
+  under a new field, the first stays as a stale lease), an emit claim names its
+  worker.
 
 scrapy-redis 0.9.1 with Scrapy 2.19 — what was checked and what is replaced here:
 - its dupefilter computes its own fingerprint (sha1 of method, canonical URL
@@ -99,14 +101,18 @@ EMITTED_KEY = "%(spider)s:emitted"
 WORKERS_KEY = "%(spider)s:workers"
 LEASES_KEY = "%(spider)s:leases:%(worker)s"
 ALIVE_KEY = "%(spider)s:worker:%(worker)s"
+LEASE_SEQ_KEY = "%(spider)s:leaseseq"  # numbers the lease fields (POP_AND_LEASE)
 STARTING_KEY = "%(spider)s:starting:%(worker)s"  # pushed start URLs a worker is scheduling
 CRAWL_KEY = "%(spider)s:crawl"  # the id of the crawl in progress; "finished:<id>" once done
 FINISHED = "finished:"
 FINISHED_KEY = "%(spider)s:finished:%(worker)s"  # (worker = the crawl id) kept a day after the end
 
 # Pop the best request and lease it in one step: a worker killed between the
-# two would otherwise lose it. The lease field is "<score>:<n>" so the request
-# goes back with its priority.
+# two would otherwise lose it. The lease field is "<score>:<worker>-<n>" so the
+# request goes back with its priority; <n> is counted here, by Redis: a call sent
+# again after its reply was lost with the connection pops a second request under
+# a field of its own, and the first one's lease stays (a stale lease, put back
+# into the queue), instead of being overwritten and lost.
 # The worker is (again) in the workers set in the same step: a lease hash always
 # belongs to a listed worker, so crawl_done() and reclaim_dead() see it, even
 # when another worker took this one for dead while it was only slow.
@@ -114,9 +120,9 @@ POP_AND_LEASE = """
 local r = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 if #r == 0 then return false end
 redis.call('ZREM', KEYS[1], r[1])
-local field = r[2] .. ':' .. ARGV[1]
+local field = r[2] .. ':' .. ARGV[1] .. '-' .. redis.call('INCR', KEYS[4])
 redis.call('HSET', KEYS[2], field, r[1])
-redis.call('SADD', KEYS[3], ARGV[2])
+redis.call('SADD', KEYS[3], ARGV[1])
 return {r[1], field}
 """
 
@@ -286,7 +292,6 @@ class LeasingScheduler(RedisScheduler or object):
         self._idle_since: float | None = None
         self._loop: task.LoopingCall | None = None
         self._last_beat = 0.0
-        self._seq = 0
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -422,10 +427,9 @@ class LeasingScheduler(RedisScheduler or object):
     def next_request(self):
         if self.stopping:
             return None
-        self._seq += 1
         try:
-            got = self._pop(keys=[self.queue.key, self.key(LEASES_KEY), self.key(WORKERS_KEY)],
-                            args=[f"{self.worker}-{self._seq}", self.worker])
+            got = self._pop(keys=[self.queue.key, self.key(LEASES_KEY), self.key(WORKERS_KEY),
+                                  self.key(LEASE_SEQ_KEY)], args=[self.worker])
         except REDIS_DOWN as exc:
             self.give_up("redis_unavailable", f"Redis unreachable for too long ({exc})")
             return None

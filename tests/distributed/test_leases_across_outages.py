@@ -114,3 +114,26 @@ def test_a_worker_taken_for_dead_is_listed_again_by_its_next_lease_and_beat(redi
     scheduler.beat()
     assert scheduler.server.sismember(workers, scheduler.worker)
     scheduler.close("shutdown")
+
+
+def test_a_pop_sent_again_after_its_reply_was_lost_leases_under_a_new_field(redis_server):
+    """redis-py sends a command again when the connection died before its reply: the
+    first pop ran, its request is leased but the worker never got it. The second must
+    not overwrite that lease (the request would be lost): it stays, a stale lease that
+    goes back into the queue."""
+    from crawler.scale.distributed import LEASE_SEQ_KEY
+
+    server = redis_server(persistence=False).start()
+    scheduler, slot = open_scheduler(server.url)
+    for url in ("http://127.0.0.1:9/a.html", "http://127.0.0.1:9/b.html"):
+        scheduler.enqueue_request(Request(url))
+    keys = [scheduler.queue.key, scheduler.key(LEASES_KEY), scheduler.key(WORKERS_KEY),
+            scheduler.key(LEASE_SEQ_KEY)]
+    scheduler._pop(keys=keys, args=[scheduler.worker])  # its reply lost with the connection
+    got = fetch(scheduler, slot)  # the same call, sent again
+    assert scheduler.server.hlen(scheduler.key(LEASES_KEY)) == 2  # both leased, neither overwritten
+    slot.inprogress.clear()
+    scheduler.release_finished()
+    assert scheduler.requeue_stale_leases() == 1
+    assert queued_urls(scheduler) == sorted({"http://127.0.0.1:9/a.html", "http://127.0.0.1:9/b.html"} - {got.url})
+    scheduler.close("shutdown")
