@@ -51,21 +51,17 @@ def schema_path(name: str, schema_dirs: SchemaDirs = SCHEMA_DIR) -> Traversable 
     return None
 
 
-def _schema_files(schema_dirs: SchemaDirs) -> list[tuple[str, dict[str, Any]]]:
-    """(file name, contents) of every *.schema.json of the directories, in order."""
-    entries = [p for d in _as_dirs(schema_dirs)
-               for p in sorted((p for p in d.iterdir() if p.name.endswith(".schema.json")), key=lambda p: p.name)]
-    return [(path.name, json.loads(path.read_text(encoding="utf-8"))) for path in entries]
-
-
 @cache
 def schema_registry(schema_dirs: SchemaDirs = SCHEMA_DIR) -> Registry:
     """Every *.schema.json of the directories, under its file name and its $id."""
     named = []
-    for name, contents in _schema_files(schema_dirs):
+    entries = [p for d in _as_dirs(schema_dirs)
+               for p in sorted((p for p in d.iterdir() if p.name.endswith(".schema.json")), key=lambda p: p.name)]
+    for path in entries:
+        contents = json.loads(path.read_text(encoding="utf-8"))
         resource = Resource.from_contents(contents, default_specification=DRAFT202012)
-        named.append((name, resource))
-        if contents.get("$id") and contents["$id"] != name:
+        named.append((path.name, resource))
+        if contents.get("$id") and contents["$id"] != path.name:
             named.append((contents["$id"], resource))
     return Registry().with_resources(named)
 

@@ -261,13 +261,11 @@ class CleaningPool:
         loop = asyncio.get_running_loop()
         self._use_loop(loop)
         async with self._slots:
-            self._use_loop(loop)
+            self._use_loop(loop)  # again: the pool may have closed while this page waited for a slot
             future = loop.create_future()
             self._waiting.append((future, arg))
             self._dispatch()
             try:
                 return await future
-            except TimeoutError as exc:
-                return self.on_broken(arg, exc)
-            except WorkerGone as exc:
+            except (TimeoutError, WorkerGone) as exc:  # its worker hung, or died on it
                 return self.on_broken(arg, exc)

@@ -277,8 +277,9 @@ class LeasingScheduler(RedisScheduler or object):
         super().__init__(server, **kwargs)
         self.crawler = None
         self.worker = new_worker_id()
-        self.leased: dict[Any, str] = {}  # request -> lease field
-        self.leased_as: dict[Any, bytes] = {}  # request -> the request as the queue held it
+        # request -> (its lease field, the request as the queue held it: the engine
+        # has since added headers and meta to the object)
+        self.leased: dict[Any, tuple[str, bytes]] = {}
         # requests held across a Redis outage: Redis may have come back from a
         # snapshot without what they queued, so they go back into the queue, not away
         self.held_over_outage: set[Any] = set()
@@ -438,8 +439,7 @@ class LeasingScheduler(RedisScheduler or object):
         data, field = got
         request = scrapy_redis_compat.decode_request(self.queue, data)
         self.adopt_site(request)
-        self.leased[request] = _s(field)
-        self.leased_as[request] = data
+        self.leased[request] = (_s(field), data)
         self.stat("scheduler/dequeued/redis")
         return request
 
@@ -543,21 +543,20 @@ class LeasingScheduler(RedisScheduler or object):
         again = [r for r in done if r in self.held_over_outage]
         released = [r for r in done if r not in self.held_over_outage]
         if released:
-            self.server.hdel(self.key(LEASES_KEY), *[self.leased[r] for r in released])
+            self.server.hdel(self.key(LEASES_KEY), *[self.leased[r][0] for r in released])
             if self.outage_ended():  # the release waited out an outage: Redis may be older now
                 again += released
         if again:
             args = []
             for r in again:
-                # as it was queued: the engine has since added headers and meta to the object
-                args += [self.leased[r], -r.priority, self.leased_as[r]]
+                field, data = self.leased[r]
+                args += [field, -r.priority, data]
             self._return(keys=[self.queue.key, self.key(LEASES_KEY)], args=args)
             self.stat("distributed/requeued_after_outage", len(again))
             logger.warning("worker %s: %d requests it held across a Redis outage went back into the queue "
                            "(what they queued may be lost with an older snapshot)", self.worker, len(again))
         for r in done:  # forgotten only once Redis has let them go
             del self.leased[r]
-            del self.leased_as[r]
             self.held_over_outage.discard(r)
 
     def requeue_stale_leases(self) -> int:
@@ -566,8 +565,8 @@ class LeasingScheduler(RedisScheduler or object):
         Redis restarted from a snapshot older than the release. Back into the
         queue: fetched again rather than lost (the emitted set keeps the article
         from being written twice)."""
-        stale = [f for f in (_s(f) for f in self.server.hkeys(self.key(LEASES_KEY)))
-                 if f not in set(self.leased.values())]
+        held = {field for field, _ in self.leased.values()}
+        stale = [f for f in (_s(f) for f in self.server.hkeys(self.key(LEASES_KEY))) if f not in held]
         if not stale:
             return 0
         n = int(self._requeue(keys=[self.queue.key, self.key(LEASES_KEY)], args=stale))
